@@ -1,0 +1,133 @@
+/**
+ * az's argument rules, applied the same way for every command (argparse semantics as knack uses them):
+ * - an unknown option, and any operand nobody takes, is an "unrecognized argument" — reported all together, after
+ *   the other checks, as argparse's parse_args does;
+ * - enum values match case-insensitively and are stored in canonical casing;
+ * - ints must parse; required flags are listed together in definition order.
+ * Order of failures, as argparse: invalid values first (in command-line order), then missing required flags, then
+ * unrecognized arguments. All of them exit 2.
+ */
+import { ArgumentParseError } from '../errors.js';
+import { destOf, displayName, type CommandSpec, type FlagSpec } from './command.js';
+
+export interface ScannedArgv {
+  /** The tokens for commander: known flags with their values, and operands. */
+  readonly known: string[];
+  /** Unknown options and what followed them, in order. */
+  readonly unrecognized: string[];
+  /** Flags in the order they appeared, with the spelling used ('-o' or '--output'). */
+  readonly seen: { flag: FlagSpec; spelling: string }[];
+}
+
+function findFlag(flags: readonly FlagSpec[], token: string): { flag: FlagSpec; inline?: string } | undefined {
+  if (token.startsWith('--')) {
+    const eq = token.indexOf('=');
+    const name = eq >= 0 ? token.slice(2, eq) : token.slice(2);
+    const flag = flags.find((f) => f.long === name);
+    return flag && (eq >= 0 ? { flag, inline: token.slice(eq + 1) } : { flag });
+  }
+  if (token.length >= 2 && token[0] === '-') {
+    const flag = flags.find((f) => f.short === token[1]);
+    if (!flag) return undefined;
+    return token.length > 2 ? { flag, inline: token.slice(2) } : { flag };
+  }
+  return undefined;
+}
+
+const looksLikeOption = (t: string): boolean => t.length > 1 && t.startsWith('-') && !/^-\d/.test(t);
+
+/** Split a leaf command's argv into what commander may parse and what no flag of the command accepts. */
+export function scanArgv(flags: readonly FlagSpec[], argv: readonly string[], takesOperands: boolean): ScannedArgv {
+  const known: string[] = [];
+  const unrecognized: string[] = [];
+  const seen: { flag: FlagSpec; spelling: string }[] = [];
+  let afterUnknown = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') {
+      known.push(...argv.slice(i));
+      break;
+    }
+    if (looksLikeOption(token)) {
+      const hit = findFlag(flags, token);
+      // A switch takes no value: `--yes=x` or `-yx` is not one of ours.
+      if (!hit || (hit.flag.kind === 'switch' && hit.inline !== undefined)) {
+        unrecognized.push(token);
+        afterUnknown = true;
+        continue;
+      }
+      afterUnknown = false;
+      seen.push({ flag: hit.flag, spelling: token.startsWith('--') ? `--${hit.flag.long}` : `-${hit.flag.short}` });
+      known.push(token);
+      if (hit.flag.kind !== 'switch' && hit.inline === undefined && i + 1 < argv.length) known.push(argv[++i]!);
+      continue;
+    }
+    // An operand: argparse gives the values after an unknown option to nobody when the command takes no operands.
+    if (afterUnknown && !takesOperands) unrecognized.push(token);
+    else known.push(token);
+  }
+  return { known, unrecognized, seen };
+}
+
+/** Canonical value of an enum flag, or undefined when it is not one of the choices (case-insensitive). */
+export function matchChoice(choices: readonly string[], value: string): string | undefined {
+  const lower = value.toLowerCase();
+  return choices.find((c) => c.toLowerCase() === lower);
+}
+
+/**
+ * Apply the rules to commander's raw option values and operands; returns args keyed by dest.
+ * @throws ArgumentParseError with az's exact message.
+ */
+export function resolveArgs(
+  spec: CommandSpec,
+  prog: string,
+  raw: Record<string, unknown>,
+  operands: readonly string[],
+  scanned: ScannedArgv,
+): { args: Record<string, string | number | boolean | undefined>; positionals: string[] } {
+  const flags = spec.flags;
+  const args: Record<string, string | number | boolean | undefined> = {};
+  // 1. Values, in command-line order.
+  const checked = new Set<FlagSpec>();
+  for (const { flag, spelling } of scanned.seen) {
+    if (checked.has(flag)) continue;
+    checked.add(flag);
+    const value = raw[commanderKey(flag)];
+    if (flag.kind === 'enum' && typeof value === 'string' && !matchChoice(flag.choices ?? [], value)) {
+      const allowed = [...(flag.choices ?? [])].sort().join(', ');
+      throw new ArgumentParseError(`${prog}: '${value}' is not a valid value for '${spelling}'. Allowed values: ${allowed}.`);
+    }
+    if (flag.kind === 'int' && typeof value === 'string' && !/^[+-]?\d+$/.test(value.trim())) {
+      throw new ArgumentParseError(`argument ${displayName(flag)}: invalid int value: '${value}'`);
+    }
+  }
+  for (const flag of flags) {
+    const value = raw[commanderKey(flag)];
+    let v: string | number | boolean | undefined;
+    // commander stores `--no-wait` as wait=false (default true); either way a given switch is `true`, absent `undefined`.
+    if (flag.kind === 'switch') v = (flag.long.startsWith('no-') ? value === false : value === true) ? true : undefined;
+    else if (typeof value === 'string') {
+      v = flag.kind === 'enum' ? matchChoice(flag.choices ?? [], value) : flag.kind === 'int' ? Number.parseInt(value, 10) : value;
+    } else v = flag.default;
+    args[destOf(flag)] = v;
+  }
+  // 2. Required flags, all missing ones together.
+  const missing = flags.filter((f) => f.required && args[destOf(f)] === undefined).map(displayName);
+  const positionalSpecs = spec.positionals ?? [];
+  const missingPos = positionalSpecs.filter((p, i) => p.required && operands[i] === undefined).map((p) => p.name);
+  if (missing.length + missingPos.length > 0) {
+    throw new ArgumentParseError(`the following arguments are required: ${[...missingPos, ...missing].join(', ')}`);
+  }
+  // 3. Unrecognized arguments: unknown flags and operands nobody takes.
+  const takes = positionalSpecs.some((p) => p.variadic) ? Infinity : positionalSpecs.length;
+  const extra = [...scanned.unrecognized, ...operands.slice(takes)];
+  if (extra.length > 0) throw new ArgumentParseError(`unrecognized arguments: ${extra.join(' ')}`);
+  return { args, positionals: operands.slice(0, takes) };
+}
+
+/** The key commander stores an option under. */
+export function commanderKey(flag: FlagSpec): string {
+  const name = flag.long.startsWith('no-') ? flag.long.slice(3) : flag.long;
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,86 @@
+/**
+ * The declarative shape of a command, in the spirit of az's `_params.py`: a flag table (names, kinds, choices,
+ * defaults) plus a run function. cli/program.ts turns these into commander commands; cli/args.ts applies az's
+ * argument rules (choices matched case-insensitively, ints, required flags, unrecognized arguments) so every
+ * command reports usage errors the same way.
+ */
+import type { Env } from '../platform/env.js';
+import type { Ui } from './ui.js';
+
+export type FlagKind = 'string' | 'int' | 'switch' | 'enum';
+
+export interface FlagSpec {
+  /** The long name without dashes, as az spells it: 'resource-group'. */
+  readonly long: string;
+  /** One-letter alias without the dash: 'g'. */
+  readonly short?: string;
+  readonly kind: FlagKind;
+  /** Allowed values in canonical casing (kind 'enum'). */
+  readonly choices?: readonly string[];
+  readonly required?: boolean;
+  /** Applied when the flag is absent. Never give update flags a default: absent must stay `undefined`. */
+  readonly default?: string | number;
+  readonly help: string;
+  /** The key in `args` (default: camelCase of `long`). */
+  readonly dest?: string;
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly required: boolean;
+  readonly variadic?: boolean;
+}
+
+/** What a command's run() gets: the parsed arguments and the world. */
+export interface CommandContext {
+  readonly env: Env;
+  /** Flag values by dest: strings, numbers, `true` for switches; `undefined` when not given (and no default). */
+  readonly args: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Positional operands, in order (a variadic one collects the rest). */
+  readonly positionals: readonly string[];
+  readonly ui: Ui;
+  /** The command path as typed, e.g. 'cluster create'. */
+  readonly path: string;
+}
+
+export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
+
+export interface OutputSpec {
+  /** The default -o for this command (az's is json). */
+  readonly default?: OutputFormat;
+  /** az's table transformer: turns the (un-queried) result into rows for `-o table`. */
+  readonly table?: (result: unknown) => unknown;
+  /** Extra formats this command prints itself (e.g. 'wide' for kubectl get, 'hubble' for traffic inspect). */
+  readonly extraFormats?: readonly string[];
+}
+
+/** A result that the command has already written itself (text outputs such as `wg show`). */
+export const PRINTED = Symbol('printed');
+
+export interface CommandSpec {
+  /** ['cluster', 'create'] */
+  readonly path: readonly string[];
+  readonly summary: string;
+  readonly flags: readonly FlagSpec[];
+  readonly positionals?: readonly PositionalSpec[];
+  /** Commands like `kubectl` and `wg` take their own output flags, or none. */
+  readonly output?: OutputSpec | false;
+  readonly examples?: readonly string[];
+  /**
+   * Do the work. Return the result object to print (formatted by -o/--query), `undefined` to print nothing, or
+   * PRINTED when run() wrote stdout itself. Throw an AksWgError to fail.
+   */
+  run(ctx: CommandContext): Promise<unknown> | unknown;
+  /** Exit code when run() succeeds (default 0); a gate like --fail-on-unencrypted sets it per result. */
+  exitCode?(result: unknown, ctx: CommandContext): number;
+}
+
+/** camelCase of a flag name: 'resource-group' → 'resourceGroup'. */
+export function destOf(flag: FlagSpec): string {
+  return flag.dest ?? flag.long.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** az's display name of a flag: '--resource-group/-g'. */
+export function displayName(flag: FlagSpec): string {
+  return flag.short ? `--${flag.long}/-${flag.short}` : `--${flag.long}`;
+}

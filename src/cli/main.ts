@@ -1,0 +1,107 @@
+/**
+ * The one entry point: main(env, argv) → exit code. Finds the command, applies az's argument rules, runs it,
+ * formats the result, and is the only place that turns errors into `ERROR: ...` lines and exit codes.
+ */
+import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
+import type { Env } from '../platform/env.js';
+import { resolveArgs, scanArgv } from './args.js';
+import { PRINTED, type CommandSpec, type OutputFormat } from './command.js';
+import { applyQuery, compileQuery, formatResult } from './output.js';
+import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
+import { GROUPS, SPECS, VERSION } from './registry.js';
+import { makeUi } from './ui.js';
+
+const notRecognized = (word: string) => new ArgumentParseError(`'${word}' is misspelled or not recognized by the system.`);
+
+/** The leaf command named by the leading words of argv, and how many words that took. */
+function findCommand(argv: readonly string[]): { spec?: CommandSpec; depth: number } {
+  const group = GROUPS.find((g) => g.name === argv[0]);
+  if (!group) return { depth: 0 };
+  for (const spec of SPECS) {
+    const rest = spec.path.slice(1);
+    if (spec.path[0] === group.name && rest.every((w, i) => argv[1 + i] === w)) return { spec, depth: spec.path.length };
+  }
+  return { depth: 1 };
+}
+
+export async function main(env: Env, argv: readonly string[]): Promise<number> {
+  const dashdash = argv.indexOf('--');
+  const flagsPart = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
+  const debug = flagsPart.includes('--debug');
+  const onlyShowErrors = flagsPart.includes('--only-show-errors');
+  try {
+    return await dispatch(env, argv, onlyShowErrors);
+  } catch (e) {
+    return report(env, e, debug);
+  }
+}
+
+async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boolean): Promise<number> {
+  let parsed: Parsed | undefined;
+  const program = buildProgram(env, GROUPS, SPECS, VERSION, (p) => (parsed = p));
+  const { spec, depth } = findCommand(argv);
+  const wantsHelp = (argv.indexOf('--') >= 0 ? argv.slice(0, argv.indexOf('--')) : argv).some((a) => a === '-h' || a === '--help');
+  if (!spec) {
+    const word = argv[depth];
+    // No command word: `aks-wg`, `aks-wg cluster`, `--help`, `--version` → commander prints help/version, exit 0.
+    if (word !== undefined && !word.startsWith('-')) throw notRecognized(word);
+    if (argv.length === depth || wantsHelp || argv[0] === '--version') {
+      const target = depth === 0 ? program : program.commands.find((c) => c.name() === argv[0])!;
+      if (argv[0] === '--version' && depth === 0) return parseWithCommander(program, ['--version']);
+      target.outputHelp();
+      return 0;
+    }
+    throw new ArgumentParseError(`unrecognized arguments: ${argv.slice(depth).join(' ')}`);
+  }
+  const rest = argv.slice(depth);
+  const flags = allFlags(spec);
+  const scanned = scanArgv(flags, rest, (spec.positionals?.length ?? 0) > 0);
+  if (wantsHelp) return parseWithCommander(program, [...spec.path, '--help']);
+  await parseWithCommander(program, [...spec.path, ...scanned.known]);
+  if (!parsed) throw new InternalError(`command ${spec.path.join(' ')} did not parse`);
+  const prog = `aks-wg ${spec.path.join(' ')}`;
+  const { args, positionals } = resolveArgs({ ...spec, flags }, prog, parsed.raw, parsed.operands, scanned);
+  const query = args['query'] as string | undefined;
+  if (query !== undefined) await compileQuery(query);
+
+  const ui = makeUi(env, { onlyShowErrors });
+  const ctx = { env, args, positionals, ui, path: spec.path.join(' ') };
+  let result = await spec.run(ctx);
+  if (result !== undefined && result !== PRINTED && spec.output !== false) {
+    const exitResult = result;
+    if (query !== undefined) result = await applyQuery(result, query);
+    const text = await formatResult(result, args['output'] as OutputFormat, {
+      chalk: ui.chalk,
+      table: spec.output?.table,
+      queried: query !== undefined,
+    });
+    env.stdout.write(text);
+    return spec.exitCode?.(exitResult, ctx) ?? 0;
+  }
+  return spec.exitCode?.(result, ctx) ?? 0;
+}
+
+/** Run commander; its own exits (help, version) become 0 and its parse errors become az-style usage errors (2). */
+async function parseWithCommander(program: ReturnType<typeof buildProgram>, words: string[]): Promise<number> {
+  try {
+    await program.parseAsync(words, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    const missing = /option '(?:-(\w), )?--([\w-]+)/.exec(e.message);
+    if (e.code === 'commander.optionMissingArgument' && missing) {
+      const name = missing[1] ? `--${missing[2]}/-${missing[1]}` : `--${missing[2]}`;
+      throw new ArgumentParseError(`argument ${name}: expected one argument`);
+    }
+    throw new ArgumentParseError(e.message.replace(/^error: /, ''));
+  }
+}
+
+function report(env: Env, e: unknown, debug: boolean): number {
+  const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
+  const lines = err.render().split('\n');
+  env.stderr.write(`ERROR: ${lines[0]}\n${lines.slice(1).map((l) => `${l}\n`).join('')}`);
+  if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
+  return err.exitCode;
+}

@@ -1,0 +1,45 @@
+/**
+ * The local cluster model kept in the state store: the managed cluster az shows, plus what aks-wg simulates
+ * beyond az (nodes now; pods, Cilium agents, the fabric's clock and sessions in later layers). One document per
+ * cluster, at `clusters/<resource group>/<name>.json` (both lower-cased: ARM names are case-insensitive).
+ */
+import type { ManagedCluster } from '../aks/model.js';
+
+export interface NodeRecord {
+  /** AKS-style VMSS node name: aks-<pool>-<8 digits>-vmss<6 base-36 digits>. */
+  name: string;
+  pool: string;
+  /** VMSS instance id (never reused within a pool). */
+  instance: number;
+  /** InternalIP from the node subnet. */
+  ip: string;
+  /** This node's /24 from the cluster's pod CIDR. */
+  podCidr: string;
+  vmSize: string;
+}
+
+export interface ClusterDoc {
+  managedCluster: ManagedCluster;
+  /** The 8 digits in node names: fixed per cluster. */
+  nodeNameHash: string;
+  nodeSubnet: string;
+  /** The pod CIDR nodes' /24s come from (also when the plugin prints none). */
+  podCidrPool: string;
+  /** Next VMSS instance id per pool. */
+  nextInstance: Record<string, number>;
+  nodes: NodeRecord[];
+}
+
+export function clusterKey(resourceGroup: string, name: string): string {
+  return `clusters/${resourceGroup.toLowerCase()}/${name.toLowerCase()}.json`;
+}
+
+/** FNV-1a 32-bit: a stable, dependency-free hash for names derived from names. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,67 @@
+/**
+ * Finding, reading and changing one cluster's document in the state store, with ARM's not-found error.
+ */
+import { ResourceNotFoundError } from '../errors.js';
+import type { Env } from '../platform/env.js';
+import { keySegment, Store, type Tx } from '../state/store.js';
+import type { ClusterDoc } from './doc.js';
+
+export function clusterDocKey(resourceGroup: string, name: string): string {
+  return `clusters/${keySegment(resourceGroup.toLowerCase())}/${keySegment(name.toLowerCase())}.json`;
+}
+
+/** The directory holding a cluster's other files (node key files), removed with the cluster. */
+export function clusterDirKey(resourceGroup: string, name: string): string {
+  return `clusters/${keySegment(resourceGroup.toLowerCase())}/${keySegment(name.toLowerCase())}`;
+}
+
+function checkShape(data: unknown): string | undefined {
+  const d = data as Partial<ClusterDoc> | null;
+  if (!d || typeof d !== 'object') return 'the document is not an object';
+  if (!d.managedCluster || typeof d.managedCluster !== 'object') return '"managedCluster" is missing';
+  if (!Array.isArray(d.nodes)) return '"nodes" is not an array';
+  return undefined;
+}
+
+export function clusterNotFound(resourceGroup: string, name: string): ResourceNotFoundError {
+  return new ResourceNotFoundError(
+    `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
+}
+
+export function openStore(env: Env): Store {
+  return new Store(env);
+}
+
+/** Read a cluster without a lock. @throws ResourceNotFoundError, StateError */
+export function loadCluster(store: Store, resourceGroup: string, name: string): ClusterDoc {
+  const doc = store.read<ClusterDoc>(clusterDocKey(resourceGroup, name), checkShape);
+  if (!doc) throw clusterNotFound(resourceGroup, name);
+  return doc;
+}
+
+/** Read a cluster inside a mutation. @throws ResourceNotFoundError, StateError */
+export function readCluster(tx: Tx, resourceGroup: string, name: string): ClusterDoc {
+  const doc = tx.read<ClusterDoc>(clusterDocKey(resourceGroup, name), checkShape);
+  if (!doc) throw clusterNotFound(resourceGroup, name);
+  return doc;
+}
+
+export function tryReadCluster(tx: Tx, resourceGroup: string, name: string): ClusterDoc | undefined {
+  return tx.read<ClusterDoc>(clusterDocKey(resourceGroup, name), checkShape);
+}
+
+export function writeCluster(tx: Tx, doc: ClusterDoc): void {
+  const mc = doc.managedCluster;
+  tx.write(clusterDocKey(mc.resourceGroup, mc.name), doc);
+}
+
+/** Every cluster, optionally in one resource group, sorted by resource group then name. */
+export function listClusters(store: Store, resourceGroup?: string): ClusterDoc[] {
+  const prefix = resourceGroup === undefined ? 'clusters' : `clusters/${keySegment(resourceGroup.toLowerCase())}`;
+  return store
+    .list(prefix)
+    .filter((k) => k.endsWith('.json') && k.split('/').length === 3)
+    .map((k) => store.read<ClusterDoc>(k, checkShape)!)
+    .filter(Boolean);
+}

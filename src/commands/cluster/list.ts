@@ -1,0 +1,14 @@
+import type { CommandSpec } from '../../cli/command.js';
+import { listClusters, openStore } from '../../cluster/repo.js';
+import { clusterTable, RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
+
+export const clusterList: CommandSpec = {
+  path: ['cluster', 'list'],
+  summary: 'List managed Kubernetes clusters (az aks list).',
+  flags: [RESOURCE_GROUP_OPTIONAL],
+  output: { table: clusterTable },
+  examples: ['aks-wg cluster list -o table', 'aks-wg cluster list -g RG --query "[].name" -o tsv'],
+  run({ env, args }) {
+    return listClusters(openStore(env), str(args['resourceGroup'])).map((d) => d.managedCluster);
+  },
+};
