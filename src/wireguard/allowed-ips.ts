@@ -1,0 +1,188 @@
+/**
+ * AllowedIPs: cryptokey routing (whitepaper §2). A longest-prefix-match binary trie per address family maps a
+ * destination (send) or inner source (receive) address to a peer. Also the small IPv4/IPv6 text parsers it needs.
+ */
+
+/** An IP prefix: address bytes (4 or 16) and prefix length. */
+export interface Cidr {
+  readonly address: Uint8Array;
+  readonly bits: number;
+}
+
+interface TrieNode<T> {
+  zero?: TrieNode<T>;
+  one?: TrieNode<T>;
+  value?: T;
+  prefix?: Cidr;
+}
+
+/**
+ * Parse a dotted-quad IPv4 or an RFC 4291 IPv6 address into 4 or 16 bytes; null if malformed.
+ */
+export function parseIp(text: string): Uint8Array | null {
+  if (text.includes(':')) return parseIpv6(text);
+  return parseIpv4(text);
+}
+
+function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i]!;
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    const v = Number(p);
+    if (v > 255) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+function parseIpv6(text: string): Uint8Array | null {
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groups = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    const parts = s.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (i === parts.length - 1 && p.includes('.')) {
+        const v4 = parseIpv4(p);
+        if (!v4) return null;
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
+        out.push(parseInt(p, 16));
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !tail) return null;
+  const total = head.length + tail.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) return null;
+  const all = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 255;
+  });
+  return out;
+}
+
+/** Text of a 4- or 16-byte address (IPv6 in RFC 5952 short form). */
+export function formatIp(address: Uint8Array): string {
+  if (address.length === 4) return Array.from(address).join('.');
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((address[i]! << 8) | address[i + 1]!);
+  // longest run of zero groups (length ≥ 2) becomes ::
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
+  if (bestStart < 0) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+}
+
+/**
+ * Parse "a.b.c.d/n" or "x::y/n" (a bare address means a host route). The host bits are cleared, as wg does.
+ * Returns null if malformed.
+ */
+export function parseCidr(text: string): Cidr | null {
+  const slash = text.indexOf('/');
+  const address = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (!address) return null;
+  const max = address.length * 8;
+  let bits = max;
+  if (slash >= 0) {
+    const b = text.slice(slash + 1);
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(b)) return null;
+    bits = Number(b);
+    if (bits > max) return null;
+  }
+  return { address: maskAddress(address, bits), bits };
+}
+
+/** Text of a prefix: "10.0.0.0/24". */
+export function formatCidr(cidr: Cidr): string {
+  return `${formatIp(cidr.address)}/${cidr.bits}`;
+}
+
+function maskAddress(address: Uint8Array, bits: number): Uint8Array {
+  const out = Uint8Array.from(address);
+  for (let i = 0; i < out.length; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    out[i]! &= (0xff << (8 - keep)) & 0xff;
+  }
+  return out;
+}
+
+function bitAt(address: Uint8Array, i: number): number {
+  return (address[i >> 3]! >> (7 - (i & 7))) & 1;
+}
+
+/** A longest-prefix-match table from IPv4/IPv6 prefixes to values (peers). */
+export class AllowedIps<T> {
+  private readonly v4: TrieNode<T> = {};
+  private readonly v6: TrieNode<T> = {};
+
+  /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
+  insert(cidr: Cidr, value: T): void {
+    let node = cidr.address.length === 4 ? this.v4 : this.v6;
+    for (let i = 0; i < cidr.bits; i++) {
+      const key = bitAt(cidr.address, i) ? 'one' : 'zero';
+      node = node[key] ??= {};
+    }
+    node.value = value;
+    node.prefix = { address: Uint8Array.from(cidr.address), bits: cidr.bits };
+  }
+
+  /** The value of the longest prefix containing `address` (4 or 16 bytes), or undefined. */
+  lookup(address: Uint8Array): T | undefined {
+    let node: TrieNode<T> | undefined = address.length === 4 ? this.v4 : address.length === 16 ? this.v6 : undefined;
+    let found: T | undefined;
+    const max = address.length * 8;
+    for (let i = 0; node; i++) {
+      if (node.value !== undefined) found = node.value;
+      if (i === max) break;
+      node = bitAt(address, i) ? node.one : node.zero;
+    }
+    return found;
+  }
+
+  /** Remove every prefix mapped to `value`. */
+  removeValue(value: T): void {
+    const walk = (node: TrieNode<T>): boolean => {
+      if (node.value === value) {
+        delete node.value;
+        delete node.prefix;
+      }
+      if (node.zero && walk(node.zero)) delete node.zero;
+      if (node.one && walk(node.one)) delete node.one;
+      return node.value === undefined && !node.zero && !node.one;
+    };
+    walk(this.v4);
+    walk(this.v6);
+  }
+
+  /** Every prefix mapped to `value`, IPv4 first, in address order. */
+  prefixesOf(value: T): Cidr[] {
+    const out: Cidr[] = [];
+    const walk = (node: TrieNode<T> | undefined): void => {
+      if (!node) return;
+      if (node.value === value && node.prefix) out.push(node.prefix);
+      walk(node.zero);
+      walk(node.one);
+    };
+    walk(this.v4);
+    walk(this.v6);
+    return out;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * mac1, mac2 and cookie replies (whitepaper §5.4.4, §5.4.7): the DoS mitigation. A CookieChecker belongs to the
+ * device (it verifies macs on received handshakes and, under load, answers with cookie replies); a CookieGenerator
+ * belongs to each peer (it adds macs to handshakes we send and consumes the cookie replies we get).
+ */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import type { Rng } from '../platform/types.js';
+import {
+  COOKIE_REPLY_SIZE,
+  COOKIE_SECRET_LATENCY_MS,
+  COOKIE_SECRET_MAX_AGE_MS,
+  MESSAGE_COOKIE_REPLY,
+} from './constants.js';
+import { hash, label, mac } from './kdf.js';
+import { equalBytes } from './keys.js';
+import { COOKIE_REPLY, newMessage, writeU32 } from './messages.js';
+import { LABEL_COOKIE, LABEL_MAC1 } from './constants.js';
+
+const MAC_SIZE = 16;
+
+/** Offsets of mac1 and mac2 in a handshake message: the last 32 bytes. */
+function macOffsets(msg: Uint8Array): { mac1: number; mac2: number } {
+  return { mac1: msg.length - 2 * MAC_SIZE, mac2: msg.length - MAC_SIZE };
+}
+
+/** HASH(LABEL_MAC1 ‖ Spub): the key of mac1 for messages to the holder of Spub. */
+export function mac1Key(publicKey: Uint8Array): Uint8Array {
+  return hash(label(LABEL_MAC1), publicKey);
+}
+
+/** HASH(LABEL_COOKIE ‖ Spub): the key cookie replies from the holder of Spub are encrypted under. */
+export function cookieKey(publicKey: Uint8Array): Uint8Array {
+  return hash(label(LABEL_COOKIE), publicKey);
+}
+
+/** The device's side: checks macs on incoming handshake messages and makes cookie replies. */
+export class CookieChecker {
+  private readonly mac1Key: Uint8Array;
+  private readonly encryptionKey: Uint8Array;
+  private secret: Uint8Array = new Uint8Array(32);
+  private secretSetAt = -Infinity;
+
+  /** @param localPublic our static public key */
+  constructor(localPublic: Uint8Array, private readonly rng: Rng) {
+    this.mac1Key = mac1Key(localPublic);
+    this.encryptionKey = cookieKey(localPublic);
+  }
+
+  /** mac1 = MAC(HASH(LABEL_MAC1 ‖ Spub_local), msg[0 : mac1 offset]) is correct. */
+  checkMac1(msg: Uint8Array): boolean {
+    const { mac1 } = macOffsets(msg);
+    return equalBytes(mac(this.mac1Key, msg.subarray(0, mac1)), msg.subarray(mac1, mac1 + MAC_SIZE));
+  }
+
+  /** mac2 = MAC(cookie(source), msg[0 : mac2 offset]) is correct for the current secret. */
+  checkMac2(msg: Uint8Array, source: Uint8Array, now: number): boolean {
+    if (now - this.secretSetAt > COOKIE_SECRET_MAX_AGE_MS) return false;
+    const cookie = mac(this.secret, source);
+    const { mac2 } = macOffsets(msg);
+    return equalBytes(mac(cookie, msg.subarray(0, mac2)), msg.subarray(mac2, mac2 + MAC_SIZE));
+  }
+
+  /**
+   * A cookie reply to `msg` (whose mac1 was valid) from `source` (address ‖ port bytes), to receiver `receiverIndex`.
+   * The secret is rotated when older than 120 s.
+   */
+  createReply(msg: Uint8Array, receiverIndex: number, source: Uint8Array, now: number): Uint8Array {
+    // rotate secret
+    if (now - this.secretSetAt > COOKIE_SECRET_MAX_AGE_MS) {
+      this.secret = this.rng.bytes(32);
+      this.secretSetAt = now;
+    }
+    const cookie = mac(this.secret, source);
+    const { mac1 } = macOffsets(msg);
+    const reply = newMessage(MESSAGE_COOKIE_REPLY, COOKIE_REPLY_SIZE);
+    writeU32(reply, COOKIE_REPLY.receiver, receiverIndex);
+    const nonce = this.rng.bytes(24);
+    reply.set(nonce, COOKIE_REPLY.nonce);
+    // encrypt cookie with the answered mac1 as associated data
+    const sealed = xchacha20poly1305(this.encryptionKey, nonce, msg.slice(mac1, mac1 + MAC_SIZE)).encrypt(cookie);
+    reply.set(sealed, COOKIE_REPLY.cookie);
+    return reply;
+  }
+}
+
+/** A peer's side: adds mac1/mac2 to the handshakes we send it and keeps the cookie it gave us. */
+export class CookieGenerator {
+  private readonly mac1Key: Uint8Array;
+  private readonly decryptionKey: Uint8Array;
+  private cookie: Uint8Array | null = null;
+  private cookieSetAt = -Infinity;
+  private lastMac1: Uint8Array | null = null;
+
+  /** @param remotePublic the peer's static public key */
+  constructor(remotePublic: Uint8Array) {
+    this.mac1Key = mac1Key(remotePublic);
+    this.decryptionKey = cookieKey(remotePublic);
+  }
+
+  /** Fill in mac1 and, if we hold a cookie younger than 120 − 5 s, mac2 (else 16 zero bytes). */
+  addMacs(msg: Uint8Array, now: number): void {
+    const { mac1, mac2 } = macOffsets(msg);
+    const m1 = mac(this.mac1Key, msg.subarray(0, mac1));
+    msg.set(m1, mac1);
+    this.lastMac1 = m1;
+    if (this.cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS) {
+      msg.set(mac(this.cookie, msg.subarray(0, mac2)), mac2);
+    } else {
+      msg.fill(0, mac2, mac2 + MAC_SIZE);
+    }
+  }
+
+  /** Decrypt a cookie reply to the last handshake we sent; false (and no change) if it does not authenticate. */
+  consumeReply(reply: Uint8Array, now: number): boolean {
+    if (reply.length !== COOKIE_REPLY_SIZE || this.lastMac1 === null) return false;
+    const nonce = reply.subarray(COOKIE_REPLY.nonce, COOKIE_REPLY.cookie);
+    let cookie: Uint8Array;
+    try {
+      cookie = xchacha20poly1305(this.decryptionKey, nonce, this.lastMac1).decrypt(reply.subarray(COOKIE_REPLY.cookie));
+    } catch {
+      return false;
+    }
+    this.cookie = cookie;
+    this.cookieSetAt = now;
+    return true;
+  }
+
+  /** True while a usable cookie is held. */
+  hasCookie(now: number): boolean {
+    return this.cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS;
+  }
+}

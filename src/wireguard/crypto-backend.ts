@@ -1,0 +1,65 @@
+/**
+ * The two primitives WireGuard spends its time in — X25519 and ChaCha20-Poly1305 (RFC 8439 §2.8) — behind an
+ * interface, so a faster native implementation can be injected. BLAKE2s, HMAC, HKDF and XChaCha20-Poly1305 always run
+ * on @noble (kdf.ts, cookie.ts). Every backend must pass the same known-answer vectors (test/wireguard).
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+
+export interface CryptoBackend {
+  /** A short name for reports and benchmarks ("noble", "node"). */
+  readonly name: string;
+  /** X25519(k, 9): the public key of a (clamped by X25519 itself) private key. */
+  x25519Base(privateKey: Uint8Array): Uint8Array;
+  /**
+   * X25519(k, u). Returns null instead of an all-zero shared secret, i.e. when `publicKey` has low order.
+   */
+  x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null;
+  /**
+   * ChaCha20-Poly1305 seal of `plaintext` under `key` and 12-byte `nonce`, writing ciphertext ‖ 16-byte tag into
+   * `out` at `outOffset` (which must have room for plaintext.length + 16 bytes).
+   */
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, out: Uint8Array, outOffset: number): void;
+  /**
+   * ChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag). Returns the plaintext, or null when the tag is wrong.
+   */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | undefined): Uint8Array | null;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The reference backend: @noble/curves X25519 and @noble/ciphers ChaCha20-Poly1305, pure JavaScript. */
+export const nobleBackend: CryptoBackend = {
+  name: 'noble',
+  x25519Base(privateKey) {
+    return x25519.getPublicKey(privateKey);
+  },
+  x25519(privateKey, publicKey) {
+    try {
+      const shared = x25519.getSharedSecret(privateKey, publicKey);
+      return isAllZero(shared) ? null : shared;
+    } catch {
+      // noble refuses low-order points before running the ladder
+      return null;
+    }
+  },
+  seal(key, nonce, plaintext, aad, out, outOffset) {
+    const sealed = chacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext);
+    out.set(sealed, outOffset);
+  },
+  open(key, nonce, sealed, aad) {
+    if (sealed.length < 16) return null;
+    try {
+      return chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(sealed);
+    } catch {
+      return null;
+    }
+  },
+};
+
+/** True when every byte is zero, in time independent of where a non-zero byte is. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  return acc === 0;
+}

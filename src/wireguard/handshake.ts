@@ -1,0 +1,232 @@
+/**
+ * The Noise_IKpsk2 handshake (whitepaper §5.4.2–§5.4.4), as pure functions: every random or time-dependent input
+ * (ephemeral private key, TAI64N timestamp, sender index) is a parameter, so known-answer tests reproduce bytes
+ * exactly. Consume steps compute into locals and return null on any failure; the caller commits state only on
+ * success. mac1 and mac2 are added and checked by cookie.ts.
+ */
+import { INITIATION_SIZE, MESSAGE_INITIATION, MESSAGE_RESPONSE, RESPONSE_SIZE } from './constants.js';
+import type { CryptoBackend } from './crypto-backend.js';
+import { hash, INITIAL_CHAINING_KEY, INITIAL_HASH, kdf1, kdf2, kdf3 } from './kdf.js';
+import type { PresharedKey, PrivateKey, PublicKey } from './keys.js';
+import { INITIATION, RESPONSE, newMessage, readU32, writeU32 } from './messages.js';
+import { TAI64N_SIZE } from './tai64n.js';
+
+const ZERO_NONCE = new Uint8Array(12);
+const EMPTY = new Uint8Array(0);
+
+/** This side's static key pair. */
+export interface StaticIdentity {
+  readonly privateKey: PrivateKey;
+  readonly publicKey: PublicKey;
+}
+
+/** What the initiator keeps between sending an initiation and consuming the response. */
+export interface InitiatorHandshake {
+  readonly chainingKey: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly ephemeralPrivate: PrivateKey;
+  readonly senderIndex: number;
+}
+
+/** Inputs of createInitiation. */
+export interface CreateInitiationInput {
+  readonly backend: CryptoBackend;
+  readonly local: StaticIdentity;
+  readonly remoteStatic: PublicKey;
+  /** DH(S_i, Spub_r), computed once per peer. */
+  readonly staticStatic: Uint8Array;
+  readonly ephemeralPrivate: PrivateKey;
+  /** 12-byte TAI64N. */
+  readonly timestamp: Uint8Array;
+  readonly senderIndex: number;
+}
+
+/**
+ * Build a handshake initiation (148 bytes; mac1 and mac2 left zero). Returns null if a DH result is zero.
+ * @throws {RangeError} if the timestamp is not 12 bytes.
+ */
+export function createInitiation(input: CreateInitiationInput): { message: Uint8Array; state: InitiatorHandshake } | null {
+  const { backend, local, remoteStatic, staticStatic, ephemeralPrivate, timestamp, senderIndex } = input;
+  if (timestamp.length !== TAI64N_SIZE) throw new RangeError(`createInitiation: timestamp must be 12 bytes`);
+  const msg = newMessage(MESSAGE_INITIATION, INITIATION_SIZE);
+  writeU32(msg, INITIATION.sender, senderIndex);
+  // h = HASH(H0 ‖ Spub_r), c = C0
+  let c = INITIAL_CHAINING_KEY;
+  let h = hash(INITIAL_HASH, remoteStatic);
+  // ephemeral
+  const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
+  msg.set(ephemeralPublic, INITIATION.ephemeral);
+  c = kdf1(c, ephemeralPublic);
+  h = hash(h, ephemeralPublic);
+  // encrypt static
+  const es = backend.x25519(ephemeralPrivate, remoteStatic);
+  if (es === null) return null;
+  let k: Uint8Array;
+  [c, k] = kdf2(c, es);
+  backend.seal(k, ZERO_NONCE, local.publicKey, h, msg, INITIATION.static);
+  h = hash(h, msg.subarray(INITIATION.static, INITIATION.timestamp));
+  // encrypt timestamp
+  [c, k] = kdf2(c, staticStatic);
+  backend.seal(k, ZERO_NONCE, timestamp, h, msg, INITIATION.timestamp);
+  h = hash(h, msg.subarray(INITIATION.timestamp, INITIATION.mac1));
+  k.fill(0);
+  return { message: msg, state: { chainingKey: c, hash: h, ephemeralPrivate, senderIndex } };
+}
+
+/** The result of consuming an initiation: the peer it came from and the state to answer it with. */
+export interface ConsumedInitiation<P> {
+  readonly peer: P;
+  readonly remoteStatic: Uint8Array;
+  readonly remoteEphemeral: Uint8Array;
+  readonly remoteIndex: number;
+  readonly timestamp: Uint8Array;
+  readonly chainingKey: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+/** Inputs of consumeInitiation. */
+export interface ConsumeInitiationInput<P> {
+  readonly backend: CryptoBackend;
+  readonly local: StaticIdentity;
+  /** Find the peer with this static public key and its precomputed DH(S_r, Spub_i); undefined if unknown. */
+  readonly lookup: (remoteStatic: Uint8Array) => { peer: P; staticStatic: Uint8Array } | undefined;
+}
+
+/**
+ * Decrypt and authenticate an initiation (mac1 must already have been checked). Returns null if it does not
+ * authenticate or comes from an unknown peer. Replay and flood checks on the timestamp are the caller's.
+ */
+export function consumeInitiation<P>(msg: Uint8Array, input: ConsumeInitiationInput<P>): ConsumedInitiation<P> | null {
+  if (msg.length !== INITIATION_SIZE || msg[0] !== MESSAGE_INITIATION) return null;
+  const { backend, local } = input;
+  let c = INITIAL_CHAINING_KEY;
+  let h = hash(INITIAL_HASH, local.publicKey);
+  const remoteEphemeral = msg.slice(INITIATION.ephemeral, INITIATION.static);
+  c = kdf1(c, remoteEphemeral);
+  h = hash(h, remoteEphemeral);
+  // decrypt static
+  const es = backend.x25519(local.privateKey, remoteEphemeral);
+  if (es === null) return null;
+  let k: Uint8Array;
+  [c, k] = kdf2(c, es);
+  const encryptedStatic = msg.subarray(INITIATION.static, INITIATION.timestamp);
+  const remoteStatic = backend.open(k, ZERO_NONCE, encryptedStatic, h);
+  if (remoteStatic === null) return null;
+  h = hash(h, encryptedStatic);
+  // lookup peer
+  const found = input.lookup(remoteStatic);
+  if (found === undefined) return null;
+  // decrypt timestamp
+  [c, k] = kdf2(c, found.staticStatic);
+  const encryptedTimestamp = msg.subarray(INITIATION.timestamp, INITIATION.mac1);
+  const timestamp = backend.open(k, ZERO_NONCE, encryptedTimestamp, h);
+  k.fill(0);
+  if (timestamp === null) return null;
+  h = hash(h, encryptedTimestamp);
+  return {
+    peer: found.peer,
+    remoteStatic,
+    remoteEphemeral,
+    remoteIndex: readU32(msg, INITIATION.sender),
+    timestamp,
+    chainingKey: c,
+    hash: h,
+  };
+}
+
+/** Inputs of createResponse. */
+export interface CreateResponseInput {
+  readonly backend: CryptoBackend;
+  readonly consumed: Pick<ConsumedInitiation<unknown>, 'chainingKey' | 'hash' | 'remoteEphemeral' | 'remoteStatic' | 'remoteIndex'>;
+  readonly presharedKey: PresharedKey;
+  readonly ephemeralPrivate: PrivateKey;
+  readonly senderIndex: number;
+}
+
+/**
+ * Build a handshake response (92 bytes; mac1 and mac2 left zero) and the chaining key the transport keys derive
+ * from. Returns null if a DH result is zero.
+ */
+export function createResponse(input: CreateResponseInput): { message: Uint8Array; chainingKey: Uint8Array; hash: Uint8Array } | null {
+  const { backend, consumed, presharedKey, ephemeralPrivate, senderIndex } = input;
+  const msg = newMessage(MESSAGE_RESPONSE, RESPONSE_SIZE);
+  writeU32(msg, RESPONSE.sender, senderIndex);
+  writeU32(msg, RESPONSE.receiver, consumed.remoteIndex);
+  let c = consumed.chainingKey;
+  let h = consumed.hash;
+  // ephemeral
+  const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
+  msg.set(ephemeralPublic, RESPONSE.ephemeral);
+  h = hash(h, ephemeralPublic);
+  c = kdf1(c, ephemeralPublic);
+  // ee, se
+  const ee = backend.x25519(ephemeralPrivate, consumed.remoteEphemeral);
+  if (ee === null) return null;
+  c = kdf1(c, ee);
+  const se = backend.x25519(ephemeralPrivate, consumed.remoteStatic);
+  if (se === null) return null;
+  c = kdf1(c, se);
+  // add preshared key
+  const [c2, tau, k] = kdf3(c, presharedKey);
+  c = c2;
+  h = hash(h, tau);
+  // encrypt nothing
+  backend.seal(k, ZERO_NONCE, EMPTY, h, msg, RESPONSE.empty);
+  h = hash(h, msg.subarray(RESPONSE.empty, RESPONSE.mac1));
+  k.fill(0);
+  tau.fill(0);
+  return { message: msg, chainingKey: c, hash: h };
+}
+
+/** Inputs of consumeResponse. */
+export interface ConsumeResponseInput {
+  readonly backend: CryptoBackend;
+  readonly local: StaticIdentity;
+  readonly state: InitiatorHandshake;
+  readonly presharedKey: PresharedKey;
+}
+
+/**
+ * Authenticate a response to our initiation (mac1 checked, receiver index matched by the caller). Returns the chaining
+ * key to derive transport keys from and the responder's index, or null if it does not authenticate.
+ */
+export function consumeResponse(
+  msg: Uint8Array,
+  input: ConsumeResponseInput,
+): { chainingKey: Uint8Array; hash: Uint8Array; remoteIndex: number } | null {
+  if (msg.length !== RESPONSE_SIZE || msg[0] !== MESSAGE_RESPONSE) return null;
+  const { backend, local, state, presharedKey } = input;
+  let c = state.chainingKey;
+  let h = state.hash;
+  const remoteEphemeral = msg.subarray(RESPONSE.ephemeral, RESPONSE.empty);
+  h = hash(h, remoteEphemeral);
+  c = kdf1(c, remoteEphemeral);
+  const ee = backend.x25519(state.ephemeralPrivate, remoteEphemeral);
+  if (ee === null) return null;
+  c = kdf1(c, ee);
+  const se = backend.x25519(local.privateKey, remoteEphemeral);
+  if (se === null) return null;
+  c = kdf1(c, se);
+  // add preshared key
+  const [c2, tau, k] = kdf3(c, presharedKey);
+  c = c2;
+  h = hash(h, tau);
+  // authenticate transcript
+  const empty = msg.subarray(RESPONSE.empty, RESPONSE.mac1);
+  const ok = backend.open(k, ZERO_NONCE, empty, h);
+  k.fill(0);
+  if (ok === null) return null;
+  h = hash(h, empty);
+  return { chainingKey: c, hash: h, remoteIndex: readU32(msg, RESPONSE.sender) };
+}
+
+/**
+ * The transport keys from the final chaining key (whitepaper §5.4.5): (T_send_i, T_recv_i) = KDF2(C, ε); the
+ * responder's are swapped.
+ */
+export function deriveTransportKeys(chainingKey: Uint8Array, isInitiator: boolean): { sendKey: Uint8Array; receiveKey: Uint8Array } {
+  const [t1, t2] = kdf2(chainingKey, EMPTY);
+  return isInitiator ? { sendKey: t1, receiveKey: t2 } : { sendKey: t2, receiveKey: t1 };
+}
+
+

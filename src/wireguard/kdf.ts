@@ -1,0 +1,73 @@
+/**
+ * The symmetric primitives of Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard uses them (whitepaper §5.4):
+ * HASH (BLAKE2s-256), MAC (keyed BLAKE2s, 16 bytes), HMAC-BLAKE2s and KDF1/2/3 (HKDF with the chaining key as salt).
+ */
+import { blake2s } from '@noble/hashes/blake2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { CONSTRUCTION, IDENTIFIER } from './constants.js';
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** HASH(a ‖ b ‖ ...) = BLAKE2s-256 of the concatenation. */
+export function hash(...parts: Uint8Array[]): Uint8Array {
+  const h = blake2s.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** MAC(key, input) = keyed BLAKE2s with a 16-byte output. @throws {RangeError} if key is longer than 32 bytes. */
+export function mac(key: Uint8Array, input: Uint8Array): Uint8Array {
+  if (key.length > 32) throw new RangeError(`mac: key must be at most 32 bytes, got ${key.length}`);
+  return blake2s(input, { key, dkLen: 16 });
+}
+
+/** HMAC-BLAKE2s-256(key, input). */
+export function hmacHash(key: Uint8Array, input: Uint8Array): Uint8Array {
+  return hmac(blake2s, key, input);
+}
+
+const ONE = Uint8Array.of(1);
+
+/** KDFn(key, input): n ∈ {1, 2, 3} 32-byte outputs (HKDF-Extract then Expand with empty info). */
+function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
+  // extract
+  const prk = hmacHash(key, input);
+  // expand: T(i) = HMAC(prk, T(i−1) ‖ i)
+  const out: Uint8Array[] = [];
+  let prev = hmacHash(prk, ONE);
+  out.push(prev);
+  for (let i = 2; i <= n; i++) {
+    const block = new Uint8Array(33);
+    block.set(prev, 0);
+    block[32] = i;
+    prev = hmacHash(prk, block);
+    out.push(prev);
+  }
+  prk.fill(0);
+  return out;
+}
+
+/** KDF1(key, input) → τ1. */
+export function kdf1(key: Uint8Array, input: Uint8Array): Uint8Array {
+  return kdf(1, key, input)[0]!;
+}
+/** KDF2(key, input) → (τ1, τ2). */
+export function kdf2(key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array] {
+  const [a, b] = kdf(2, key, input);
+  return [a!, b!];
+}
+/** KDF3(key, input) → (τ1, τ2, τ3). */
+export function kdf3(key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+  const [a, b, c] = kdf(3, key, input);
+  return [a!, b!, c!];
+}
+
+/** C0 = HASH(CONSTRUCTION): the initial chaining key. */
+export const INITIAL_CHAINING_KEY: Uint8Array = hash(utf8(CONSTRUCTION));
+/** H0 = HASH(C0 ‖ IDENTIFIER): the initial hash. */
+export const INITIAL_HASH: Uint8Array = hash(INITIAL_CHAINING_KEY, utf8(IDENTIFIER));
+
+/** Bytes of an ASCII label. */
+export function label(s: string): Uint8Array {
+  return utf8(s);
+}

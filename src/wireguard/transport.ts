@@ -1,0 +1,100 @@
+/**
+ * Transport data messages (whitepaper §5.4.6): a fresh ChaCha20-Poly1305 per packet under the session key, nonce
+ * = 4 zero bytes ‖ 64-bit little-endian counter, empty associated data; plaintext zero-padded to a multiple of 16
+ * (never beyond the MTU) and trimmed by the receiver to the inner IP packet's own length. A keepalive has an empty
+ * plaintext (32 bytes on the wire).
+ */
+import { AEAD_TAG_SIZE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES, TRANSPORT_HEADER_SIZE, TRANSPORT_MIN_SIZE } from './constants.js';
+import type { CryptoBackend } from './crypto-backend.js';
+import type { Keypair } from './keypair.js';
+import { TRANSPORT, readU32, readU64, writeU32, writeU64 } from './messages.js';
+
+/** The 12-byte AEAD nonce of a counter: 4 zero bytes ‖ counter (little-endian). */
+export function transportNonce(counter: bigint): Uint8Array {
+  const nonce = new Uint8Array(12);
+  writeU64(nonce, 4, counter);
+  return nonce;
+}
+
+/**
+ * Length of a `length`-byte plaintext after padding to a multiple of 16, never past the MTU: a packet larger than
+ * the MTU (segmentation offload) has only its last MTU-sized unit padded.
+ */
+export function paddedLength(length: number, mtu: number): number {
+  let lastUnit = length;
+  if (mtu > 0 && lastUnit > mtu) lastUnit %= mtu;
+  let padded = (lastUnit + PADDING_MULTIPLE - 1) & ~(PADDING_MULTIPLE - 1);
+  if (mtu > 0 && padded > mtu) padded = mtu;
+  return length + (padded - lastUnit);
+}
+
+/**
+ * Seal `plaintext` (an IP packet, or empty for a keepalive) as a transport message under the keypair's next counter.
+ * Returns null, sending nothing, if the counter has reached REJECT_AFTER_MESSAGES.
+ */
+export function encryptTransport(backend: CryptoBackend, keypair: Keypair, plaintext: Uint8Array, mtu: number): Uint8Array | null {
+  // check the counter first: a nonce is never reused
+  const counter = keypair.sendCounter;
+  if (counter >= REJECT_AFTER_MESSAGES) return null;
+  keypair.sendCounter = counter + 1n;
+  const padded = paddedLength(plaintext.length, mtu);
+  const out = new Uint8Array(TRANSPORT_HEADER_SIZE + padded + AEAD_TAG_SIZE);
+  out[0] = MESSAGE_TRANSPORT;
+  writeU32(out, TRANSPORT.receiver, keypair.remoteIndex);
+  writeU64(out, TRANSPORT.counter, counter);
+  // pad in place, then seal over it
+  out.set(plaintext, TRANSPORT.payload);
+  const body = out.subarray(TRANSPORT.payload, TRANSPORT.payload + padded);
+  backend.seal(keypair.sendKey, transportNonce(counter), body, undefined, out, TRANSPORT.payload);
+  return out;
+}
+
+/** The receiver index of a transport message (for the keypair lookup). */
+export function transportReceiver(datagram: Uint8Array): number {
+  return readU32(datagram, TRANSPORT.receiver);
+}
+
+/**
+ * Open a transport message under `receiveKey`. Returns the counter and padded plaintext, or null if the message is
+ * too short or does not authenticate. The replay window is the caller's (only after this succeeds).
+ */
+export function decryptTransport(backend: CryptoBackend, receiveKey: Uint8Array, datagram: Uint8Array): { counter: bigint; plaintext: Uint8Array } | null {
+  if (datagram.length < TRANSPORT_MIN_SIZE) return null;
+  const counter = readU64(datagram, TRANSPORT.counter);
+  if (counter >= REJECT_AFTER_MESSAGES) return null;
+  const plaintext = backend.open(receiveKey, transportNonce(counter), datagram.subarray(TRANSPORT.payload), undefined);
+  if (plaintext === null) return null;
+  return { counter, plaintext };
+}
+
+/**
+ * The length the inner IP packet claims (IPv4 total length, or IPv6 40 + payload length), or null if the bytes are
+ * not an IP packet that fits in `plaintext`.
+ */
+export function innerPacketLength(plaintext: Uint8Array): number | null {
+  if (plaintext.length < 1) return null;
+  const version = plaintext[0]! >> 4;
+  let length: number;
+  if (version === 4 && plaintext.length >= 20) length = (plaintext[2]! << 8) | plaintext[3]!;
+  else if (version === 6 && plaintext.length >= 40) length = 40 + ((plaintext[4]! << 8) | plaintext[5]!);
+  else return null;
+  if (length > plaintext.length || length < (version === 4 ? 20 : 40)) return null;
+  return length;
+}
+
+/** The source address bytes of an IP packet (4 or 16), or null. */
+export function innerSource(packet: Uint8Array): Uint8Array | null {
+  const version = packet[0]! >> 4;
+  if (version === 4 && packet.length >= 20) return packet.subarray(12, 16);
+  if (version === 6 && packet.length >= 40) return packet.subarray(8, 24);
+  return null;
+}
+
+/** The destination address bytes of an IP packet (4 or 16), or null. */
+export function innerDestination(packet: Uint8Array): Uint8Array | null {
+  if (packet.length < 1) return null;
+  const version = packet[0]! >> 4;
+  if (version === 4 && packet.length >= 20) return packet.subarray(16, 20);
+  if (version === 6 && packet.length >= 40) return packet.subarray(24, 40);
+  return null;
+}
