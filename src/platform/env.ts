@@ -2,7 +2,7 @@ import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { systemClock } from './clock.js';
-import { systemRng } from './rng.js';
+import { seededRng, systemRng } from './rng.js';
 import type { Clock, InStream, OutStream, Rng } from './types.js';
 
 export type { Clock, InStream, OutStream, Rng } from './types.js';
@@ -67,7 +67,8 @@ export function nodeEnv(): Env {
     stderr: process.stderr,
     vars: process.env,
     clock: systemClock,
-    rng: systemRng,
+    // AKS_WG_SEED makes every random choice (keys, ephemerals, indices, jitter) replay: same seed, same bytes.
+    rng: process.env['AKS_WG_SEED'] ? seededRng(process.env['AKS_WG_SEED']) : systemRng,
     fs: nodeFs,
     cwd: process.cwd(),
     home: stateHome(process.env),
