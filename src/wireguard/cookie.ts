@@ -12,7 +12,7 @@ import {
   MESSAGE_COOKIE_REPLY,
 } from './constants.js';
 import { hash, label, mac } from './kdf.js';
-import { equalBytes } from './keys.js';
+import { equalBytes, hideSecretFields } from './keys.js';
 import { COOKIE_REPLY, newMessage, writeU32 } from './messages.js';
 import { LABEL_COOKIE, LABEL_MAC1 } from './constants.js';
 
@@ -44,6 +44,7 @@ export class CookieChecker {
   constructor(localPublic: Uint8Array, private readonly rng: Rng) {
     this.mac1Key = mac1Key(localPublic);
     this.encryptionKey = cookieKey(localPublic);
+    hideSecretFields(this, 'secret', 'rng');
   }
 
   /** mac1 = MAC(HASH(LABEL_MAC1 ‖ Spub_local), msg[0 : mac1 offset]) is correct. */
@@ -95,6 +96,7 @@ export class CookieGenerator {
   constructor(remotePublic: Uint8Array) {
     this.mac1Key = mac1Key(remotePublic);
     this.decryptionKey = cookieKey(remotePublic);
+    hideSecretFields(this, 'cookie');
   }
 
   /** Fill in mac1 and, if we hold a cookie younger than 120 − 5 s, mac2 (else 16 zero bytes). */

@@ -53,6 +53,7 @@ import { Keypair } from './keypair.js';
 import {
   clampPrivateKey,
   encodeKey,
+  hideSecretFields,
   isLowOrderPublicKey,
   KeyFormatError,
   presharedKeyFromBytes,
@@ -254,6 +255,7 @@ export class Peer {
     this.staticStatic = staticStatic;
     this.cookies = new CookieGenerator(publicKey);
     this.timers = new PeerTimers(jitter);
+    hideSecretFields(this, 'presharedKey', 'staticStatic', 'handshake', 'device');
   }
 
   /** Seal and send an inner IP packet to this peer (bypassing AllowedIPs routing). */
@@ -338,6 +340,7 @@ export class Device {
     this.underLoadThreshold = options.underLoadThreshold ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
     this.cookieChecker = new CookieChecker(this.publicKey, this.rng);
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    hideSecretFields(this, 'privateKey', 'identity', 'cookieChecker');
   }
 
   // --- Peers ------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
  * A session's keys (whitepaper §5.4.5–§5.4.6): the two transport keys, the send counter, the receive replay window
  * and the indices both sides know the session by. A peer holds up to three: previous, current and next.
  */
+import { hideSecretFields } from './keys.js';
 import { ReplayFilter } from './replay.js';
 
 export class Keypair {
@@ -22,7 +23,9 @@ export class Keypair {
     readonly localIndex: number,
     /** The peer's index: the receiver field of transport messages we send. */
     readonly remoteIndex: number,
-  ) {}
+  ) {
+    hideSecretFields(this, 'sendKey', 'receiveKey');
+  }
 
   /** Erase the keys. */
   zero(): void {

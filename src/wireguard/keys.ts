@@ -213,3 +213,11 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) acc |= a[i]! ^ b[i]!;
   return acc === 0;
 }
+
+/**
+ * Make fields holding secrets non-enumerable, so that logging, JSON.stringify or a test failure printing the object
+ * never shows them. The fields stay readable and writable.
+ */
+export function hideSecretFields(target: object, ...names: string[]): void {
+  for (const name of names) Object.defineProperty(target, name, { enumerable: false });
+}

@@ -1,0 +1,247 @@
+// Two devices on a simulated link: handshake, transport, routing, drops, and peer changes at runtime.
+import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
+import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
+import { parseIp } from '../../src/wireguard/allowed-ips.js';
+import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';
+import { renderLatestHandshakes, renderShow, renderShowConf } from '../../src/wireguard/show.js';
+import { encodeKey, generatePresharedKey, parsePublicKey, type PresharedKey } from '../../src/wireguard/keys.js';
+import { seededRng } from '../../src/platform/rng.js';
+import { A_IP, B_IP, eventsOf, ipv4Packet, makePair } from './sim.js';
+
+describe.each([
+  ['noble', nobleBackend],
+  ['node', nodeCryptoBackend],
+])('two devices on the %s backend', (_n, backend) => {
+  test('first packet triggers a handshake; staged packet delivered; responder confirms on first transport', () => {
+    const p = makePair({ backend });
+    const packet = ipv4Packet(A_IP, B_IP, 56);
+    p.a.sendPacket(packet);
+    expect(p.sent.map((s) => s.datagram.length)).toEqual([148]);
+    p.flush();
+    // initiation → response → the staged packet (no extra keepalive needed)
+    expect(p.sent.map((s) => `${s.from}:${s.datagram[0]}`)).toEqual(['a:1', 'b:2', 'a:4']);
+    expect(p.delivered).toHaveLength(1);
+    expect(Buffer.from(p.delivered[0]!.packet)).toEqual(Buffer.from(packet));
+    expect(eventsOf(p, 'session-established', 'a')[0]!.event.role).toBe('initiator');
+    expect(eventsOf(p, 'session-confirmed', 'b')).toHaveLength(1);
+    // padded to a multiple of 16: 84 → 96 + 32
+    expect(p.sent[2]!.datagram.length).toBe(16 + 96 + 16);
+    // both sides agree on the indices
+    const sa = p.peerOfA.stats().currentSession!;
+    const sb = p.peerOfB.stats().currentSession!;
+    expect(sa.remoteIndex).toBe(sb.localIndex);
+    expect(sb.remoteIndex).toBe(sa.localIndex);
+    expect(p.peerOfA.stats().txBytes).toBe(148 + 128);
+    expect(p.peerOfB.stats().rxBytes).toBe(148 + 128);
+    // reply the other way
+    p.b.sendPacket(ipv4Packet(B_IP, A_IP, 10));
+    p.flush();
+    expect(p.delivered.map((d) => d.on)).toEqual(['b', 'a']);
+  });
+
+  test('with a preshared key; a mismatched preshared key fails the handshake', () => {
+    const psk = generatePresharedKey(seededRng('psk'));
+    const ok = makePair({ backend, psk });
+    ok.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    ok.flush();
+    expect(ok.delivered).toHaveLength(1);
+    const bad = makePair({ backend, psk });
+    bad.b.updatePeer(bad.peerOfB, { presharedKey: generatePresharedKey(seededRng('other')) });
+    bad.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    bad.flush();
+    expect(bad.delivered).toHaveLength(0);
+    expect(bad.a.drops['handshake-unauthenticated']).toBe(1);
+  });
+});
+
+describe('device rules', () => {
+  test('inner source not in the sender\'s AllowedIPs is dropped', () => {
+    const p = makePair();
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    p.peerOfA.send(ipv4Packet('10.9.0.77', B_IP));
+    p.flush();
+    expect(p.delivered).toHaveLength(1);
+    expect(p.b.drops['disallowed-source']).toBe(1);
+  });
+
+  test('no route: dropped and counted', () => {
+    const p = makePair();
+    p.a.sendPacket(ipv4Packet(A_IP, '192.168.1.1'));
+    expect(p.sent).toHaveLength(0);
+    expect(p.a.drops['no-route']).toBe(1);
+  });
+
+  test('replayed transport packet is dropped', () => {
+    const p = makePair();
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    const data = p.sent.find((s) => s.datagram[0] === 4)!;
+    p.b.receive(data.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(p.b.drops['replayed-counter']).toBe(1);
+    expect(p.delivered).toHaveLength(1);
+  });
+
+  test('replayed initiation (same timestamp) is dropped; a later one is answered', () => {
+    const p = makePair();
+    p.a.initiateHandshake(p.peerOfA, false);
+    const init = p.inFlight.shift()!;
+    p.b.receive(init.datagram, { address: '127.0.0.1', port: 51001 });
+    p.clock.advance(1_000);
+    p.b.receive(init.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(p.b.drops['replayed-timestamp']).toBe(1);
+    expect(eventsOf(p, 'handshake-response-sent', 'b')).toHaveLength(1);
+    p.clock.advance(10_000);
+    p.a.initiateHandshake(p.peerOfA, false);
+    const second = p.inFlight.pop()!;
+    p.b.receive(second.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(eventsOf(p, 'handshake-response-sent', 'b')).toHaveLength(2);
+  });
+
+  test('flood limit: two valid initiations 10 ms apart, the second dropped', () => {
+    const p = makePair();
+    // two different initiations generated far apart (distinct timestamps), delivered 10 ms apart
+    p.a.initiateHandshake(p.peerOfA, false);
+    const first = p.inFlight.shift()!;
+    p.clock.advance(6_000);
+    p.a.initiateHandshake(p.peerOfA, false);
+    const second = p.inFlight.shift()!;
+    p.b.receive(first.datagram, { address: '127.0.0.1', port: 51001 });
+    p.clock.advance(10);
+    p.b.receive(second.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(p.b.drops['initiation-flood']).toBe(1);
+    p.clock.advance(21);
+    p.b.receive(second.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(p.b.drops['initiation-flood']).toBe(1);
+    expect(eventsOf(p, 'handshake-response-sent', 'b')).toHaveLength(2);
+  });
+
+  test('unknown peer: initiation from a key B does not know is dropped without a response', () => {
+    const p = makePair();
+    p.b.removePeer(p.peerOfB);
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    expect(p.b.drops['handshake-unauthenticated']).toBe(1);
+    expect(p.sent.filter((s) => s.from === 'b')).toHaveLength(0);
+  });
+
+  test('peer removed at runtime: its sessions stop, re-adding works', () => {
+    const p = makePair();
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    const aPub = p.a.publicKey;
+    p.b.removePeer(p.peerOfB);
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP, 1));
+    p.flush();
+    expect(p.b.drops['unknown-receiver']).toBe(1);
+    const again = p.b.addPeer({ publicKey: aPub, allowedIps: [`${A_IP}/32`] });
+    p.clock.advance(6_000);
+    p.a.initiateHandshake(p.peerOfA, false);
+    p.flush();
+    expect(again.stats().lastHandshakeAt).toBe(p.clock.now());
+  });
+
+  test('updating AllowedIPs moves routes', () => {
+    const p = makePair();
+    p.a.updatePeer(p.peerOfA, { allowedIps: ['10.8.0.0/16', 'fd00::/64'] });
+    expect(p.peerOfA.allowedIps.map((c) => c.bits)).toEqual([16, 64]);
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    expect(p.a.drops['no-route']).toBe(1);
+  });
+
+  test('low-order, own and duplicate peer keys are refused', () => {
+    const p = makePair();
+    expect(() => p.a.addPeer({ publicKey: new Uint8Array(32) as never })).toThrow('low-order');
+    expect(() => p.a.addPeer({ publicKey: p.a.publicKey })).toThrow('interface public key');
+    expect(() => p.a.addPeer({ publicKey: p.b.publicKey })).toThrow('already exists');
+    expect(() => parsePublicKey('4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=')).toThrow('low-order');
+  });
+
+  test('wg show and showconf', () => {
+    const psk = generatePresharedKey(seededRng('psk')) as PresharedKey;
+    const p = makePair({ psk });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    p.clock.advance(65_000);
+    const show = renderShow(p.a, 'wg0');
+    expect(show).toBe(
+      [
+        'interface: wg0',
+        `  public key: ${encodeKey(p.a.publicKey)}`,
+        '  private key: (hidden)',
+        '  listening port: 51001',
+        '',
+        `peer: ${encodeKey(p.b.publicKey)}`,
+        '  preshared key: (hidden)',
+        '  endpoint: 127.0.0.1:51002',
+        '  allowed ips: 10.9.0.2/32',
+        '  latest handshake: 1 minute, 5 seconds ago',
+        '  transfer: 92 B received, 276 B sent',
+        '',
+      ].join('\n'),
+    );
+    expect(show).not.toContain(encodeKey(p.a.revealPrivateKey()));
+    const conf = renderShowConf(p.a);
+    expect(conf).toContain('PrivateKey = (hidden)');
+    expect(conf).toContain('AllowedIPs = 10.9.0.2/32');
+    expect(conf).toContain('Endpoint = 127.0.0.1:51002');
+    expect(renderShowConf(p.a, { revealKeys: true })).toContain(`PrivateKey = ${encodeKey(p.a.revealPrivateKey())}`);
+    expect(renderLatestHandshakes(p.a)).toBe(`${encodeKey(p.b.publicKey)}\t${Math.floor((p.clock.now() - 65_000) / 1000)}\n`);
+  });
+
+  test('key log entries: one per ephemeral, matching what was sent', () => {
+    const p = makePair();
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    expect(p.keyLog).toHaveLength(2);
+    const init = p.sent[0]!.datagram;
+    const eph = nobleBackend.x25519Base(p.keyLog[0]!.localEphemeralPrivate);
+    expect(Buffer.from(init.subarray(INITIATION.ephemeral, INITIATION.static))).toEqual(Buffer.from(eph));
+    const resp = p.sent[1]!.datagram;
+    expect(Buffer.from(resp.subarray(RESPONSE.ephemeral, RESPONSE.empty))).toEqual(Buffer.from(nobleBackend.x25519Base(p.keyLog[1]!.localEphemeralPrivate)));
+  });
+
+  test('IPv6 inner packets route and trim by payload length', () => {
+    const p = makePair();
+    p.a.updatePeer(p.peerOfA, { allowedIps: ['fd00::2/128'] });
+    p.b.updatePeer(p.peerOfB, { allowedIps: ['fd00::1/128'] });
+    const pkt = new Uint8Array(40 + 3);
+    pkt[0] = 0x60;
+    pkt[5] = 3;
+    pkt[6] = 17;
+    pkt.set(parseIp('fd00::1')!, 8);
+    pkt.set(parseIp('fd00::2')!, 24);
+    p.a.sendPacket(pkt);
+    p.flush();
+    expect(p.delivered).toHaveLength(1);
+    expect(p.delivered[0]!.packet.length).toBe(43);
+  });
+});
+
+describe('secrets stay out of output', () => {
+  test('JSON and enumerable fields of devices, peers and keypairs carry no key material', () => {
+    const psk = generatePresharedKey(seededRng('psk')) as PresharedKey;
+    const p = makePair({ psk });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    const hexes = [p.a.revealPrivateKey(), p.b.revealPrivateKey(), psk, ...p.keyLog.map((k) => k.localEphemeralPrivate)].map((k) =>
+      Buffer.from(k).toString('hex'),
+    );
+    const seen = new Set<unknown>();
+    const dump: string[] = [];
+    const walk = (o: unknown): void => {
+      if (o === null || typeof o !== 'object' || seen.has(o)) return;
+      seen.add(o);
+      if (o instanceof Uint8Array) return void dump.push(Buffer.from(o).toString('hex'));
+      for (const v of Object.values(o)) walk(v);
+      if (o instanceof Map) for (const v of o.values()) walk(v);
+    };
+    walk(p.a);
+    walk(p.peerOfA);
+    walk(p.peerOfB);
+    walk(p.b);
+    const all = dump.join(' ');
+    for (const h of hexes) expect(all.includes(h)).toBe(false);
+    expect(dump.length).toBeGreaterThan(3); // the walk did see byte arrays (public keys)
+  });
+});
