@@ -18,7 +18,14 @@ import {
   type NetworkPlugin,
 } from './consts.js';
 import type { AgentPoolProfile, ManagedCluster, NetworkProfile } from './model.js';
-import { checkClusterCount, checkPoolCount, validateClusterName, validateKubernetesVersion, validateNodepoolName } from './validators.js';
+import {
+  checkClusterCount,
+  checkPoolCount,
+  validateClusterName,
+  validateKubernetesVersion,
+  validateNodepoolName,
+  validateResourceGroupName,
+} from './validators.js';
 
 export interface CreateInput extends AcnsInput {
   resourceGroup: string;
@@ -40,6 +47,7 @@ export interface CreateInput extends AcnsInput {
 
 /** Client-side validators that run before anything else (az's argument validators). @throws ValidationError */
 export function validateCreateArgs(input: CreateInput): void {
+  validateResourceGroupName(input.resourceGroup);
   validateClusterName(input.name);
   validateNodepoolName(input.nodepoolName, '--nodepool-name');
   if (input.kubernetesVersion !== undefined) validateKubernetesVersion(input.kubernetesVersion);

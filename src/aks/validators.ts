@@ -15,6 +15,18 @@ export function validateClusterName(name: string): void {
   }
 }
 
+/** ARM's resource group names: 1–90 letters, digits, `_`, `(`, `)`, `-`, `.`, not ending in a period. */
+const RESOURCE_GROUP_PATTERN = /^[-\w._()\p{L}\p{N}]{1,90}$/u;
+
+/** @throws ValidationError for a resource group name ARM would reject. */
+export function validateResourceGroupName(rg: string): void {
+  if (!RESOURCE_GROUP_PATTERN.test(rg) || rg.endsWith('.')) {
+    throw new ValidationError(
+      `Resource group '${rg}' is not a valid name: use 1 to 90 letters, digits, underscores, parentheses, hyphens and periods, not ending in a period.`,
+    );
+  }
+}
+
 /**
  * @param flag the flag that carried it: '--nodepool-name' on create, '--name' on nodepool commands.
  * @throws ValidationError for a pool name outside ^[a-z][a-z0-9]{0,11}$.

@@ -1,17 +1,22 @@
 /**
  * Finding, reading and changing one cluster's document in the state store, with ARM's not-found error.
  */
+import { validateClusterName, validateResourceGroupName } from '../aks/validators.js';
 import { ResourceNotFoundError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { keySegment, Store, type Tx } from '../state/store.js';
 import type { ClusterDoc } from './doc.js';
 
 export function clusterDocKey(resourceGroup: string, name: string): string {
+  validateResourceGroupName(resourceGroup);
+  validateClusterName(name);
   return `clusters/${keySegment(resourceGroup.toLowerCase())}/${keySegment(name.toLowerCase())}.json`;
 }
 
 /** The directory holding a cluster's other files (node key files), removed with the cluster. */
 export function clusterDirKey(resourceGroup: string, name: string): string {
+  validateResourceGroupName(resourceGroup);
+  validateClusterName(name);
   return `clusters/${keySegment(resourceGroup.toLowerCase())}/${keySegment(name.toLowerCase())}`;
 }
 
@@ -58,6 +63,7 @@ export function writeCluster(tx: Tx, doc: ClusterDoc): void {
 
 /** Every cluster, optionally in one resource group, sorted by resource group then name. */
 export function listClusters(store: Store, resourceGroup?: string): ClusterDoc[] {
+  if (resourceGroup !== undefined) validateResourceGroupName(resourceGroup);
   const prefix = resourceGroup === undefined ? 'clusters' : `clusters/${keySegment(resourceGroup.toLowerCase())}`;
   return store
     .list(prefix)
