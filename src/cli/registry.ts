@@ -11,6 +11,9 @@ import { nodepoolDelete } from '../commands/nodepool/delete.js';
 import { nodepoolList } from '../commands/nodepool/list.js';
 import { nodepoolScale } from '../commands/nodepool/scale.js';
 import { nodepoolShow } from '../commands/nodepool/show.js';
+import { wgGenkeySpec, wgGenpskSpec, wgPubkeySpec } from '../commands/wg/keys.js';
+import { wgListenSpec } from '../commands/wg/listen.js';
+import { wgPingSpec } from '../commands/wg/ping.js';
 
 /** Kept equal to package.json's version by a test. */
 export const VERSION = '0.1.0';
@@ -18,6 +21,7 @@ export const VERSION = '0.1.0';
 export const GROUPS: readonly Group[] = [
   { name: 'cluster', summary: 'Manage simulated Azure Kubernetes Service clusters (az aks).' },
   { name: 'nodepool', summary: 'Manage node pools in a cluster (az aks nodepool).' },
+  { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
 export const SPECS: readonly CommandSpec[] = [
@@ -31,4 +35,9 @@ export const SPECS: readonly CommandSpec[] = [
   nodepoolShow,
   nodepoolList,
   nodepoolDelete,
+  wgGenkeySpec,
+  wgPubkeySpec,
+  wgGenpskSpec,
+  wgPingSpec,
+  wgListenSpec,
 ];

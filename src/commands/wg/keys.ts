@@ -1,0 +1,74 @@
+/** `aks-wg wg genkey | pubkey | genpsk`: wg(8)'s key commands, same input and output format. */
+import type { CommandSpec } from '../../cli/command.js';
+import { PRINTED } from '../../cli/command.js';
+import { ValidationError } from '../../errors.js';
+import type { Env } from '../../platform/env.js';
+import { KeyFormatError, encodeKey, generatePresharedKey, generatePrivateKey, parsePrivateKey, publicKeyFromPrivate } from '../../wireguard/keys.js';
+import { keyText, readStdin } from './shared.js';
+
+/** Write a new base64 private key and a newline to stdout. */
+export function wgGenkey(env: Env): number {
+  env.stdout.write(`${encodeKey(generatePrivateKey(env.rng))}\n`);
+  return 0;
+}
+
+/** Write a new base64 preshared key and a newline to stdout. */
+export function wgGenpsk(env: Env): number {
+  env.stdout.write(`${encodeKey(generatePresharedKey(env.rng))}\n`);
+  return 0;
+}
+
+/**
+ * Read a base64 private key on stdin, write its public key.
+ * @throws {ValidationError} "Key is not the correct length or format" / "Trailing characters found after key".
+ */
+export async function wgPubkey(env: Env): Promise<number> {
+  const key = parsePrivateKeyStrict(keyText(await readStdin(env)));
+  env.stdout.write(`${encodeKey(publicKeyFromPrivate(key))}\n`);
+  return 0;
+}
+
+function parsePrivateKeyStrict(text: string) {
+  try {
+    return parsePrivateKey(text);
+  } catch (e) {
+    if (e instanceof KeyFormatError) throw new ValidationError(e.message);
+    throw e;
+  }
+}
+
+export const wgGenkeySpec: CommandSpec = {
+  path: ['wg', 'genkey'],
+  summary: 'Generate a new private key and write it to stdout in base64 (wg genkey).',
+  flags: [],
+  output: false,
+  examples: ['aks-wg wg genkey > private.key', 'aks-wg wg genkey | tee private.key | aks-wg wg pubkey > public.key'],
+  run({ env }) {
+    wgGenkey(env);
+    return PRINTED;
+  },
+};
+
+export const wgGenpskSpec: CommandSpec = {
+  path: ['wg', 'genpsk'],
+  summary: 'Generate a new preshared key and write it to stdout in base64 (wg genpsk).',
+  flags: [],
+  output: false,
+  examples: ['aks-wg wg genpsk > preshared.key'],
+  run({ env }) {
+    wgGenpsk(env);
+    return PRINTED;
+  },
+};
+
+export const wgPubkeySpec: CommandSpec = {
+  path: ['wg', 'pubkey'],
+  summary: 'Read a private key on stdin and write its public key in base64 (wg pubkey).',
+  flags: [],
+  output: false,
+  examples: ['aks-wg wg pubkey < private.key'],
+  async run({ env }) {
+    await wgPubkey(env);
+    return PRINTED;
+  },
+};
