@@ -1,0 +1,89 @@
+// Helpers for tests that use real tools (wireguard-go, wg, tshark): find what is missing, run commands.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** Which of these executables are not on PATH. */
+export function missingTools(tools: string[]): string[] {
+  return tools.filter((t) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** What an interop test lacks on this machine: root, /dev/net/tun, tools. Empty when it can run. */
+export function interopPrerequisites(tools: string[]): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root');
+  if (!existsSync('/dev/net/tun')) missing.push('/dev/net/tun');
+  missing.push(...missingTools(tools));
+  return missing;
+}
+
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (never rejects). */
+export function runCommand(cmd: string, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** An IPv4/UDP packet around `payload` (UDP checksum 0, IP header checksum filled in). */
+export function ipv4Udp(src: string, srcPort: number, dst: string, dstPort: number, payload: Uint8Array): Uint8Array {
+  const total = 28 + payload.length;
+  const p = new Uint8Array(total);
+  p[0] = 0x45;
+  p[2] = total >> 8;
+  p[3] = total & 255;
+  p[8] = 64;
+  p[9] = 17;
+  p.set(src.split('.').map(Number), 12);
+  p.set(dst.split('.').map(Number), 16);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += (p[i]! << 8) | p[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  const c = ~sum & 0xffff;
+  p[10] = c >> 8;
+  p[11] = c & 255;
+  p[20] = srcPort >> 8;
+  p[21] = srcPort & 255;
+  p[22] = dstPort >> 8;
+  p[23] = dstPort & 255;
+  p[24] = (8 + payload.length) >> 8;
+  p[25] = (8 + payload.length) & 255;
+  p.set(payload, 28);
+  return p;
+}
+
+/** A classic pcap file (LINKTYPE_RAW 101, little-endian) of packets with millisecond timestamps. */
+export function pcapFile(packets: { atMs: number; data: Uint8Array }[]): Buffer {
+  const parts: Buffer[] = [];
+  const g = Buffer.alloc(24);
+  g.writeUInt32LE(0xa1b2c3d4, 0);
+  g.writeUInt16LE(2, 4);
+  g.writeUInt16LE(4, 6);
+  g.writeUInt32LE(65535, 16);
+  g.writeUInt32LE(101, 20);
+  parts.push(g);
+  for (const { atMs, data } of packets) {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(Math.floor(atMs / 1000), 0);
+    h.writeUInt32LE(Math.floor((atMs % 1000) * 1000), 4);
+    h.writeUInt32LE(data.length, 8);
+    h.writeUInt32LE(data.length, 12);
+    parts.push(h, Buffer.from(data));
+  }
+  return Buffer.concat(parts);
+}
