@@ -1,0 +1,66 @@
+/**
+ * InsightModel from what aks-wg stores (the cluster document and the workload model) or from an import plan.
+ */
+import { wireguardConfigured } from '../aks/model.js';
+import type { ClusterDoc } from '../cluster/doc.js';
+import type { Workloads } from '../cluster/workloads.js';
+import type { ImportPlan } from './kubectl-import.js';
+import type { InsightModel } from './model.js';
+
+/** Per-node WireGuard facts kept beside an imported cluster (ImportedKeys in import.ts). */
+export interface NodeKeyFacts {
+  /** base64 public key published for the node, or null when its CiliumNode had none. */
+  publicKey: string | null;
+  /** spec.encryption.key was 0: the node opted out. */
+  optedOut?: boolean;
+}
+
+/**
+ * The model of a stored cluster.
+ * @param keys per-node key facts (imported clusters); a node missing from it follows the cluster's setting.
+ */
+export function modelFromCluster(doc: ClusterDoc, workloads: Workloads | undefined, keys?: Readonly<Record<string, NodeKeyFacts>>): InsightModel {
+  const mc = doc.managedCluster;
+  const np = mc.networkProfile;
+  const wg = wireguardConfigured(mc);
+  const extra = (doc as ClusterDoc & { importedPodCidrs?: Record<string, string[]> }).importedPodCidrs ?? {};
+  return {
+    nodes: doc.nodes.map((n) => {
+      const k = keys?.[n.name];
+      return {
+        name: n.name,
+        ip: n.ip,
+        podCidrs: [n.podCidr, ...(extra[n.name] ?? [])],
+        vmSize: n.vmSize,
+        pool: n.pool,
+        wireguard: wg && (k === undefined ? true : k.publicKey !== null && !k.optedOut),
+        optOutNodeEncryption: Boolean(k?.optedOut),
+      };
+    }),
+    pods: (workloads?.pods ?? []).map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, hostNetwork: p.hostNetwork, labels: p.labels })),
+    services: (workloads?.services ?? []).map((s) => ({ namespace: s.namespace, name: s.name, clusterIP: s.clusterIP, selector: s.selector })),
+    wireguard: wg,
+    nodeEncryption: false,
+    clusterCidrs: [doc.nodeSubnet, doc.podCidrPool, ...np.serviceCidrs, ...(np.podCidrs ?? [])].filter((c, i, a) => c && a.indexOf(c) === i),
+  };
+}
+
+/** The model of an import plan before anything is stored (tests, and `cluster import --dry-run` style checks). */
+export function modelFromPlan(plan: ImportPlan, opts: { wireguard: boolean; clusterCidrs?: string[] }): InsightModel {
+  return {
+    nodes: plan.nodes.map((n) => ({
+      name: n.name,
+      ip: n.ip,
+      podCidrs: n.podCidrs,
+      vmSize: n.vmSize ?? 'unknown',
+      pool: n.pool,
+      wireguard: opts.wireguard && (plan.ciliumNodes === 0 || (n.wgPublicKey !== null && n.encryptionKey !== 0)),
+      optOutNodeEncryption: n.controlPlane || n.encryptionKey === 0,
+    })),
+    pods: plan.pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, hostNetwork: p.hostNetwork, labels: p.labels })),
+    services: plan.services.map((s) => ({ namespace: s.namespace, name: s.name, clusterIP: s.clusterIP, selector: s.selector })),
+    wireguard: opts.wireguard,
+    nodeEncryption: false,
+    clusterCidrs: opts.clusterCidrs ?? [],
+  };
+}

@@ -1,0 +1,428 @@
+/**
+ * Hubble flow logs against the cluster model: reads `hubble observe -o json` lines (one `GetFlowsResponse` JSON
+ * object per line; api/v1/observer/observer.proto, flow/flow.proto) from an async iterable, so a multi-gigabyte log
+ * streams in constant memory, and answers per observed flow: its path class, whether WireGuard as configured would
+ * encrypt it, and what each --compare option would do.
+ *
+ * Line handling:
+ *   {"flow": {...}}           a flow; de-duplicated by protocol, 5-tuple and traffic direction and counted. A reply
+ *                             (`is_reply: true`, or the deprecated `reply: true`) folds into its request: its tuple is
+ *                             reversed before the look-up.
+ *   {"node_status": ...}      counted and skipped; so are `lost_events` and any other response type.
+ *   blank lines               ignored.
+ *   anything else             malformed: counted, the first `maxReported` reported with their line number, skipped.
+ * Outer WireGuard packets (`IP.encrypted: true`, or UDP 51871 → 51871 between two nodes) are the tunnel, not a
+ * workload flow: they are counted as proof that encryption is on the wire and not classified.
+ *
+ * Memory: one map entry per distinct flow, up to `maxFlows` (default 100,000); flows beyond that are still
+ * classified and counted in the coverage totals, but not listed one by one (`overflowObservations`).
+ */
+import {
+  configuredScenario,
+  CoverageAccumulator,
+  flowNamespace,
+  nodeFacts,
+  placeFlow,
+  SCENARIO_BIT,
+  scenarioMask,
+  type PathClass,
+  type ScenarioCoverage,
+} from './coverage.js';
+import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
+
+/** Cilium's WireGuard UDP port (source = destination). */
+export const WIREGUARD_PORT = 51871;
+
+/** Reserved security identities (pkg/identity/numericidentity.go). */
+export const RESERVED_IDENTITY = { host: 1, world: 2, unmanaged: 3, health: 4, init: 5, 'remote-node': 6, 'kube-apiserver': 7, ingress: 8 } as const;
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMPv4' | 'ICMPv6' | 'other';
+
+export interface HubbleEndpoint extends Endpoint {
+  /** The Hubble identity, when the log gave one. */
+  readonly identity: number | null;
+}
+
+/** One distinct observed flow (request direction), with its counts. */
+export interface ObservedFlow {
+  source: HubbleEndpoint;
+  destination: HubbleEndpoint;
+  sourcePort: number;
+  destinationPort: number;
+  protocol: Protocol;
+  direction: string;
+  /** "ns/name" when the destination was a ClusterIP service (translated to a backend by the model). */
+  service: string | null;
+  path: PathClass;
+  /** Would WireGuard as the cluster is configured encrypt this flow? */
+  encrypted: boolean;
+  /** Scenario bits (coverage.ts SCENARIO_BIT) that would encrypt it. */
+  scenarios: number;
+  /** Request lines and reply lines folded into this flow. */
+  requests: number;
+  replies: number;
+  verdicts: Record<string, number>;
+  dropReasons: Record<string, number>;
+  /** observation points seen (TO_ENDPOINT, TO_NETWORK, ...). */
+  observationPoints: string[];
+  /** Hubble node names that reported it. */
+  nodes: string[];
+  firstTime: string | null;
+  lastTime: string | null;
+}
+
+export interface MalformedLine {
+  line: number;
+  message: string;
+}
+
+export interface HubbleStats {
+  lines: number;
+  /** Flow lines classified (requests + replies). */
+  flowLines: number;
+  replies: number;
+  distinctFlows: number;
+  /** Flow lines whose flow was not listed because maxFlows was reached (still in the coverage totals). */
+  overflowObservations: number;
+  nodeStatus: number;
+  lostEvents: number;
+  otherEvents: number;
+  /** Flows without an IP layer (L7-only records, ARP): counted, not classified. */
+  noIp: number;
+  /** Outer WireGuard packets seen (IP.encrypted, or UDP 51871 between nodes). */
+  tunnelPackets: number;
+  malformed: number;
+  /** Flows with an address outside every known CIDR that Hubble did not mark as world (classified external). */
+  unknownAddresses: number;
+  /** Flows to a ClusterIP with no backend in the model (classified external). */
+  unresolvedServices: number;
+}
+
+export interface HubbleResult {
+  stats: HubbleStats;
+  malformed: MalformedLine[];
+  flows: ObservedFlow[];
+  /** Coverage per scenario, counting each distinct flow once. */
+  coverage: ScenarioCoverage[];
+  /** The scenario the cluster is configured as. */
+  configured: string;
+}
+
+export interface HubbleOptions {
+  /** How many malformed lines to list (the rest are counted). Default 10. */
+  maxReported?: number;
+  /** How many distinct flows to keep one by one. Default 100,000. */
+  maxFlows?: number;
+}
+
+interface Raw {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  proto: Protocol;
+  reply: boolean;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function l4Of(l4: unknown): { proto: Protocol; sport: number; dport: number } {
+  if (!l4 || typeof l4 !== 'object') return { proto: 'other', sport: 0, dport: 0 };
+  const o = l4 as Record<string, Record<string, unknown> | undefined>;
+  for (const proto of ['TCP', 'UDP', 'SCTP'] as const) {
+    const p = o[proto];
+    if (p) return { proto, sport: num(p['source_port']), dport: num(p['destination_port']) };
+  }
+  // ICMP has no ports: type and code stand in for them, so echo request and reply stay one flow.
+  if (o['ICMPv4']) return { proto: 'ICMPv4', sport: 0, dport: 0 };
+  if (o['ICMPv6']) return { proto: 'ICMPv6', sport: 0, dport: 0 };
+  return { proto: 'other', sport: 0, dport: 0 };
+}
+
+/** The identity number, reserved labels considered (`reserved:host` without an identity field is 1). */
+function identityOf(ep: Record<string, unknown> | undefined): number | null {
+  if (!ep) return null;
+  if (typeof ep['identity'] === 'number') return ep['identity'];
+  const labels = ep['labels'];
+  if (Array.isArray(labels)) {
+    for (const l of labels) {
+      if (typeof l !== 'string' || !l.startsWith('reserved:')) continue;
+      const id = (RESERVED_IDENTITY as Record<string, number>)[l.slice(9)];
+      if (id !== undefined) return id;
+    }
+  }
+  return null;
+}
+
+/** Streams lines into the model and returns the result when the input ends. */
+export class HubbleAnalyzer {
+  readonly stats: HubbleStats = {
+    lines: 0,
+    flowLines: 0,
+    replies: 0,
+    distinctFlows: 0,
+    overflowObservations: 0,
+    nodeStatus: 0,
+    lostEvents: 0,
+    otherEvents: 0,
+    noIp: 0,
+    tunnelPackets: 0,
+    malformed: 0,
+    unknownAddresses: 0,
+    unresolvedServices: 0,
+  };
+  readonly malformed: MalformedLine[] = [];
+  private readonly flows = new Map<string, ObservedFlow>();
+  private readonly coverage = new CoverageAccumulator();
+  private readonly facts;
+  private readonly maxReported: number;
+  private readonly maxFlows: number;
+  private readonly configuredBit: number;
+  /** Key → placement of flows past maxFlows (bounded by the same limit, then cleared). */
+  private readonly overflow = new Map<string, number>();
+
+  constructor(
+    private readonly index: IndexedModel,
+    opts: HubbleOptions = {},
+  ) {
+    this.facts = nodeFacts(index);
+    this.maxReported = opts.maxReported ?? 10;
+    this.maxFlows = opts.maxFlows ?? 100_000;
+    this.configuredBit = SCENARIO_BIT[configuredScenario(index.model)];
+  }
+
+  private bad(line: number, message: string): void {
+    this.stats.malformed++;
+    if (this.malformed.length < this.maxReported) this.malformed.push({ line, message });
+  }
+
+  /** Feed one line (without its newline). `lineNo` is 1-based. */
+  addLine(text: string, lineNo: number): void {
+    this.stats.lines++;
+    if (text.length === 0 || /^\s*$/.test(text)) return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      const msg = (e as Error).message.replace(/^JSON\.parse: /, '');
+      this.bad(lineNo, text.trimEnd().endsWith('}') ? `not JSON: ${msg}` : `not JSON (truncated?): ${msg}`);
+      return;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      this.bad(lineNo, 'not a JSON object');
+      return;
+    }
+    const o = obj as Record<string, unknown>;
+    const flow = o['flow'];
+    if (flow === undefined) {
+      if ('node_status' in o) this.stats.nodeStatus++;
+      else if ('lost_events' in o) this.stats.lostEvents++;
+      else if ('agent_event' in o || 'debug_event' in o) this.stats.otherEvents++;
+      else this.bad(lineNo, 'no "flow", "node_status" or "lost_events" field');
+      return;
+    }
+    if (flow === null || typeof flow !== 'object' || Array.isArray(flow)) {
+      this.bad(lineNo, '"flow" is not an object');
+      return;
+    }
+    this.addFlow(flow as Record<string, unknown>, str(o['node_name']), str(o['time']), lineNo);
+  }
+
+  /** Feed one parsed flow object. */
+  addFlow(f: Record<string, unknown>, lineNode: string | null, lineTime: string | null, lineNo: number): void {
+    const ip = f['IP'] as Record<string, unknown> | undefined;
+    if (!ip || typeof ip !== 'object') {
+      this.stats.noIp++;
+      return;
+    }
+    const src = str(ip['source']);
+    const dst = str(ip['destination']);
+    if (src === null || dst === null) {
+      this.bad(lineNo, '"flow.IP" has no source or destination address');
+      return;
+    }
+    const { proto, sport, dport } = l4Of(f['l4']);
+    if (ip['encrypted'] === true) {
+      this.stats.tunnelPackets++;
+      return;
+    }
+    if (proto === 'UDP' && sport === WIREGUARD_PORT && dport === WIREGUARD_PORT) {
+      const a = this.index.lookup(src);
+      const b = this.index.lookup(dst);
+      if (a.type === 'node' && b.type === 'node') {
+        this.stats.tunnelPackets++;
+        return;
+      }
+    }
+    const reply = f['is_reply'] === true || f['reply'] === true;
+    const direction = str(f['traffic_direction']) ?? 'TRAFFIC_DIRECTION_UNKNOWN';
+    const raw: Raw = reply
+      ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
+      : { src, dst, sport, dport, proto, reply };
+    const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport} ${direction}`;
+    this.stats.flowLines++;
+    if (reply) this.stats.replies++;
+    let entry = this.flows.get(key);
+    if (!entry) {
+      const overflowMask = this.overflow.get(key);
+      if (overflowMask !== undefined) {
+        this.stats.overflowObservations++;
+        return;
+      }
+      const srcEp = f[reply ? 'destination' : 'source'] as Record<string, unknown> | undefined;
+      const dstEp = f[reply ? 'source' : 'destination'] as Record<string, unknown> | undefined;
+      entry = this.classify(raw, direction, srcEp, dstEp, key);
+      const ns = flowNamespace(entry.source, entry.destination);
+      this.coverage.add(entry.path, ns, entry.scenarios);
+      if (this.flows.size >= this.maxFlows) {
+        if (this.overflow.size >= this.maxFlows) this.overflow.clear();
+        this.overflow.set(key, entry.scenarios);
+        this.stats.overflowObservations++;
+        return;
+      }
+      this.flows.set(key, entry);
+      this.stats.distinctFlows++;
+    }
+    if (reply) entry.replies++;
+    else entry.requests++;
+    const verdict = str(f['verdict']) ?? 'VERDICT_UNKNOWN';
+    entry.verdicts[verdict] = (entry.verdicts[verdict] ?? 0) + 1;
+    const drop = str(f['drop_reason_desc']);
+    if (drop) entry.dropReasons[drop] = (entry.dropReasons[drop] ?? 0) + 1;
+    const point = str(f['trace_observation_point']);
+    if (point && !entry.observationPoints.includes(point) && entry.observationPoints.length < 16) entry.observationPoints.push(point);
+    const node = str(f['node_name']) ?? lineNode;
+    if (node && !entry.nodes.includes(node) && entry.nodes.length < 16) entry.nodes.push(node);
+    const time = str(f['time']) ?? lineTime;
+    if (time) {
+      if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
+      if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
+    }
+  }
+
+  /** Where an address is, in the model first, else from what Hubble says about it. */
+  private endpoint(ip: string, ep: Record<string, unknown> | undefined, role: 'src' | 'dst'): { ep: HubbleEndpoint; service: string | null; unknown: boolean; unresolved: boolean } {
+    const identity = identityOf(ep);
+    const hubbleNs = str(ep?.['namespace']);
+    const hubblePod = str(ep?.['pod_name']);
+    const with_ = (e: Endpoint): HubbleEndpoint => ({ ...e, identity });
+    const hit = this.index.lookup(ip);
+    switch (hit.type) {
+      case 'pod':
+        return { ep: with_(podEndpoint(hit.pod)), service: null, unknown: false, unresolved: false };
+      case 'node': {
+        // A hostNetwork pod shares its node's IP: Hubble's pod name tells which one it was.
+        if (hubblePod && hubbleNs) {
+          return {
+            ep: { kind: 'node', ip, node: hit.node.name, namespace: hubbleNs, name: hubblePod, hostNetwork: true, identity },
+            service: null,
+            unknown: false,
+            unresolved: false,
+          };
+        }
+        return { ep: with_(nodeEndpoint(hit.node, ip)), service: null, unknown: false, unresolved: false };
+      }
+      case 'pod-cidr':
+        return {
+          ep: { kind: 'pod', ip, node: hit.node.name, namespace: hubbleNs, name: hubblePod, hostNetwork: false, identity },
+          service: null,
+          unknown: false,
+          unresolved: false,
+        };
+      case 'service': {
+        const svc = hit.service;
+        const name = `${svc.namespace}/${svc.name}`;
+        const backends = this.index.backends(svc);
+        // Prefer the backend Hubble names; else the one a hash of the address picks (as a load balancer would).
+        const named = hubblePod ? backends.find((p) => p.name === hubblePod && p.namespace === (hubbleNs ?? svc.namespace)) : undefined;
+        const pick = named ?? backends[hashString(`${ip}/${role}`) % Math.max(1, backends.length)];
+        if (pick) return { ep: with_(podEndpoint(pick)), service: name, unknown: false, unresolved: false };
+        return { ep: with_(externalEndpoint(ip)), service: name, unknown: false, unresolved: true };
+      }
+      default: {
+        const world = identity === RESERVED_IDENTITY.world;
+        return { ep: with_(externalEndpoint(ip)), service: null, unknown: !world, unresolved: false };
+      }
+    }
+  }
+
+  private classify(raw: Raw, direction: string, srcEp: Record<string, unknown> | undefined, dstEp: Record<string, unknown> | undefined, key: string): ObservedFlow {
+    const s = this.endpoint(raw.src, srcEp, 'src');
+    const d = this.endpoint(raw.dst, dstEp, 'dst');
+    if (s.unknown || d.unknown) this.stats.unknownAddresses++;
+    if (s.unresolved || d.unresolved) this.stats.unresolvedServices++;
+    const place = placeFlow(s.ep, d.ep);
+    const scenarios = scenarioMask(s.ep, d.ep, place, this.facts);
+    void key;
+    return {
+      source: s.ep,
+      destination: d.ep,
+      sourcePort: raw.sport,
+      destinationPort: raw.dport,
+      protocol: raw.proto,
+      direction,
+      service: d.service ?? s.service,
+      path: place.path,
+      encrypted: (scenarios & this.configuredBit) !== 0,
+      scenarios,
+      requests: 0,
+      replies: 0,
+      verdicts: {},
+      dropReasons: {},
+      observationPoints: [],
+      nodes: [],
+      firstTime: null,
+      lastTime: null,
+    };
+  }
+
+  result(): HubbleResult {
+    return {
+      stats: { ...this.stats },
+      malformed: [...this.malformed],
+      flows: [...this.flows.values()],
+      coverage: this.coverage.result(),
+      configured: configuredScenario(this.index.model),
+    };
+  }
+}
+
+function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/**
+ * Analyse a stream of lines (e.g. readline over a file or stdin).
+ * @param onProgress called every `progressEvery` lines (default 100,000) with the line count so far.
+ */
+export async function analyzeHubble(
+  lines: AsyncIterable<string>,
+  index: IndexedModel,
+  opts: HubbleOptions & { onProgress?: (lines: number) => void; progressEvery?: number } = {},
+): Promise<HubbleResult> {
+  const a = new HubbleAnalyzer(index, opts);
+  const every = opts.progressEvery ?? 100_000;
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    a.addLine(line, n);
+    if (opts.onProgress && n % every === 0) opts.onProgress(n);
+  }
+  return a.result();
+}
+
+/**
+ * Lines of a Node readable stream, read with readline (constant memory: one line at a time). A trailing `\r` is
+ * removed (CRLF files).
+ */
+export async function* readLines(stream: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: stream as NodeJS.ReadableStream, crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
