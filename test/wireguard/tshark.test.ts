@@ -58,5 +58,10 @@ maybe('tshark decrypts engine traffic', () => {
       expect(srcs[0]).toBe('127.0.0.1');
       expect(new Set([srcs[1], dsts[1]])).toEqual(new Set([A_IP, B_IP]));
     }
+    // negative control: without the key log nothing decrypts
+    fs.writeFileSync(keys, '');
+    const blind = await runCommand('tshark', ['-r', cap, '-o', `wg.keylog_file:${keys}`, '-T', 'fields', '-e', 'wg.handshake_ok', '-e', 'ip.src']);
+    expect(blind.stdout).not.toContain(A_IP);
+    expect(blind.stdout.split('\n').some((l) => l.startsWith('1\t'))).toBe(false);
   });
 });
