@@ -3,9 +3,14 @@ import type { CommandSpec } from './command.js';
 import type { Group } from './program.js';
 import { clusterCreate } from '../commands/cluster/create.js';
 import { clusterDelete } from '../commands/cluster/delete.js';
+import { clusterEncryptionStatus } from '../commands/cluster/encryption-status.js';
 import { clusterList } from '../commands/cluster/list.js';
 import { clusterShow } from '../commands/cluster/show.js';
 import { clusterUpdate } from '../commands/cluster/update.js';
+import { kubectlExec } from '../commands/kubectl/exec.js';
+import { nodeAddRogue } from '../commands/node/add-rogue.js';
+import { nodeList } from '../commands/node/list.js';
+import { nodeReimage } from '../commands/node/reimage.js';
 import { nodepoolAdd } from '../commands/nodepool/add.js';
 import { nodepoolDelete } from '../commands/nodepool/delete.js';
 import { nodepoolList } from '../commands/nodepool/list.js';
@@ -21,6 +26,8 @@ export const VERSION = '0.1.0';
 export const GROUPS: readonly Group[] = [
   { name: 'cluster', summary: 'Manage simulated Azure Kubernetes Service clusters (az aks).' },
   { name: 'nodepool', summary: 'Manage node pools in a cluster (az aks nodepool).' },
+  { name: 'node', summary: "Manage a cluster's nodes: list them with their Cilium agent's WireGuard state, reimage one, attach a rogue machine." },
+  { name: 'kubectl', summary: 'Kubernetes commands against the current context (kubectl).' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
@@ -30,11 +37,16 @@ export const SPECS: readonly CommandSpec[] = [
   clusterShow,
   clusterList,
   clusterDelete,
+  clusterEncryptionStatus,
   nodepoolAdd,
   nodepoolScale,
   nodepoolShow,
   nodepoolList,
   nodepoolDelete,
+  nodeList,
+  nodeReimage,
+  nodeAddRogue,
+  kubectlExec,
   wgGenkeySpec,
   wgPubkeySpec,
   wgGenpskSpec,

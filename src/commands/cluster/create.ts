@@ -94,6 +94,7 @@ export const clusterCreate: CommandSpec = {
     validateCreateArgs(input);
     cidrArg(input.podCidr, '--pod-cidr');
     cidrArg(input.serviceCidr, '--service-cidr');
+    const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
     const mc = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -115,6 +116,7 @@ export const clusterCreate: CommandSpec = {
         const pool = mc.agentPoolProfiles[0]!;
         addNodes(doc, pool.name, pool.count, pool.vmSize);
         writeCluster(tx, doc);
+        syncCilium(tx, doc, env.rng);
         return mc;
       }),
     );

@@ -22,6 +22,11 @@ export const clusterUpdate: CommandSpec = {
     },
     { long: 'enable-wireguard', kind: 'switch', help: 'aks-wg shorthand for --enable-acns --acns-transit-encryption-type WireGuard.' },
     { long: 'disable-wireguard', kind: 'switch', help: 'aks-wg shorthand for --acns-transit-encryption-type None.' },
+    {
+      long: 'encryption-strict-egress-cidr',
+      kind: 'string',
+      help: "Cilium's encryption strict mode (egress): drop unencrypted pod-to-pod traffic to this IPv4 CIDR (UNENCRYPTED_TRAFFIC). Requires WireGuard. Pass '' to turn it off.",
+    },
     YES,
     NO_WAIT,
   ],
@@ -29,6 +34,7 @@ export const clusterUpdate: CommandSpec = {
   examples: [
     'aks-wg cluster update --resource-group RG --name C --enable-acns --acns-transit-encryption-type wireguard',
     'aks-wg cluster update -g RG -n C --disable-wireguard',
+    'aks-wg cluster update -g RG -n C --encryption-strict-egress-cidr 10.244.0.0/16',
   ],
   async run({ env, args, ui }) {
     const rg = str(args['resourceGroup'])!;
@@ -41,15 +47,19 @@ export const clusterUpdate: CommandSpec = {
       acnsTransitEncryptionType: str(args['acnsTransitEncryptionType']) as TransitEncryptionType | undefined,
       enableWireguard: flag(args['enableWireguard']),
       disableWireguard: flag(args['disableWireguard']),
+      encryptionStrictEgressCidr: str(args['encryptionStrictEgressCidr']),
     };
     // az checks for "nothing to update" before it reads the cluster.
     checkSomethingToUpdate(input);
+    const { checkStrictEgressCidr, updateAgents } = await import('../../cilium/update.js');
+    checkStrictEgressCidr(input.encryptionStrictEgressCidr);
     const store = openStore(env);
-    const mc = await ui.spin('Running ..', () =>
+    const mc = await ui.spin('Running ..', (spinner) =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
         doc.managedCluster = applyUpdate(doc.managedCluster, input);
         writeCluster(tx, doc);
+        updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
         return doc.managedCluster;
       }),
     );

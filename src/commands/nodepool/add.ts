@@ -30,6 +30,7 @@ export const nodepoolAdd: CommandSpec = {
     const count = num(args['nodeCount'])!;
     const mode = str(args['mode']) as NodepoolMode;
     validateNodepoolName(name, '--name');
+    const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
     const pool = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -54,6 +55,7 @@ export const nodepoolAdd: CommandSpec = {
         addNodes(doc, name, count, profile.vmSize);
         mc.agentPoolProfiles.push(profile);
         writeCluster(tx, doc);
+        syncCilium(tx, doc, env.rng);
         return agentPoolView(mc, profile);
       }),
     );

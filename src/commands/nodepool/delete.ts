@@ -14,6 +14,7 @@ export const nodepoolDelete: CommandSpec = {
     const rg = str(args['resourceGroup'])!;
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
+    const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
     await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -30,6 +31,7 @@ export const nodepoolDelete: CommandSpec = {
         mc.agentPoolProfiles = mc.agentPoolProfiles.filter((p) => p !== profile);
         delete doc.nextInstance[name];
         writeCluster(tx, doc);
+        syncCilium(tx, doc, env.rng);
       }),
     );
     return undefined;

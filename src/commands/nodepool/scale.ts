@@ -24,6 +24,7 @@ export const nodepoolScale: CommandSpec = {
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
     const count = num(args['nodeCount'])!;
+    const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
     const pool = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -36,6 +37,7 @@ export const nodepoolScale: CommandSpec = {
         scaleNodes(doc, name, count, profile.vmSize);
         profile.count = count;
         writeCluster(tx, doc);
+        syncCilium(tx, doc, env.rng);
         return agentPoolView(mc, profile);
       }),
     );

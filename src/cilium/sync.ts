@@ -1,0 +1,208 @@
+/**
+ * Changing the Cilium agents inside a state mutation: keeping one agent per node, loading or generating each node's
+ * key file, rolling restarts, reimages, strict mode and the rogue machine. Commands call these after they changed the
+ * cluster document and before the transaction commits, so the cluster and its agents always change together.
+ */
+import { clusterNow } from '../cluster/clock.js';
+import type { ClusterDoc } from '../cluster/doc.js';
+import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../cluster/ip.js';
+import type { Rng } from '../platform/types.js';
+import type { Tx } from '../state/store.js';
+import { clampPrivateKey, encodeKey, generatePrivateKey, isLowOrderPublicKey, publicKeyFromPrivate } from '../wireguard/keys.js';
+import {
+  AGENT_RESTART_INTERVAL_MS,
+  ciliumDataplane,
+  ciliumDocKey,
+  loadCilium,
+  nodeKeyKey,
+  nodeRootKey,
+  WG_PORT,
+  wireguardConfiguredFor,
+  type AgentRecord,
+  type CiliumDoc,
+  type RogueRecord,
+  type Rollout,
+} from './agents.js';
+
+export interface SyncOptions {
+  /**
+   * How agents that already run switch WireGuard on: 'rolling' (default) restarts them one by one, each
+   * AGENT_RESTART_INTERVAL_MS after the previous; 'at-once' switches them all now.
+   */
+  mode?: 'rolling' | 'at-once';
+}
+
+export interface SyncResult {
+  cilium: CiliumDoc;
+  /** The rolling restart this call started, if any. */
+  rollout: Rollout | null;
+  /** Nodes whose agents were added or removed. */
+  added: string[];
+  removed: string[];
+}
+
+/**
+ * The node's key, as the agent does it at start: load the key file, or generate a clamped X25519 key and write it
+ * (raw 32 bytes, mode 0600). A file that is not 32 bytes, or whose public key is of low order, is replaced.
+ * Returns the base64 public key.
+ */
+export function loadOrCreateKey(tx: Tx, rg: string, name: string, node: string, rng: Rng, agent?: AgentRecord): string {
+  const key = nodeKeyKey(rg, name, node);
+  const bytes = tx.readBytes(key);
+  if (bytes && bytes.length === 32) {
+    const pub = publicKeyFromPrivate(clampPrivateKey(bytes));
+    if (!isLowOrderPublicKey(pub)) return encodeKey(pub);
+  }
+  const priv = generatePrivateKey(rng);
+  tx.writeBytes(key, priv);
+  if (agent) agent.keyGeneration++;
+  return encodeKey(publicKeyFromPrivate(priv));
+}
+
+/**
+ * Bring the Cilium document in line with the cluster (in the transaction; writes it): one agent per node on a
+ * Cilium cluster (none otherwise); removed nodes lose their agent and their filesystem (key file); new nodes come
+ * up with WireGuard at once when the cluster has it; agents already running without it switch on by a rolling
+ * restart (or at once); with WireGuard off every agent drops its key, cilium_wg0 and its peers (the key files stay,
+ * as on a real node) and strict mode is turned off.
+ */
+export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncOptions = {}): SyncResult {
+  const { resourceGroup: rg, name } = cluster.managedCluster;
+  const cilium = loadCilium(tx, rg, name);
+  const now = clusterNow(cluster);
+  const present = new Set(cluster.nodes.map((n) => n.name));
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const node of Object.keys(cilium.agents)) {
+    if (present.has(node)) continue;
+    delete cilium.agents[node];
+    tx.delete(nodeRootKey(rg, name, node));
+    removed.push(node);
+  }
+  if (!ciliumDataplane(cluster)) {
+    for (const node of Object.keys(cilium.agents)) removed.push(node);
+    cilium.agents = {};
+    cilium.rollout = null;
+    delete cilium.strictEgressCidr;
+  }
+  const wireguard = wireguardConfiguredFor(cluster);
+  const switching: AgentRecord[] = [];
+  if (ciliumDataplane(cluster)) {
+    for (const n of cluster.nodes) {
+      let agent = cilium.agents[n.name];
+      if (!agent) {
+        agent = { node: n.name, publicKey: null, wireguardSinceMs: null, restartedAtMs: now, generation: 1, keyGeneration: 0 };
+        cilium.agents[n.name] = agent;
+        added.push(n.name);
+        if (wireguard) {
+          agent.publicKey = loadOrCreateKey(tx, rg, name, n.name, rng, agent);
+          agent.wireguardSinceMs = now;
+        }
+      } else if (wireguard && agent.publicKey === null) {
+        switching.push(agent);
+      } else if (!wireguard && agent.publicKey !== null) {
+        agent.publicKey = null;
+        agent.wireguardSinceMs = null;
+        agent.restartedAtMs = now;
+        agent.generation++;
+      }
+    }
+  }
+  let rollout: Rollout | null = null;
+  if (switching.length > 0) {
+    const rolling = (options.mode ?? 'rolling') === 'rolling';
+    switching.forEach((agent, i) => {
+      const at = rolling ? now + (i + 1) * AGENT_RESTART_INTERVAL_MS : now;
+      agent.publicKey = loadOrCreateKey(tx, rg, name, agent.node, rng, agent);
+      agent.wireguardSinceMs = at;
+      agent.restartedAtMs = at;
+      agent.generation++;
+    });
+    if (rolling) {
+      rollout = {
+        reason: 'enable-wireguard',
+        startedAtMs: now,
+        intervalMs: AGENT_RESTART_INTERVAL_MS,
+        order: switching.map((a) => a.node),
+        doneAtMs: now + switching.length * AGENT_RESTART_INTERVAL_MS,
+      };
+      cilium.rollout = rollout;
+    }
+  }
+  if (!wireguard) {
+    cilium.rollout = null;
+    delete cilium.strictEgressCidr;
+  }
+  tx.write(ciliumDocKey(rg, name), cilium);
+  return { cilium, rollout, added, removed };
+}
+
+/**
+ * `node reimage`: the node comes back with an empty /var/run, so its agent generates a new key and publishes it;
+ * every other agent replaces the old peer with one for the new key (all at once: no propagation delay is modelled).
+ * Returns the new base64 public key, or null when the agent runs without WireGuard.
+ */
+export function reimageNode(tx: Tx, cluster: ClusterDoc, node: string, rng: Rng): { cilium: CiliumDoc; publicKey: string | null } {
+  const { resourceGroup: rg, name } = cluster.managedCluster;
+  const cilium = syncCilium(tx, cluster, rng, { mode: 'at-once' }).cilium;
+  const now = clusterNow(cluster);
+  tx.delete(nodeRootKey(rg, name, node));
+  const agent = cilium.agents[node];
+  if (!agent) return { cilium, publicKey: null };
+  agent.restartedAtMs = now;
+  agent.generation++;
+  if (agent.publicKey !== null) {
+    agent.publicKey = loadOrCreateKey(tx, rg, name, node, rng, agent);
+    agent.wireguardSinceMs = now;
+  }
+  tx.write(ciliumDocKey(rg, name), cilium);
+  return { cilium, publicKey: agent.publicKey };
+}
+
+/**
+ * Set or clear strict egress mode (''/undefined clears). Writes the document.
+ * @throws RangeError when the CIDR is not an IPv4 CIDR.
+ */
+export function setStrictEgress(tx: Tx, cluster: ClusterDoc, cidr: string | undefined): CiliumDoc {
+  const { resourceGroup: rg, name } = cluster.managedCluster;
+  const cilium = loadCilium(tx, rg, name);
+  if (cidr === undefined || cidr === '') delete cilium.strictEgressCidr;
+  else {
+    const c = parseCidr(cidr);
+    cilium.strictEgressCidr = `${formatIPv4(c.base)}/${c.bits}`;
+  }
+  tx.write(ciliumDocKey(rg, name), cilium);
+  return cilium;
+}
+
+/** Default name of the rogue machine. */
+export const DEFAULT_ROGUE_NAME = 'rogue-vm';
+
+/**
+ * Attach the rogue machine: a fresh key of its own (stored like a node's key file) and the highest free address of
+ * the node subnet (nodes are numbered from the bottom, so they do not collide). Replaces an earlier rogue.
+ * @throws RangeError when the subnet has no free address, or the name is a node's.
+ */
+export function addRogue(tx: Tx, cluster: ClusterDoc, rogueName: string, rng: Rng): RogueRecord {
+  const { resourceGroup: rg, name } = cluster.managedCluster;
+  if (cluster.nodes.some((n) => n.name === rogueName)) throw new RangeError(`'${rogueName}' is the name of a node in the cluster`);
+  const cilium = loadCilium(tx, rg, name);
+  if (cilium.rogue) tx.delete(nodeRootKey(rg, name, cilium.rogue.name));
+  const subnet = parseCidr(cluster.nodeSubnet);
+  const used = new Set(cluster.nodes.map((n) => parseIPv4(n.ip)));
+  let ip = subnet.base + cidrSize(subnet) - 2;
+  while (ip > subnet.base + 3 && used.has(ip)) ip--;
+  if (ip <= subnet.base + 3 || !cidrContains(subnet, ip)) throw new RangeError(`node subnet ${cluster.nodeSubnet} has no free address`);
+  const priv = generatePrivateKey(rng);
+  tx.writeBytes(nodeKeyKey(rg, name, rogueName), priv);
+  const rogue: RogueRecord = {
+    name: rogueName,
+    ip: formatIPv4(ip),
+    publicKey: encodeKey(publicKeyFromPrivate(priv)),
+    listenPort: WG_PORT,
+    createdMs: clusterNow(cluster),
+  };
+  cilium.rogue = rogue;
+  tx.write(ciliumDocKey(rg, name), cilium);
+  return rogue;
+}

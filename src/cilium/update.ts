@@ -1,0 +1,64 @@
+/**
+ * What `cluster update` does to the agents after the managed cluster changed: sync them (a rolling restart when
+ * WireGuard was switched on), store strict mode, and — unless --no-wait — let the cluster's simulated clock run
+ * until the rolling restart is over.
+ */
+import { advanceClusterClock, clusterNow } from '../cluster/clock.js';
+import type { ClusterDoc } from '../cluster/doc.js';
+import { parseCidr } from '../cluster/ip.js';
+import { writeCluster } from '../cluster/repo.js';
+import { ValidationError } from '../errors.js';
+import type { Rng } from '../platform/types.js';
+import type { Tx } from '../state/store.js';
+import { wireguardConfiguredFor } from './agents.js';
+import { setStrictEgress, syncCilium } from './sync.js';
+
+const STRICT_FLAG = '--encryption-strict-egress-cidr';
+
+/** @throws ValidationError when the value is neither '' nor an IPv4 CIDR (host bits zero). */
+export function checkStrictEgressCidr(value: string | undefined): void {
+  if (value === undefined || value === '') return;
+  try {
+    parseCidr(value);
+  } catch (e) {
+    throw new ValidationError(`${STRICT_FLAG}: ${(e as Error).message}`);
+  }
+}
+
+export interface UpdateAgentsOptions {
+  rng: Rng;
+  /** Run the clock until a rolling restart started here is over. */
+  wait: boolean;
+  spinner?: { text(text: string): void };
+  ui?: { info(message: string): void; warn(message: string): void };
+}
+
+/**
+ * Sync the agents with the updated cluster, then apply the strict-mode input (undefined: unchanged; '': off).
+ * @throws ValidationError when strict mode is asked for on a cluster without WireGuard.
+ */
+export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string | undefined, options: UpdateAgentsOptions): void {
+  const wireguard = wireguardConfiguredFor(doc);
+  if (strictEgressCidr !== undefined && strictEgressCidr !== '' && !wireguard) {
+    throw new ValidationError(
+      `${STRICT_FLAG} requires WireGuard transit encryption on the cluster (Cilium's strict mode only applies to WireGuard); add --enable-wireguard or --acns-transit-encryption-type WireGuard.`,
+    );
+  }
+  const before = syncCilium(tx, doc, options.rng, { mode: 'rolling' });
+  if (strictEgressCidr !== undefined) setStrictEgress(tx, doc, strictEgressCidr);
+  const rollout = before.rollout;
+  if (!rollout) return;
+  const n = rollout.order.length;
+  if (!options.wait) {
+    options.ui?.info(
+      `Rolling restart of ${n} Cilium agent${n === 1 ? '' : 's'} started: one every ${rollout.intervalMs / 1000}s of simulated time (aks-wg clock advance ${(rollout.doneAtMs - rollout.startedAtMs) / 1000}s to finish it).`,
+    );
+    return;
+  }
+  rollout.order.forEach((node, i) => {
+    options.spinner?.text(`Restarting Cilium agents with WireGuard: ${i + 1}/${n} (${node})`);
+    const target = rollout.startedAtMs + (i + 1) * rollout.intervalMs;
+    advanceClusterClock(doc, Math.max(0, target - clusterNow(doc)));
+  });
+  writeCluster(tx, doc);
+}
