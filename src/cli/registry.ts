@@ -16,6 +16,7 @@ import { nodepoolDelete } from '../commands/nodepool/delete.js';
 import { nodepoolList } from '../commands/nodepool/list.js';
 import { nodepoolScale } from '../commands/nodepool/scale.js';
 import { nodepoolShow } from '../commands/nodepool/show.js';
+import { trafficInspect } from '../commands/traffic/inspect.js';
 import { wgGenkeySpec, wgGenpskSpec, wgPubkeySpec } from '../commands/wg/keys.js';
 import { wgListenSpec } from '../commands/wg/listen.js';
 import { wgPingSpec } from '../commands/wg/ping.js';
@@ -28,6 +29,7 @@ export const GROUPS: readonly Group[] = [
   { name: 'nodepool', summary: 'Manage node pools in a cluster (az aks nodepool).' },
   { name: 'node', summary: "Manage a cluster's nodes: list them with their Cilium agent's WireGuard state, reimage one, attach a rogue machine." },
   { name: 'kubectl', summary: 'Kubernetes commands against the current context (kubectl).' },
+  { name: 'traffic', summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypts.' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
@@ -47,6 +49,7 @@ export const SPECS: readonly CommandSpec[] = [
   nodeReimage,
   nodeAddRogue,
   kubectlExec,
+  trafficInspect,
   wgGenkeySpec,
   wgPubkeySpec,
   wgGenpskSpec,

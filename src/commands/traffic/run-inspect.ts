@@ -1,0 +1,176 @@
+/**
+ * The work of `traffic inspect` once its options are checked: read the cluster, build the fabric at the cluster's
+ * simulated time with every agent's cilium_wg0 (restoring the sessions a previous command left), choose the flows,
+ * run them, write the capture and key log, and save the sessions and the clock.
+ */
+import type { CommandContext } from '../../cli/command.js';
+import {
+  ciliumDataplane,
+  keyReader,
+  loadCilium,
+  nodeKeyKey,
+  rogueConfig,
+  rolloutInProgress,
+  wireguardConfigs,
+  wireguardConfiguredFor,
+  WG_PORT,
+  type CiliumDoc,
+} from '../../cilium/agents.js';
+import { clusterNow } from '../../cluster/clock.js';
+import type { ClusterDoc } from '../../cluster/doc.js';
+import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { loadWorkloads } from '../../cluster/workloads-store.js';
+import type { Workloads } from '../../cluster/workloads.js';
+import { CommandError, ValidationError } from '../../errors.js';
+import { Fabric } from '../../fabric/fabric.js';
+import { PcapWriter } from '../../fabric/pcap.js';
+import type { ReasonContext } from '../../fabric/report.js';
+import { runFlows } from '../../fabric/run.js';
+import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
+import { loadSessions, saveSessions } from '../../fabric/sessions.js';
+import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
+import { SimClock } from '../../platform/clock.js';
+import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
+import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
+import type { Store } from '../../state/store.js';
+import type { InspectOptions } from './inspect.js';
+
+/** The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document. */
+export function fabricSetup(store: Store, doc: ClusterDoc, workloads: Workloads, cilium: CiliumDoc, atMs: number): FabricSetup {
+  const { resourceGroup: rg, name } = doc.managedCluster;
+  const input = { cluster: doc, workloads, cilium, readKey: keyReader(store, rg, name) };
+  const rogue = cilium.rogue;
+  return {
+    nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip, podCidr: n.podCidr })),
+    wireguard: wireguardConfigs(input, atMs),
+    clusterOff: !ciliumDataplane(doc) ? 'no-cilium' : !wireguardConfiguredFor(doc) ? 'wireguard-off' : null,
+    rolloutInProgress: rolloutInProgress(cilium, atMs),
+    strictEgressCidr: cilium.strictEgressCidr,
+    rogue: rogue
+      ? { name: rogue.name, ip: rogue.ip, config: rogueConfig({ ...input, readRogueKey: () => store.readBytes(nodeKeyKey(rg, name, rogue.name)) }, atMs) }
+      : undefined,
+  };
+}
+
+export function topologyOf(doc: ClusterDoc, workloads: Workloads, cilium: CiliumDoc): Topology {
+  const np = doc.managedCluster.networkProfile;
+  return {
+    nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip, podCidr: n.podCidr })),
+    workloads,
+    clusterRanges: [doc.nodeSubnet, doc.podCidrPool, ...(np.serviceCidrs?.length ? np.serviceCidrs : [np.serviceCidr])].filter(Boolean),
+    rogue: cilium.rogue ? { name: cilium.rogue.name, ip: cilium.rogue.ip } : undefined,
+  };
+}
+
+/** Choose the flows (every selector resolved now, so a bad one fails before anything runs). */
+async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Resolver): Promise<() => Iterable<Flow>> {
+  if (o.from !== undefined && o.to !== undefined) {
+    const f = resolver.flow({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
+    return () => [f];
+  }
+  if (o.flowsFile !== undefined) {
+    let text: string;
+    try {
+      text = ctx.env.fs.readFileSync(o.flowsFile, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ValidationError(`--flows ${o.flowsFile}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    }
+    const requests = await parseFlowsFile(text, o.flowsFile);
+    const flows = requests.map((r, i) => resolver.flow(r, `flows file ${o.flowsFile}: entry ${i + 1}`));
+    return () => flows;
+  }
+  if (o.allPairs) {
+    if (resolver.pairCount === 0) throw new ValidationError('--all-pairs: the cluster has fewer than two running pods');
+    return () => resolver.allPairs(o.sample);
+  }
+  const flows = resolver.defaultFlows();
+  if (flows.length === 0) throw new ValidationError('the cluster has no running pods or nodes to send traffic between');
+  return () => flows;
+}
+
+export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<InspectReport> {
+  const { env } = ctx;
+  const store = openStore(env);
+  const doc = loadCluster(store, o.resourceGroup, o.name);
+  const workloads = loadWorkloads(store, doc);
+  const cilium = loadCilium(store, o.resourceGroup, o.name);
+  const start = clusterNow(doc);
+  const resolver = new Resolver(topologyOf(doc, workloads, cilium));
+  const flows = await chooseFlows(ctx, o, resolver);
+
+  // the capture file is opened before the run, so a path that cannot be written fails before anything changes
+  let captureFd: number | undefined;
+  if (o.capture !== undefined) {
+    try {
+      captureFd = env.fs.openSync(o.capture, 'w', 0o644);
+    } catch (e) {
+      throw new ValidationError(`--capture ${o.capture}: ${(e as Error).message}`);
+    }
+  }
+  const keyLines: string[] = [];
+  try {
+    const pcap = captureFd === undefined ? undefined : new PcapWriter((chunk) => writeAll(env, captureFd!, chunk));
+    const setup = fabricSetup(store, doc, workloads, cilium, start);
+    const fabric = new Fabric(setup, {
+      clock: new SimClock(start),
+      rng: env.rng,
+      backend: nodeCryptoBackend,
+      capture: pcap ? (t, p) => pcap.write(t, p) : undefined,
+      keyLog: o.keylog !== undefined ? (e: KeyLogEntry) => keyLines.push(formatKeyLog(e)) : undefined,
+      detail: o.keep,
+    });
+    loadSessions(store, doc, fabric);
+    const changing = cilium.rollout !== null && o.durationMs !== undefined && cilium.rollout.doneAtMs > start;
+    const reasons = (atMs: number): ReasonContext => ({
+      wgPort: WG_PORT,
+      strictEgressCidr: cilium.strictEgressCidr,
+      rolloutInProgress: rolloutInProgress(cilium, atMs),
+    });
+    const result = runFlows(
+      fabric,
+      {
+        flows,
+        keep: o.keep,
+        durationMs: o.durationMs,
+        intervalMs: o.intervalMs,
+        setupAt: changing ? (t) => fabricSetup(store, doc, workloads, cilium, t) : undefined,
+      },
+      reasons,
+    );
+    pcap?.flush();
+    if (o.keylog !== undefined) writeKeyLog(env, o.keylog, keyLines.join(''));
+    // save the sessions and the clock; a cluster changed meanwhile (nodes, keys) keeps its own fields
+    await store.mutate((tx) => {
+      const fresh = readCluster(tx, o.resourceGroup, o.name);
+      if (result.endMs > clusterNow(fresh)) {
+        fresh.createdMs ??= clusterNow(fresh);
+        fresh.clockMs = result.endMs;
+        writeCluster(tx, fresh);
+      }
+      saveSessions(tx, fresh, fabric);
+    });
+    fabric.close();
+    return { flows: result.flows, summary: result.summary };
+  } finally {
+    if (captureFd !== undefined) env.fs.closeSync(captureFd);
+  }
+}
+
+function writeAll(env: CommandContext['env'], fd: number, chunk: Uint8Array): void {
+  for (let off = 0; off < chunk.length; ) off += env.fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/** The key log holds private keys: create it 0600 (and tighten an existing file) before writing. */
+function writeKeyLog(env: CommandContext['env'], file: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    fd = env.fs.openSync(file, 'w', 0o600);
+    env.fs.chmodSync(file, 0o600);
+    writeAll(env, fd, Buffer.from(text, 'utf8'));
+  } catch (e) {
+    throw new CommandError(`--keylog ${file}: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) env.fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,600 @@
+/**
+ * The simulated network: one datapath per node, each with its cilium_wg0 (a real WireGuard Device) when its agent
+ * runs WireGuard, joined by one shared wire on which every eth0 packet is a real IPv4 packet.
+ *
+ * Per packet, as Cilium's BPF datapath decides it (reference: cilium.md, "Which traffic is encrypted"):
+ *   1. A destination on the sending node (a pod, the host, a hostNetwork pod) is delivered locally over the lxc veth:
+ *      it never reaches eth0.
+ *   2. A packet from a pod (its own network namespace: not the host, not a hostNetwork pod) to a remote pod whose IP
+ *      is in a WireGuard peer's AllowedIPs goes to cilium_wg0: the Device seals it (handshaking first if needed, in
+ *      simulated time) and the sealed message leaves eth0 as UDP listen-port → listen-port between the node IPs.
+ *      The destination's Device opens it, checks the inner source against that peer's AllowedIPs, and delivers it.
+ *   3. Strict egress mode (on nodes whose agent runs WireGuard): a pod-to-pod packet that would leave unencrypted to
+ *      an address inside the strict CIDR is dropped with UNENCRYPTED_TRAFFIC.
+ *   4. Everything else leaves eth0 as it is (plaintext): pod → node IP, node/hostNetwork → anything, → outside.
+ *
+ * The fabric does not decide what is encrypted. It records every packet that crosses the wire (and hands each to
+ * the capture), and after each flow reads that record: a flow is encrypted when its packet reached the destination
+ * by being decrypted from a WireGuard transport message on the wire and never crossed the wire in plaintext.
+ */
+import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../cluster/ip.js';
+import type { Clock, Rng } from '../platform/types.js';
+import type { CryptoBackend } from '../wireguard/crypto-backend.js';
+import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
+import { decodeKey, privateKeyFromBytes, publicKeyFromBytes, toBase64 } from '../wireguard/keys.js';
+import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
+import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig } from './types.js';
+
+/** A settable clock: the fabric moves simulated time forward as it fires timers. */
+export interface MutableClock extends Clock {
+  set(ms: number): void;
+}
+
+export interface FabricOptions {
+  readonly clock: MutableClock;
+  readonly rng: Rng;
+  readonly backend?: CryptoBackend;
+  /** Every packet on any eth0, in order, with its clock time. */
+  readonly capture?: (timeMs: number, packet: Uint8Array, node: string) => void;
+  /** Each handshake's secrets (one entry per side), for a Wireshark key log. */
+  readonly keyLog?: (entry: KeyLogEntry) => void;
+  /** Fill the per-flow WireGuard details (peer, session age); off for summary-only runs. */
+  readonly detail?: boolean;
+}
+
+/** Why a flow went the way it did (the report turns it into words). */
+export type Cause =
+  | 'encrypted'
+  | 'same-node'
+  | 'node-source'
+  | 'to-node'
+  | 'external-destination'
+  | 'external-source'
+  | 'no-cilium'
+  | 'wireguard-off'
+  | 'source-agent-without-wireguard'
+  | 'destination-not-a-peer'
+  | 'strict-drop'
+  | 'wireguard-drop'
+  | 'rogue-drop'
+  | 'plaintext-seen'
+  | 'not-delivered';
+
+/** One flow's result. Reused from flow to flow: copy what you keep. */
+export class FlowOutcome {
+  path: PathClass = 'inter-node';
+  encrypted = false;
+  iface: Interface = 'eth0';
+  verdict: Verdict = 'FORWARDED';
+  dropReason: string | null = null;
+  cause: Cause = 'not-delivered';
+  /** The node whose datapath or device the cause names (the destination node that dropped, the source node...). */
+  causeNode: string | null = null;
+  /** The WireGuard drop reason from the engine, when a device dropped the flow's packets. */
+  engineDrop: DropReason | 'port-unreachable' | null = null;
+  /** Set when the flow's packet was decrypted from the wire: the peer (base64 key), receiver index and age. */
+  wgPeer: string | null = null;
+  wgSession = 0;
+  wgSessionAgeMs = 0;
+  /** Packets of this flow (and its handshakes) on eth0: WireGuard messages, and plaintext copies of the flow. */
+  eth0WireGuard = 0;
+  eth0Plaintext = 0;
+  eth0Packets = 0;
+
+  reset(): void {
+    this.encrypted = false;
+    this.iface = 'eth0';
+    this.verdict = 'FORWARDED';
+    this.dropReason = null;
+    this.cause = 'not-delivered';
+    this.causeNode = null;
+    this.engineDrop = null;
+    this.wgPeer = null;
+    this.wgSession = 0;
+    this.wgSessionAgeMs = 0;
+    this.eth0WireGuard = 0;
+    this.eth0Plaintext = 0;
+    this.eth0Packets = 0;
+  }
+}
+
+interface Route {
+  readonly peer: Peer;
+  readonly node: string;
+}
+
+/** One machine on the wire: a node, or the rogue machine. */
+interface Machine {
+  readonly name: string;
+  readonly ip: string;
+  readonly ipNum: number;
+  /** Its address as a UDP source, the same object every time (the Device keeps it as the peer's endpoint). */
+  udpFrom: UdpEndpoint;
+  config: WgConfig | null;
+  device: Device | null;
+  /** Destination /32 → peer, from the peers' AllowedIPs (the kernel's route into cilium_wg0). */
+  routes: Map<number, Route>;
+  /** Non-/32 AllowedIPs, looked up after the /32s. */
+  prefixRoutes: { cidr: Cidr; route: Route }[];
+  /** A fingerprint of the peer set, to skip reconciling an unchanged configuration. */
+  fingerprint: string;
+}
+
+interface InFlight {
+  readonly to: number;
+  readonly port: number;
+  readonly from: Machine;
+  readonly payload: Uint8Array;
+  readonly record: number;
+}
+
+/** Recognise a WireGuard message in a UDP payload by type, reserved bytes and length (as tshark's heuristic does). */
+export function wireGuardMessageType(udpPayload: Uint8Array): number {
+  if (udpPayload.length < 4 || udpPayload[1] !== 0 || udpPayload[2] !== 0 || udpPayload[3] !== 0) return 0;
+  const t = udpPayload[0]!;
+  const n = udpPayload.length;
+  if ((t === 1 && n === 148) || (t === 2 && n === 92) || (t === 3 && n === 64) || (t === 4 && n >= 32 && n % 16 === 0)) return t;
+  return 0;
+}
+
+/** The UDP payload of an IPv4 packet, or null if it is not UDP. */
+export function udpPayloadOf(packet: Uint8Array): Uint8Array | null {
+  if (packet[9] !== IPPROTO_UDP) return null;
+  const ihl = (packet[0]! & 0x0f) * 4;
+  const udpLength = readU16(packet, ihl + 4);
+  return packet.subarray(ihl + UDP_HEADER_SIZE, ihl + udpLength);
+}
+
+const ENGINE_DROP_PREFIX = 'WIREGUARD_';
+
+/** The dropReason text for an engine drop reason: `invalid-mac1` → `WIREGUARD_INVALID_MAC1`. */
+export function engineDropName(reason: string): string {
+  return ENGINE_DROP_PREFIX + reason.toUpperCase().replace(/-/g, '_');
+}
+
+export class Fabric {
+  readonly clock: MutableClock;
+  /** Handshake initiations sent, completed handshakes (as responder-confirmed or initiator-established). */
+  readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
+  private readonly rng: Rng;
+  private readonly backend: CryptoBackend | undefined;
+  private readonly capture: FabricOptions['capture'];
+  private readonly keyLog: FabricOptions['keyLog'];
+  private readonly detail: boolean;
+  private readonly machines = new Map<string, Machine>();
+  private readonly byIp = new Map<number, Machine>();
+  private readonly addressCache = new Map<string, number>();
+  private rogue: Machine | null = null;
+  private strict: Cidr | null = null;
+  private clusterOffValue: ClusterEncryptionOff = null;
+  private ipId = 1;
+  private tcpSeq = 0x1000;
+  // the flow in progress and what happened to it
+  private cur: Flow | null = null;
+  private curId = -1;
+  private delivered = false;
+  private deliveredRecord = -1;
+  private deliveredOn: Machine | null = null;
+  private lastDrop: { node: string; reason: DropReason | 'port-unreachable' } | null = null;
+  private currentRecord = -1;
+  // the wire record of the flow in progress
+  private recBytes: Uint8Array[] = [];
+  private recCount = 0;
+  private queue: InFlight[] = [];
+
+  constructor(setup: FabricSetup, options: FabricOptions) {
+    this.clock = options.clock;
+    this.rng = options.rng;
+    this.backend = options.backend;
+    this.capture = options.capture;
+    this.keyLog = options.keyLog;
+    this.detail = options.detail ?? true;
+    for (const n of setup.nodes) this.addMachine(n);
+    this.configure(setup);
+  }
+
+  /** The cluster-wide reason nothing is encrypted, if any. */
+  get clusterOff(): ClusterEncryptionOff {
+    return this.clusterOffValue;
+  }
+
+  /** The Device of a node (undefined without WireGuard). */
+  device(node: string): Device | undefined {
+    return this.machines.get(node)?.device ?? undefined;
+  }
+
+  /** Nodes with a Device, in setup order. */
+  devices(): { node: string; device: Device }[] {
+    const out: { node: string; device: Device }[] = [];
+    for (const m of this.machines.values()) if (m.device) out.push({ node: m.name, device: m.device });
+    return out;
+  }
+
+  private addMachine(n: { name: string; ip: string }): Machine {
+    const ipNum = parseIPv4(n.ip);
+    const m: Machine = {
+      name: n.name,
+      ip: n.ip,
+      ipNum,
+      udpFrom: { address: n.ip, port: 0 },
+      config: null,
+      device: null,
+      routes: new Map(),
+      prefixRoutes: [],
+      fingerprint: '',
+    };
+    this.machines.set(n.name, m);
+    this.byIp.set(ipNum, m);
+    return m;
+  }
+
+  /**
+   * Apply a (new) configuration: devices appear for agents that gained WireGuard and disappear for those that lost
+   * it; peers follow their config (a changed key re-creates the peer). Unchanged devices keep their sessions.
+   */
+  configure(setup: FabricSetup): void {
+    this.clusterOffValue = setup.clusterOff;
+    this.strict = setup.strictEgressCidr ? parseCidr(setup.strictEgressCidr, true) : null;
+    for (const n of setup.nodes) if (!this.machines.has(n.name)) this.addMachine(n);
+    for (const m of this.machines.values()) {
+      if (m === this.rogue) continue;
+      this.applyConfig(m, setup.wireguard.get(m.name) ?? null);
+    }
+    if (setup.rogue) {
+      if (!this.rogue) {
+        this.rogue = this.addMachine({ name: setup.rogue.name, ip: setup.rogue.ip });
+        this.machines.delete(setup.rogue.name);
+      }
+      this.applyConfig(this.rogue, setup.rogue.config);
+    }
+  }
+
+  private applyConfig(m: Machine, config: WgConfig | null): void {
+    if (!config) {
+      if (m.device) m.device.close();
+      m.device = null;
+      m.config = null;
+      m.routes.clear();
+      m.prefixRoutes = [];
+      m.fingerprint = '';
+      return;
+    }
+    if (!m.device || !m.config || m.config.publicKey !== config.publicKey || m.config.listenPort !== config.listenPort) {
+      if (m.device) m.device.close();
+      m.device = this.newDevice(m, config);
+      m.fingerprint = '';
+    }
+    m.config = config;
+    m.udpFrom = { address: m.ip, port: config.listenPort };
+    const fingerprint = config.peers.map((p) => `${p.publicKey}@${p.endpoint.address}:${p.endpoint.port}=${p.allowedIps.join(',')}`).join(';');
+    if (fingerprint === m.fingerprint) return;
+    m.fingerprint = fingerprint;
+    const device = m.device;
+    const wanted = new Map(config.peers.map((p) => [p.publicKey, p]));
+    for (const peer of device.peers()) if (!wanted.has(peer.name)) device.removePeer(peer);
+    m.routes.clear();
+    m.prefixRoutes = [];
+    for (const p of config.peers) {
+      const endpoint = { address: p.endpoint.address, port: p.endpoint.port };
+      const key = publicKeyFromBytes(decodeKey(p.publicKey));
+      let peer = device.getPeer(key);
+      if (peer) device.updatePeer(peer, { endpoint, allowedIps: p.allowedIps });
+      else peer = device.addPeer({ publicKey: key, endpoint, allowedIps: p.allowedIps });
+      const route: Route = { peer, node: p.node };
+      for (const text of p.allowedIps) {
+        const cidr = parseCidr(text, true);
+        if (cidr.bits === 32) m.routes.set(cidr.base, route);
+        else m.prefixRoutes.push({ cidr, route });
+      }
+    }
+  }
+
+  private newDevice(m: Machine, config: WgConfig): Device {
+    return new Device({
+      privateKey: privateKeyFromBytes(config.privateKey),
+      clock: this.clock,
+      rng: this.rng,
+      backend: this.backend,
+      listenPort: config.listenPort,
+      mtu: config.mtu,
+      send: (datagram, to) => this.transmitWireGuard(m, datagram, to),
+      deliver: (packet) => this.onDeliver(m, packet),
+      onEvent: (event) => this.onEvent(m, event),
+      keyLog: this.keyLog,
+    });
+  }
+
+  private onEvent(m: Machine, event: DeviceEvent): void {
+    switch (event.type) {
+      case 'dropped':
+        this.lastDrop = { node: m.name, reason: event.reason };
+        break;
+      case 'handshake-initiation-sent':
+        this.counters.initiations++;
+        break;
+      case 'session-established':
+        if (event.role === 'initiator') this.counters.sessions++;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private routeOf(m: Machine, dst: number): Route | undefined {
+    const r = m.routes.get(dst);
+    if (r || m.prefixRoutes.length === 0) return r;
+    let best: { cidr: Cidr; route: Route } | undefined;
+    for (const p of m.prefixRoutes) if (cidrContains(p.cidr, dst) && (!best || p.cidr.bits > best.cidr.bits)) best = p;
+    return best?.route;
+  }
+
+  // --- The wire -------------------------------------------------------------------------------------------------
+
+  /** Put one IPv4 packet on the wire from `from`'s eth0; returns its index in the flow's record. */
+  private onWire(from: Machine, packet: Uint8Array): number {
+    const index = this.recCount++;
+    this.recBytes[index] = packet;
+    this.counters.eth0Packets++;
+    this.capture?.(this.clock.now(), packet, from.name);
+    return index;
+  }
+
+  private transmitWireGuard(from: Machine, datagram: Uint8Array, to: UdpEndpoint): void {
+    let dst = this.addressCache.get(to.address);
+    if (dst === undefined) {
+      dst = parseIPv4(to.address);
+      this.addressCache.set(to.address, dst);
+    }
+    const sport = from.config?.listenPort ?? 0;
+    const outer = buildUdpDatagram(from.ipNum, dst, sport, to.port, datagram, this.nextIpId());
+    const record = this.onWire(from, outer);
+    this.queue.push({ to: dst, port: to.port, from, payload: outer.subarray(IPV4_HEADER_SIZE + UDP_HEADER_SIZE), record });
+  }
+
+  /** Deliver what is in flight (and whatever that causes) until the wire is quiet. */
+  private drain(): void {
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) {
+      if (i > 1_000_000) throw new Error('fabric: the wire did not quiesce');
+      const item = q[i]!;
+      const target = item.to === this.rogue?.ipNum ? this.rogue : this.byIp.get(item.to);
+      if (!target || !target.device || !target.config || target.config.listenPort !== item.port) {
+        // nobody listens on that port: the kernel drops it (ICMP port unreachable, not modelled)
+        this.lastDrop = { node: target?.name ?? formatIPv4(item.to), reason: 'port-unreachable' };
+        continue;
+      }
+      this.currentRecord = item.record;
+      target.device.receive(item.payload, item.from.udpFrom);
+    }
+    q.length = 0;
+    this.currentRecord = -1;
+  }
+
+  private onDeliver(m: Machine, packet: Uint8Array): void {
+    const f = this.cur;
+    if (!f || readU16(packet, 4) !== this.curId || readU32(packet, 12) !== f.src.ipNum || readU32(packet, 16) !== f.dst.ipNum) return;
+    this.delivered = true;
+    this.deliveredRecord = this.currentRecord;
+    this.deliveredOn = m;
+  }
+
+  private nextIpId(): number {
+    const id = this.ipId;
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return id;
+  }
+
+  // --- Flows ----------------------------------------------------------------------------------------------------
+
+  /**
+   * Send one flow's packet through the fabric at the clock's current time and fill `out` from what the wire saw.
+   * @throws {RangeError} if the flow names a node the fabric does not know.
+   */
+  run(flow: Flow, out: FlowOutcome): void {
+    out.reset();
+    out.path = classifyPath(flow);
+    this.counters.flows++;
+    this.cur = flow;
+    this.delivered = false;
+    this.deliveredRecord = -1;
+    this.deliveredOn = null;
+    this.lastDrop = null;
+    this.recCount = 0;
+    const id = this.nextIpId();
+    this.curId = id;
+    const packet = buildPacket({
+      protocol: flow.protocol,
+      src: flow.src.ipNum,
+      dst: flow.dst.ipNum,
+      srcPort: ephemeralPort(flow, id),
+      dstPort: flow.port ?? 0,
+      id,
+      seq: (this.tcpSeq = (Math.imul(this.tcpSeq, 1103515245) + 12345) >>> 0),
+    });
+    let sentTo: Machine | null = null;
+    const src = flow.src;
+    const dst = flow.dst;
+    if (src.rogue) {
+      const r = this.rogue;
+      out.cause = 'rogue-drop';
+      if (r?.device && this.routeOf(r, dst.ipNum)) {
+        r.device.sendPacket(packet);
+        this.drain();
+      } else if (r) {
+        // no WireGuard route: the rogue sends in plaintext, like any outside machine
+        this.onWire(r, packet);
+        this.delivered = dst.node !== null;
+      }
+    } else if (src.kind === 'external' || src.node === null) {
+      // from outside the cluster: the packet arrives on the destination node's eth0 as it is
+      const m = dst.node !== null ? this.machines.get(dst.node) : undefined;
+      if (!m) throw new RangeError(`fabric: flow from ${src.ip} to ${dst.ip} touches no node`);
+      this.onWire(m, packet);
+      this.delivered = true;
+    } else {
+      const from = this.machines.get(src.node);
+      if (!from) throw new RangeError(`fabric: unknown node ${src.node}`);
+      if (dst.node === src.node) {
+        // same node: the lxc veth (or the host stack), never eth0
+        out.iface = 'lxc';
+        this.delivered = true;
+      } else {
+        const podToPod = src.kind === 'pod' && !src.hostNetwork && dst.kind === 'pod' && !dst.hostNetwork;
+        const route = podToPod && from.device ? this.routeOf(from, dst.ipNum) : undefined;
+        if (route) {
+          out.iface = 'cilium_wg0';
+          sentTo = this.machines.get(route.node) ?? null;
+          from.device!.sendPacket(packet);
+          this.drain();
+          if (this.delivered && this.detail) {
+            out.wgPeer = route.peer.name;
+            const s = route.peer.stats().currentSession;
+            out.wgSessionAgeMs = s ? s.ageMs : 0;
+          } else if (this.delivered) out.wgPeer = route.peer.name;
+        } else if (podToPod && this.strict && from.device && cidrContains(this.strict, dst.ipNum)) {
+          // strict mode is part of the agent's WireGuard configuration: enforced by agents that run it
+          out.verdict = 'DROPPED';
+          out.dropReason = 'UNENCRYPTED_TRAFFIC';
+          out.cause = 'strict-drop';
+          out.causeNode = from.name;
+        } else {
+          this.onWire(from, packet);
+          this.delivered = true;
+        }
+      }
+    }
+    this.readWire(flow, out, sentTo);
+    this.cur = null;
+  }
+
+  /** Read the wire record of the flow just run. */
+  private readWire(flow: Flow, out: FlowOutcome, sentTo: Machine | null): void {
+    for (let i = 0; i < this.recCount; i++) {
+      const p = this.recBytes[i]!;
+      out.eth0Packets++;
+      const udp = udpPayloadOf(p);
+      const wgType = udp ? wireGuardMessageType(udp) : 0;
+      if (wgType !== 0) {
+        out.eth0WireGuard++;
+        // the receiver index of the transport message the destination decrypted the flow's packet from
+        if (i === this.deliveredRecord && wgType === 4) out.wgSession = readU32LE(udp!, 4);
+      } else if (readU32(p, 12) === flow.src.ipNum && readU32(p, 16) === flow.dst.ipNum) {
+        out.eth0Plaintext++;
+      }
+      this.recBytes[i] = EMPTY;
+    }
+    if (out.dropReason === null && !this.delivered) {
+      out.verdict = 'DROPPED';
+      const d = this.lastDrop;
+      out.engineDrop = d?.reason ?? null;
+      out.dropReason = d ? (d.reason === 'port-unreachable' ? 'PORT_UNREACHABLE' : engineDropName(d.reason)) : 'NO_SESSION';
+      out.causeNode = d?.node ?? sentTo?.name ?? null;
+      if (out.cause !== 'rogue-drop') out.cause = 'wireguard-drop';
+      return;
+    }
+    if (out.verdict === 'DROPPED') return;
+    out.encrypted = this.deliveredRecord >= 0 && out.eth0Plaintext === 0;
+    if (!out.encrypted) out.wgPeer = null;
+    out.cause = this.explain(flow, out);
+  }
+
+  /** Why the flow ended as it did (for the report's words; `encrypted` is already read from the wire). */
+  private explain(flow: Flow, out: FlowOutcome): Cause {
+    if (out.encrypted) {
+      out.causeNode = this.deliveredOn?.name ?? null;
+      return 'encrypted';
+    }
+    if (out.eth0Plaintext > 0 && out.iface === 'cilium_wg0') return 'plaintext-seen';
+    if (out.iface === 'lxc') return 'same-node';
+    const { src, dst } = flow;
+    if (src.kind === 'external') return 'external-source';
+    if (dst.kind === 'external') return 'external-destination';
+    if (src.kind === 'node' || src.hostNetwork) return 'node-source';
+    if (dst.kind === 'node' || dst.hostNetwork) return 'to-node';
+    if (this.clusterOffValue === 'no-cilium') return 'no-cilium';
+    if (this.clusterOffValue === 'wireguard-off') return 'wireguard-off';
+    const from = src.node !== null ? this.machines.get(src.node) : undefined;
+    if (!from?.device) {
+      out.causeNode = src.node;
+      return 'source-agent-without-wireguard';
+    }
+    out.causeNode = dst.node;
+    return 'destination-not-a-peer';
+  }
+
+  // --- Time -----------------------------------------------------------------------------------------------------
+
+  /** Move the clock to `ms`, firing every WireGuard timer due on the way at its own time. */
+  advanceTo(ms: number): void {
+    this.cur = null;
+    for (let guard = 0; ; guard++) {
+      if (guard > 10_000_000) throw new Error('fabric: timers did not settle');
+      let next = Infinity;
+      for (const m of this.allMachines()) {
+        const d = m.device?.nextTimerAt();
+        if (d !== undefined && d < next) next = d;
+      }
+      if (next > ms) break;
+      if (next > this.clock.now()) this.clock.set(next);
+      const now = this.clock.now();
+      this.recCount = 0;
+      for (const m of this.allMachines()) {
+        const d = m.device?.nextTimerAt();
+        if (d !== undefined && d <= now) m.device!.tick();
+      }
+      this.drain();
+      for (let i = 0; i < this.recCount; i++) this.recBytes[i] = EMPTY;
+      this.recCount = 0;
+    }
+    if (ms > this.clock.now()) this.clock.set(ms);
+  }
+
+  private *allMachines(): Iterable<Machine> {
+    yield* this.machines.values();
+    if (this.rogue) yield this.rogue;
+  }
+
+  /** The node machines (not the rogue) and their devices, for persistence. */
+  nodeDevices(): Map<string, Device> {
+    const out = new Map<string, Device>();
+    for (const m of this.machines.values()) if (m.device) out.set(m.name, m.device);
+    return out;
+  }
+
+  /** Close every device (erasing session keys). */
+  close(): void {
+    for (const m of this.allMachines()) m.device?.close();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function readU32LE(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+/** A deterministic ephemeral source port (32768–60999, Linux's range) per flow; the echo identifier for ICMP. */
+function ephemeralPort(flow: Flow, id: number): number {
+  return 32768 + ((flow.src.ipNum ^ Math.imul(flow.dst.ipNum, 31) ^ Math.imul(id, 2654435761)) >>> 0) % 28232;
+}
+
+/**
+ * The path class of a flow, from its endpoints alone (reference: the traffic table's rows):
+ * external (either end outside the cluster), node-originated (a node or hostNetwork pod sends), same-node (a pod to
+ * anything on its own node), to-node (a pod to another node's IP or hostNetwork pod), inter-node (pod to pod).
+ */
+export function classifyPath(flow: Pick<Flow, 'src' | 'dst'>): PathClass {
+  const { src, dst } = flow;
+  if (src.kind === 'external' || dst.kind === 'external') return 'external';
+  if (src.kind === 'node' || src.hostNetwork) return 'node-originated';
+  if (dst.node === src.node) return 'same-node';
+  if (dst.kind === 'node' || dst.hostNetwork) return 'to-node';
+  return 'inter-node';
+}
+
+/** A node's endpoint. */
+export function nodeEndpoint(n: FabricNode): Endpoint {
+  return { kind: 'node', name: n.name, namespace: null, node: n.name, ip: n.ip, hostNetwork: true, ipNum: parseIPv4(n.ip) };
+}
+
+export { toBase64 };
