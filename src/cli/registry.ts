@@ -3,6 +3,7 @@ import type { CommandSpec } from './command.js';
 import type { Group } from './program.js';
 import { clusterCreate } from '../commands/cluster/create.js';
 import { clusterDelete } from '../commands/cluster/delete.js';
+import { clusterImport } from '../commands/cluster/import.js';
 import { clusterEncryptionStatus } from '../commands/cluster/encryption-status.js';
 import { clusterList } from '../commands/cluster/list.js';
 import { clusterShow } from '../commands/cluster/show.js';
@@ -39,6 +40,7 @@ export const SPECS: readonly CommandSpec[] = [
   clusterShow,
   clusterList,
   clusterDelete,
+  clusterImport,
   clusterEncryptionStatus,
   nodepoolAdd,
   nodepoolScale,
