@@ -446,11 +446,12 @@ export class Fabric {
           sentTo = this.machines.get(route.node) ?? null;
           from.device!.sendPacket(packet);
           this.drain();
-          if (this.delivered && this.detail) {
-            out.wgPeer = route.peer.name;
-            const s = route.peer.stats().currentSession;
-            out.wgSessionAgeMs = s ? s.ageMs : 0;
-          } else if (this.delivered) out.wgPeer = route.peer.name;
+          if (this.delivered) out.wgPeer = route.peer.name;
+          this.readWire(flow, out, sentTo);
+          // the age of the session that carried the packet (a rekey may have made a newer one current since)
+          if (out.encrypted && this.detail) out.wgSessionAgeMs = sessionAge(route.peer, out.wgSession, this.clock.now());
+          this.cur = null;
+          return;
         } else if (podToPod && this.strict && from.device && cidrContains(this.strict, dst.ipNum)) {
           // strict mode is part of the agent's WireGuard configuration: enforced by agents that run it
           out.verdict = 'DROPPED';
@@ -568,6 +569,12 @@ export class Fabric {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Age of the peer's session that the peer knows by `remoteIndex` (the receiver index on the wire). */
+function sessionAge(peer: Peer, remoteIndex: number, now: number): number {
+  for (const kp of [peer.current, peer.previous, peer.next]) if (kp && kp.remoteIndex === remoteIndex) return now - kp.createdAt;
+  return 0;
+}
 
 function readU32LE(b: Uint8Array, off: number): number {
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;

@@ -876,6 +876,14 @@ export class Device {
     }
   }
 
+  /**
+   * @internal For snapshot.ts only: register a restored session's (or pending handshake's) index to its peer, as
+   * newIndex() does for a fresh one.
+   */
+  restoreIndex(index: number, peer: Peer, keypair?: Keypair): void {
+    this.indices.set(index, keypair ? { peer, keypair } : { peer });
+  }
+
   /** The private key, for `wg showconf` and key logs only: never log it. */
   revealPrivateKey(): PrivateKey {
     return Uint8Array.from(this.privateKey) as PrivateKey;

@@ -55,6 +55,22 @@ export class ReplayFilter {
     return this.last - 1n;
   }
 
+  /** The window's state (greatest counter + 1, and the bitmap's 32-bit halves), for a device snapshot. */
+  exportState(): { last: bigint; bitmap: Uint32Array } {
+    return { last: this.last, bitmap: Uint32Array.from(this.bitmap) };
+  }
+
+  /**
+   * Restore a state from exportState().
+   * @throws {RangeError} if the bitmap has the wrong size or `last` is out of range.
+   */
+  importState(state: { last: bigint; bitmap: Uint32Array }): void {
+    if (state.bitmap.length !== this.bitmap.length) throw new RangeError(`ReplayFilter.importState: bitmap must have ${this.bitmap.length} words`);
+    if (state.last < 0n || state.last > REJECT_AFTER_MESSAGES + 1n) throw new RangeError('ReplayFilter.importState: counter out of range');
+    this.last = state.last;
+    this.bitmap.set(state.bitmap);
+  }
+
   /** Forget everything (a fresh session). */
   reset(): void {
     this.last = 0n;
