@@ -1,10 +1,13 @@
 /**
- * The two primitives WireGuard spends its time in — X25519 and ChaCha20-Poly1305 (RFC 8439 §2.8) — behind an
- * interface, so a faster native implementation can be injected. BLAKE2s, HMAC, HKDF and XChaCha20-Poly1305 always run
- * on @noble (kdf.ts, cookie.ts). Every backend must pass the same known-answer vectors (test/wireguard).
+ * The primitives WireGuard spends its time in — X25519, ChaCha20-Poly1305 (RFC 8439 §2.8) and the unkeyed
+ * BLAKE2s-256 behind HASH and HMAC — behind an interface, so faster implementations can be injected. The keyed
+ * BLAKE2s MAC (mac1, mac2, cookies) and XChaCha20-Poly1305 always run on @noble (cookie.ts). Every backend must pass
+ * the same known-answer vectors (test/wireguard).
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { blake2s } from '@noble/hashes/blake2.js';
+import { hmac } from '@noble/hashes/hmac.js';
 
 export interface CryptoBackend {
   /** A short name for reports and benchmarks ("noble", "node"). */
@@ -24,6 +27,10 @@ export interface CryptoBackend {
    * ChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag). Returns the plaintext, or null when the tag is wrong.
    */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | undefined): Uint8Array | null;
+  /** HASH(a ‖ b): unkeyed BLAKE2s-256 (the handshake's mixHash and key derivations). */
+  hash(a: Uint8Array, b?: Uint8Array): Uint8Array;
+  /** HMAC-BLAKE2s-256(key, data), the building block of KDF1/2/3. */
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -54,6 +61,13 @@ export const nobleBackend: CryptoBackend = {
     } catch {
       return null;
     }
+  },
+  hash(a, b) {
+    if (!b) return blake2s(a);
+    return blake2s.create().update(a).update(b).digest();
+  },
+  hmac(key, data) {
+    return hmac(blake2s, key, data);
   },
 };
 

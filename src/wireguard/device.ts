@@ -650,7 +650,8 @@ export class Device {
     const localIndex = this.newIndex({ peer });
     const response = createResponse({
       backend: this.backend,
-      consumed,
+      // the peer's own key object: backends may cache work per key
+      consumed: { ...consumed, remoteStatic: peer.publicKey },
       presharedKey: peer.presharedKey,
       ephemeralPrivate,
       senderIndex: localIndex,
@@ -671,7 +672,7 @@ export class Device {
     this.logKeys(peer, ephemeralPrivate);
     ephemeralPrivate.fill(0);
     // derive keys: the responder keeps them as "next" until the first transport packet
-    const { sendKey, receiveKey } = deriveTransportKeys(response.chainingKey, false);
+    const { sendKey, receiveKey } = deriveTransportKeys(response.chainingKey, false, this.backend);
     response.chainingKey.fill(0);
     const kp = new Keypair(sendKey, receiveKey, false, now, localIndex, consumed.remoteIndex);
     this.indices.set(localIndex, { peer, keypair: kp });
@@ -696,7 +697,7 @@ export class Device {
     if (consumed === null) return this.drop('handshake-unauthenticated', from);
     // commit: derive keys, the initiator uses them at once
     this.clearHandshake(peer);
-    const { sendKey, receiveKey } = deriveTransportKeys(consumed.chainingKey, true);
+    const { sendKey, receiveKey } = deriveTransportKeys(consumed.chainingKey, true, this.backend);
     consumed.chainingKey.fill(0);
     const kp = new Keypair(sendKey, receiveKey, true, now, receiver, consumed.remoteIndex);
     this.indices.set(receiver, { peer, keypair: kp });

@@ -6,7 +6,7 @@
  */
 import { INITIATION_SIZE, MESSAGE_INITIATION, MESSAGE_RESPONSE, RESPONSE_SIZE } from './constants.js';
 import type { CryptoBackend } from './crypto-backend.js';
-import { hash, INITIAL_CHAINING_KEY, INITIAL_HASH, kdf1, kdf2, kdf3 } from './kdf.js';
+import { INITIAL_CHAINING_KEY, INITIAL_HASH, kdf1, kdf2, kdf3, type HashBackend } from './kdf.js';
 import type { PresharedKey, PrivateKey, PublicKey } from './keys.js';
 import { INITIATION, RESPONSE, newMessage, readU32, writeU32 } from './messages.js';
 import { TAI64N_SIZE } from './tai64n.js';
@@ -52,23 +52,23 @@ export function createInitiation(input: CreateInitiationInput): { message: Uint8
   writeU32(msg, INITIATION.sender, senderIndex);
   // h = HASH(H0 ‖ Spub_r), c = C0
   let c = INITIAL_CHAINING_KEY;
-  let h = hash(INITIAL_HASH, remoteStatic);
+  let h = backend.hash(INITIAL_HASH, remoteStatic);
   // ephemeral
   const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
   msg.set(ephemeralPublic, INITIATION.ephemeral);
-  c = kdf1(c, ephemeralPublic);
-  h = hash(h, ephemeralPublic);
+  c = kdf1(c, ephemeralPublic, backend);
+  h = backend.hash(h, ephemeralPublic);
   // encrypt static
   const es = backend.x25519(ephemeralPrivate, remoteStatic);
   if (es === null) return null;
   let k: Uint8Array;
-  [c, k] = kdf2(c, es);
+  [c, k] = kdf2(c, es, backend);
   backend.seal(k, ZERO_NONCE, local.publicKey, h, msg, INITIATION.static);
-  h = hash(h, msg.subarray(INITIATION.static, INITIATION.timestamp));
+  h = backend.hash(h, msg.subarray(INITIATION.static, INITIATION.timestamp));
   // encrypt timestamp
-  [c, k] = kdf2(c, staticStatic);
+  [c, k] = kdf2(c, staticStatic, backend);
   backend.seal(k, ZERO_NONCE, timestamp, h, msg, INITIATION.timestamp);
-  h = hash(h, msg.subarray(INITIATION.timestamp, INITIATION.mac1));
+  h = backend.hash(h, msg.subarray(INITIATION.timestamp, INITIATION.mac1));
   k.fill(0);
   return { message: msg, state: { chainingKey: c, hash: h, ephemeralPrivate, senderIndex } };
 }
@@ -100,29 +100,29 @@ export function consumeInitiation<P>(msg: Uint8Array, input: ConsumeInitiationIn
   if (msg.length !== INITIATION_SIZE || msg[0] !== MESSAGE_INITIATION) return null;
   const { backend, local } = input;
   let c = INITIAL_CHAINING_KEY;
-  let h = hash(INITIAL_HASH, local.publicKey);
+  let h = backend.hash(INITIAL_HASH, local.publicKey);
   const remoteEphemeral = msg.slice(INITIATION.ephemeral, INITIATION.static);
-  c = kdf1(c, remoteEphemeral);
-  h = hash(h, remoteEphemeral);
+  c = kdf1(c, remoteEphemeral, backend);
+  h = backend.hash(h, remoteEphemeral);
   // decrypt static
   const es = backend.x25519(local.privateKey, remoteEphemeral);
   if (es === null) return null;
   let k: Uint8Array;
-  [c, k] = kdf2(c, es);
+  [c, k] = kdf2(c, es, backend);
   const encryptedStatic = msg.subarray(INITIATION.static, INITIATION.timestamp);
   const remoteStatic = backend.open(k, ZERO_NONCE, encryptedStatic, h);
   if (remoteStatic === null) return null;
-  h = hash(h, encryptedStatic);
+  h = backend.hash(h, encryptedStatic);
   // lookup peer
   const found = input.lookup(remoteStatic);
   if (found === undefined) return null;
   // decrypt timestamp
-  [c, k] = kdf2(c, found.staticStatic);
+  [c, k] = kdf2(c, found.staticStatic, backend);
   const encryptedTimestamp = msg.subarray(INITIATION.timestamp, INITIATION.mac1);
   const timestamp = backend.open(k, ZERO_NONCE, encryptedTimestamp, h);
   k.fill(0);
   if (timestamp === null) return null;
-  h = hash(h, encryptedTimestamp);
+  h = backend.hash(h, encryptedTimestamp);
   return {
     peer: found.peer,
     remoteStatic,
@@ -157,22 +157,22 @@ export function createResponse(input: CreateResponseInput): { message: Uint8Arra
   // ephemeral
   const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
   msg.set(ephemeralPublic, RESPONSE.ephemeral);
-  h = hash(h, ephemeralPublic);
-  c = kdf1(c, ephemeralPublic);
+  h = backend.hash(h, ephemeralPublic);
+  c = kdf1(c, ephemeralPublic, backend);
   // ee, se
   const ee = backend.x25519(ephemeralPrivate, consumed.remoteEphemeral);
   if (ee === null) return null;
-  c = kdf1(c, ee);
+  c = kdf1(c, ee, backend);
   const se = backend.x25519(ephemeralPrivate, consumed.remoteStatic);
   if (se === null) return null;
-  c = kdf1(c, se);
+  c = kdf1(c, se, backend);
   // add preshared key
-  const [c2, tau, k] = kdf3(c, presharedKey);
+  const [c2, tau, k] = kdf3(c, presharedKey, backend);
   c = c2;
-  h = hash(h, tau);
+  h = backend.hash(h, tau);
   // encrypt nothing
   backend.seal(k, ZERO_NONCE, EMPTY, h, msg, RESPONSE.empty);
-  h = hash(h, msg.subarray(RESPONSE.empty, RESPONSE.mac1));
+  h = backend.hash(h, msg.subarray(RESPONSE.empty, RESPONSE.mac1));
   k.fill(0);
   tau.fill(0);
   return { message: msg, chainingKey: c, hash: h };
@@ -199,24 +199,24 @@ export function consumeResponse(
   let c = state.chainingKey;
   let h = state.hash;
   const remoteEphemeral = msg.subarray(RESPONSE.ephemeral, RESPONSE.empty);
-  h = hash(h, remoteEphemeral);
-  c = kdf1(c, remoteEphemeral);
+  h = backend.hash(h, remoteEphemeral);
+  c = kdf1(c, remoteEphemeral, backend);
   const ee = backend.x25519(state.ephemeralPrivate, remoteEphemeral);
   if (ee === null) return null;
-  c = kdf1(c, ee);
+  c = kdf1(c, ee, backend);
   const se = backend.x25519(local.privateKey, remoteEphemeral);
   if (se === null) return null;
-  c = kdf1(c, se);
+  c = kdf1(c, se, backend);
   // add preshared key
-  const [c2, tau, k] = kdf3(c, presharedKey);
+  const [c2, tau, k] = kdf3(c, presharedKey, backend);
   c = c2;
-  h = hash(h, tau);
+  h = backend.hash(h, tau);
   // authenticate transcript
   const empty = msg.subarray(RESPONSE.empty, RESPONSE.mac1);
   const ok = backend.open(k, ZERO_NONCE, empty, h);
   k.fill(0);
   if (ok === null) return null;
-  h = hash(h, empty);
+  h = backend.hash(h, empty);
   return { chainingKey: c, hash: h, remoteIndex: readU32(msg, RESPONSE.sender) };
 }
 
@@ -224,8 +224,12 @@ export function consumeResponse(
  * The transport keys from the final chaining key (whitepaper §5.4.5): (T_send_i, T_recv_i) = KDF2(C, ε); the
  * responder's are swapped.
  */
-export function deriveTransportKeys(chainingKey: Uint8Array, isInitiator: boolean): { sendKey: Uint8Array; receiveKey: Uint8Array } {
-  const [t1, t2] = kdf2(chainingKey, EMPTY);
+export function deriveTransportKeys(
+  chainingKey: Uint8Array,
+  isInitiator: boolean,
+  backend?: HashBackend,
+): { sendKey: Uint8Array; receiveKey: Uint8Array } {
+  const [t1, t2] = kdf2(chainingKey, EMPTY, backend);
   return isInitiator ? { sendKey: t1, receiveKey: t2 } : { sendKey: t2, receiveKey: t1 };
 }
 

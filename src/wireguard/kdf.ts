@@ -5,6 +5,10 @@
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { CONSTRUCTION, IDENTIFIER } from './constants.js';
+import { nobleBackend, type CryptoBackend } from './crypto-backend.js';
+
+/** The part of a backend the KDF needs. */
+export type HashBackend = Pick<CryptoBackend, 'hash' | 'hmac'>;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -29,18 +33,18 @@ export function hmacHash(key: Uint8Array, input: Uint8Array): Uint8Array {
 const ONE = Uint8Array.of(1);
 
 /** KDFn(key, input): n ∈ {1, 2, 3} 32-byte outputs (HKDF-Extract then Expand with empty info). */
-function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
+function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array, b: HashBackend): Uint8Array[] {
   // extract
-  const prk = hmacHash(key, input);
+  const prk = b.hmac(key, input);
   // expand: T(i) = HMAC(prk, T(i−1) ‖ i)
   const out: Uint8Array[] = [];
-  let prev = hmacHash(prk, ONE);
+  let prev = b.hmac(prk, ONE);
   out.push(prev);
   for (let i = 2; i <= n; i++) {
     const block = new Uint8Array(33);
     block.set(prev, 0);
     block[32] = i;
-    prev = hmacHash(prk, block);
+    prev = b.hmac(prk, block);
     out.push(prev);
   }
   prk.fill(0);
@@ -48,17 +52,17 @@ function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
 }
 
 /** KDF1(key, input) → τ1. */
-export function kdf1(key: Uint8Array, input: Uint8Array): Uint8Array {
-  return kdf(1, key, input)[0]!;
+export function kdf1(key: Uint8Array, input: Uint8Array, backend: HashBackend = nobleBackend): Uint8Array {
+  return kdf(1, key, input, backend)[0]!;
 }
 /** KDF2(key, input) → (τ1, τ2). */
-export function kdf2(key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array] {
-  const [a, b] = kdf(2, key, input);
+export function kdf2(key: Uint8Array, input: Uint8Array, backend: HashBackend = nobleBackend): [Uint8Array, Uint8Array] {
+  const [a, b] = kdf(2, key, input, backend);
   return [a!, b!];
 }
 /** KDF3(key, input) → (τ1, τ2, τ3). */
-export function kdf3(key: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
-  const [a, b, c] = kdf(3, key, input);
+export function kdf3(key: Uint8Array, input: Uint8Array, backend: HashBackend = nobleBackend): [Uint8Array, Uint8Array, Uint8Array] {
+  const [a, b, c] = kdf(3, key, input, backend);
   return [a!, b!, c!];
 }
 
