@@ -61,4 +61,7 @@ export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string |
     advanceClusterClock(doc, Math.max(0, target - clusterNow(doc)));
   });
   writeCluster(tx, doc);
+  options.ui?.info(
+    `Restarted ${n} Cilium agent${n === 1 ? '' : 's'} one by one with WireGuard (${(rollout.doneAtMs - rollout.startedAtMs) / 1000}s of simulated time).`,
+  );
 }

@@ -229,6 +229,7 @@ describe('turning WireGuard on and off', () => {
     const r = await s.run('cluster update -g RG -n C --enable-wireguard');
     expect(r.code).toBe(0);
     expect(r.json().networkProfile.advancedNetworking.security.transitEncryption).toEqual({ type: 'WireGuard' });
+    expect(r.stderr).toBe('Restarted 3 Cilium agents one by one with WireGuard (30s of simulated time).\n');
     const sn = snap(s);
     expect(sn.now).toBe(before + 30_000);
     expect([...sn.configs().values()].map((c) => c?.peers.length)).toEqual([2, 2, 2]);
@@ -247,7 +248,7 @@ describe('turning WireGuard on and off', () => {
     expect(fs.existsSync(keyPath(s, node))).toBe(true);
     expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\n');
     const wg = await s.run('kubectl exec --context RG/C -n kube-system ds/cilium -- wg show cilium_wg0');
-    expect([wg.code, wg.stderr]).toEqual([1, 'ERROR: Unable to access interface: No such device\ncommand terminated with exit code 1\n']);
+    expect([wg.code, wg.stderr]).toEqual([1, 'Unable to access interface: No such device\ncommand terminated with exit code 1\n']);
     // Turning it back on reuses the key files (loaded, not regenerated).
     const pub = pubOfFile(s, node);
     expect((await s.run('cluster update -g RG -n C --enable-wireguard')).code).toBe(0);
