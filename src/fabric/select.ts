@@ -330,7 +330,7 @@ export async function parseFlowsFile(text: string, file: string): Promise<FlowRe
   const { parse } = await import('yaml');
   let data: unknown;
   try {
-    data = parse(text, { prettyErrors: false });
+    data = parse(text);
   } catch (e) {
     const err = e as { message?: string; linePos?: { line: number; col: number }[] };
     const pos = err.linePos?.[0];
