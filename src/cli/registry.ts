@@ -2,13 +2,17 @@
 import type { CommandSpec } from './command.js';
 import type { Group } from './program.js';
 import { clusterCreate } from '../commands/cluster/create.js';
+import { clockAdvance, clockShow } from '../commands/clock/clock.js';
 import { clusterDelete } from '../commands/cluster/delete.js';
 import { clusterImport } from '../commands/cluster/import.js';
 import { clusterEncryptionStatus } from '../commands/cluster/encryption-status.js';
+import { clusterGetCredentials } from '../commands/cluster/get-credentials.js';
 import { clusterList } from '../commands/cluster/list.js';
 import { clusterShow } from '../commands/cluster/show.js';
 import { clusterUpdate } from '../commands/cluster/update.js';
+import { kubectlApply, kubectlDelete } from '../commands/kubectl/apply.js';
 import { kubectlExec } from '../commands/kubectl/exec.js';
+import { kubectlGet } from '../commands/kubectl/get.js';
 import { nodeAddRogue } from '../commands/node/add-rogue.js';
 import { nodeList } from '../commands/node/list.js';
 import { nodeReimage } from '../commands/node/reimage.js';
@@ -30,6 +34,7 @@ export const GROUPS: readonly Group[] = [
   { name: 'nodepool', summary: 'Manage node pools in a cluster (az aks nodepool).' },
   { name: 'node', summary: "Manage a cluster's nodes: list them with their Cilium agent's WireGuard state, reimage one, attach a rogue machine." },
   { name: 'kubectl', summary: 'Kubernetes commands against the current context (kubectl).' },
+  { name: 'clock', summary: "A cluster's simulated clock: show it, move it forward." },
   { name: 'traffic', summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypts.' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
@@ -41,6 +46,7 @@ export const SPECS: readonly CommandSpec[] = [
   clusterList,
   clusterDelete,
   clusterImport,
+  clusterGetCredentials,
   clusterEncryptionStatus,
   nodepoolAdd,
   nodepoolScale,
@@ -50,7 +56,12 @@ export const SPECS: readonly CommandSpec[] = [
   nodeList,
   nodeReimage,
   nodeAddRogue,
+  kubectlGet,
+  kubectlApply,
+  kubectlDelete,
   kubectlExec,
+  clockShow,
+  clockAdvance,
   trafficInspect,
   wgGenkeySpec,
   wgPubkeySpec,

@@ -16,6 +16,8 @@ export interface NodeRecord {
   /** This node's /24 from the cluster's pod CIDR. */
   podCidr: string;
   vmSize: string;
+  /** When the node joined, on the cluster's simulated clock (absent in documents written before the clock existed). */
+  createdMs?: number;
 }
 
 export interface ClusterDoc {
@@ -28,6 +30,9 @@ export interface ClusterDoc {
   /** Next VMSS instance id per pool. */
   nextInstance: Record<string, number>;
   nodes: NodeRecord[];
+  /** When the cluster was created, and its simulated time now (ms since the epoch; see cluster/clock.ts). */
+  createdMs?: number;
+  clockMs?: number;
 }
 
 export function clusterKey(resourceGroup: string, name: string): string {

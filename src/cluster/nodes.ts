@@ -50,6 +50,7 @@ export function addNodes(doc: ClusterDoc, pool: string, count: number, vmSize: s
       ip: formatIPv4(ip),
       podCidr: `${formatIPv4(pods.base + slot * 256)}/24`,
       vmSize,
+      ...(doc.clockMs !== undefined ? { createdMs: doc.clockMs } : {}),
     };
     usedIps.add(ip);
     usedSlots.add(slot);

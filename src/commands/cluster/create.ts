@@ -15,6 +15,7 @@ import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
 import { parseCidr } from '../../cluster/ip.js';
 import { addNodes } from '../../cluster/nodes.js';
 import { openStore, tryReadCluster, writeCluster } from '../../cluster/repo.js';
+import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, num, RESOURCE_GROUP, str, subscriptionId } from '../common.js';
 import type { NetworkDataplane, NetworkPlugin, TransitEncryptionType } from '../../aks/consts.js';
@@ -112,10 +113,13 @@ export const clusterCreate: CommandSpec = {
           podCidrPool: mc.networkProfile.podCidr ?? DEFAULT_POD_CIDR,
           nextInstance: {},
           nodes: [],
+          createdMs: env.clock.now(),
+          clockMs: env.clock.now(),
         };
         const pool = mc.agentPoolProfiles[0]!;
         addNodes(doc, pool.name, pool.count, pool.vmSize);
         writeCluster(tx, doc);
+        syncWorkloads(tx, doc);
         syncCilium(tx, doc, env.rng);
         return mc;
       }),

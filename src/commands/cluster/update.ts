@@ -2,6 +2,7 @@ import { TRANSIT_ENCRYPTION_TYPES, type TransitEncryptionType } from '../../aks/
 import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks/update.js';
 import type { CommandSpec } from '../../cli/command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
 
 export const clusterUpdate: CommandSpec = {
@@ -59,6 +60,7 @@ export const clusterUpdate: CommandSpec = {
         const doc = readCluster(tx, rg, name);
         doc.managedCluster = applyUpdate(doc.managedCluster, input);
         writeCluster(tx, doc);
+        syncWorkloads(tx, doc);
         updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
         return doc.managedCluster;
       }),

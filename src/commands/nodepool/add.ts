@@ -4,6 +4,7 @@ import { checkClusterCount, checkPoolCount, validateNodepoolName } from '../../a
 import type { CommandSpec } from '../../cli/command.js';
 import { addNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CommandError } from '../../errors.js';
 import { NO_WAIT, num, RESOURCE_GROUP, str } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, POOL_NAME_FLAG, poolTable } from './shared.js';
@@ -55,6 +56,7 @@ export const nodepoolAdd: CommandSpec = {
         addNodes(doc, name, count, profile.vmSize);
         mc.agentPoolProfiles.push(profile);
         writeCluster(tx, doc);
+        syncWorkloads(tx, doc);
         syncCilium(tx, doc, env.rng);
         return agentPoolView(mc, profile);
       }),

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../../cli/command.js';
 import { removeNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { ServiceError } from '../../errors.js';
 import { NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
 import { CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG } from './shared.js';
@@ -31,6 +32,7 @@ export const nodepoolDelete: CommandSpec = {
         mc.agentPoolProfiles = mc.agentPoolProfiles.filter((p) => p !== profile);
         delete doc.nextInstance[name];
         writeCluster(tx, doc);
+        syncWorkloads(tx, doc);
         syncCilium(tx, doc, env.rng);
       }),
     );

@@ -3,6 +3,7 @@ import { checkClusterCount, checkPoolCount } from '../../aks/validators.js';
 import type { CommandSpec } from '../../cli/command.js';
 import { scaleNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { ValidationError } from '../../errors.js';
 import { NO_WAIT, num, RESOURCE_GROUP, str } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG, poolTable } from './shared.js';
@@ -37,6 +38,7 @@ export const nodepoolScale: CommandSpec = {
         scaleNodes(doc, name, count, profile.vmSize);
         profile.count = count;
         writeCluster(tx, doc);
+        syncWorkloads(tx, doc);
         syncCilium(tx, doc, env.rng);
         return agentPoolView(mc, profile);
       }),

@@ -1,0 +1,178 @@
+/**
+ * `kubectl apply` and `kubectl delete` on the workload model: pure functions over (cluster document, workloads,
+ * validated manifests). Apply validates every object against the cluster before it changes anything, then
+ * changes the model and reconciles once; the caller writes the result only when nothing threw.
+ */
+import { clusterNow } from './clock.js';
+import type { ClusterDoc } from './doc.js';
+import { cidrContains, isIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { KubeError, pluralName, resourceName, type ControllerManifest, type Manifest, type PodManifest, type ServiceManifest } from './manifest.js';
+import { canonicalJson, hashTemplate, newService, reconcileWorkloads } from './schedule.js';
+import { findController, findPod, findService, type Workloads } from './workloads.js';
+
+const json = (v: unknown): string => JSON.stringify(v);
+const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+/** One output line per object, as kubectl prints them: `pod/web created`, `deployment.apps/web unchanged`. */
+export function applyManifests(doc: ClusterDoc, w: Workloads, manifests: readonly Manifest[], source: string): string[] {
+  // 1. Checks against the cluster, all before any change.
+  const nodes = new Set(doc.nodes.map((n) => n.name));
+  const svcCidr = parseCidr(doc.managedCluster.networkProfile.serviceCidr);
+  const newIps = new Map<string, string>();
+  for (const m of manifests) {
+    if (m.kind === 'Pod' && m.nodeName !== undefined && !nodes.has(m.nodeName)) {
+      const cluster = doc.managedCluster.name;
+      throw new KubeError(`Error from server (Invalid): error when creating ${json(source)}: Pod ${json(m.name)} is invalid: spec.nodeName: Not found: ${json(m.nodeName)} (no such node in cluster ${cluster})`);
+    }
+    if (m.kind === 'Service' && m.clusterIP !== undefined) checkClusterIp(doc, w, m, svcCidr, newIps, source);
+  }
+  // 2. Changes, in file order; later objects see earlier ones.
+  const now = clusterNow(doc);
+  const lines: string[] = [];
+  for (const m of manifests) {
+    const verb = m.kind === 'Pod' ? applyPod(w, m, now, source) : m.kind === 'Service' ? applyService(doc, w, m, source) : applyController(w, m, now, source);
+    lines.push(`${resourceName(m.kind)}/${m.name} ${verb}`);
+  }
+  reconcileWorkloads(doc, w);
+  return lines;
+}
+
+function checkClusterIp(doc: ClusterDoc, w: Workloads, m: ServiceManifest, cidr: ReturnType<typeof parseCidr>, claimed: Map<string, string>, source: string): void {
+  const ip = m.clusterIP!;
+  const who = `${m.namespace}/${m.name}`;
+  const fail = (why: string): KubeError =>
+    new KubeError(`Error from server (Invalid): error when creating ${json(source)}: Service ${json(m.name)} is invalid: spec.clusterIPs: Invalid value: []string{${json(ip)}}: ${why}`);
+  if (!isIPv4(ip)) throw fail('must be a valid IP address');
+  const existing = findService(w, m.namespace, m.name);
+  if (existing) {
+    if (existing.clusterIP !== ip) {
+      throw new KubeError(`The Service ${json(m.name)} is invalid: spec.clusterIPs[0]: Invalid value: []string{${json(ip)}}: may not change once set`);
+    }
+    return;
+  }
+  if (!cidrContains(cidr, parseIPv4(ip))) {
+    throw fail(`failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${doc.managedCluster.networkProfile.serviceCidr}`);
+  }
+  const taken = w.services.some((s) => s.clusterIP === ip) || (claimed.has(ip) && claimed.get(ip) !== who) || ip === doc.managedCluster.networkProfile.dnsServiceIp;
+  if (taken) throw fail(`failed to allocate IP ${ip}: provided IP is already allocated`);
+  claimed.set(ip, who);
+}
+
+function applyPod(w: Workloads, m: PodManifest, now: number, source: string): string {
+  const existing = findPod(w, m.namespace, m.name);
+  if (!existing) {
+    w.pods.push({
+      namespace: m.namespace,
+      name: m.name,
+      node: null,
+      ip: null,
+      hostNetwork: m.hostNetwork,
+      ...(m.nodeName !== undefined ? { nodeName: m.nodeName } : {}),
+      labels: m.labels,
+      containers: m.containers,
+      owner: null,
+      system: false,
+      createdMs: now,
+    });
+    return 'created';
+  }
+  const withoutImages = (cs: PodManifest['containers']) => cs.map((c) => ({ ...c, image: '' }));
+  const specSame =
+    existing.hostNetwork === m.hostNetwork &&
+    (m.nodeName === undefined || m.nodeName === (existing.nodeName ?? existing.node)) &&
+    same(withoutImages(existing.containers), withoutImages(m.containers));
+  if (!specSame) {
+    throw new KubeError(
+      `The Pod ${json(m.name)} is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,\`spec.initContainers[*].image\`,\`spec.activeDeadlineSeconds\`,\`spec.tolerations\` (only additions to existing tolerations),\`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative) (from ${json(source)})`,
+    );
+  }
+  if (same(existing.labels, m.labels) && same(existing.containers, m.containers)) return 'unchanged';
+  existing.labels = m.labels;
+  existing.containers = m.containers;
+  return 'configured';
+}
+
+function applyController(w: Workloads, m: ControllerManifest, now: number, source: string): string {
+  const existing = findController(w, m.kind, m.namespace, m.name);
+  const templateHash = hashTemplate(m.template);
+  if (!existing) {
+    w.controllers.push({
+      kind: m.kind,
+      namespace: m.namespace,
+      name: m.name,
+      labels: m.labels,
+      selector: m.selector,
+      template: m.template,
+      replicas: m.replicas,
+      system: false,
+      systemPoolsOnly: false,
+      createdMs: now,
+      generation: 1,
+      templateHash,
+      nextSeq: 0,
+    });
+    return 'created';
+  }
+  if (!same(existing.selector, m.selector)) {
+    throw new KubeError(
+      `The ${m.kind} ${json(m.name)} is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:${json(m.selector)}}: field is immutable (from ${json(source)})`,
+    );
+  }
+  const specSame = existing.templateHash === templateHash && (m.kind === 'DaemonSet' || existing.replicas === m.replicas);
+  if (specSame && same(existing.labels, m.labels) && !existing.system) return 'unchanged';
+  if (!specSame) existing.generation++;
+  existing.labels = m.labels;
+  existing.template = m.template;
+  existing.templateHash = templateHash;
+  existing.replicas = m.replicas;
+  existing.system = false;
+  existing.systemPoolsOnly = false;
+  return 'configured';
+}
+
+function applyService(doc: ClusterDoc, w: Workloads, m: ServiceManifest, _source: string): string {
+  const existing = findService(w, m.namespace, m.name);
+  if (!existing) {
+    w.services.push(newService(doc, w, { namespace: m.namespace, name: m.name, labels: m.labels, selector: m.selector, ports: [...m.ports], ...(m.clusterIP ? { clusterIP: m.clusterIP } : {}) }));
+    return 'created';
+  }
+  if (same(existing.labels, m.labels) && same(existing.selector, m.selector) && same(existing.ports, m.ports) && !existing.system) return 'unchanged';
+  existing.labels = m.labels;
+  existing.selector = m.selector;
+  existing.ports = [...m.ports];
+  existing.system = false;
+  return 'configured';
+}
+
+export interface DeleteResult {
+  /** `pod "web" deleted` lines. */
+  readonly deleted: string[];
+  /** `Error from server (NotFound): ...` lines. */
+  readonly errors: string[];
+}
+
+/** kubectl delete -f: remove each object that exists (a controller takes its pods with it), then reconcile. */
+export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readonly Manifest[], source: string, ignoreNotFound = false): DeleteResult {
+  const deleted: string[] = [];
+  const errors: string[] = [];
+  for (const m of manifests) {
+    let found = false;
+    if (m.kind === 'Pod') {
+      const p = findPod(w, m.namespace, m.name);
+      if (p) w.pods = w.pods.filter((x) => x !== p);
+      found = Boolean(p);
+    } else if (m.kind === 'Service') {
+      const s = findService(w, m.namespace, m.name);
+      if (s) w.services = w.services.filter((x) => x !== s);
+      found = Boolean(s);
+    } else {
+      const c = findController(w, m.kind, m.namespace, m.name);
+      if (c) w.controllers = w.controllers.filter((x) => x !== c);
+      found = Boolean(c);
+    }
+    if (found) deleted.push(`${resourceName(m.kind)} ${json(m.name)} deleted`);
+    else if (!ignoreNotFound) errors.push(`Error from server (NotFound): error when deleting ${json(source)}: ${pluralName(m.kind)} ${json(m.name)} not found`);
+  }
+  if (deleted.length > 0) reconcileWorkloads(doc, w);
+  return { deleted, errors };
+}

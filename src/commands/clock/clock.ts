@@ -1,0 +1,102 @@
+/**
+ * The cluster's simulated clock: `clock show` and `clock advance DURATION`. The cluster is `-g RG -n NAME`, else
+ * `--context`, else the current context (as for kubectl). A bad duration is a usage error (exit 2) naming the
+ * argument, as az reports a value its argument type rejects.
+ */
+import type { CommandContext, CommandSpec } from '../../cli/command.js';
+import { advanceClusterClock, clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
+import { resolveContext, type ContextRef } from '../../cluster/context.js';
+import type { ClusterDoc } from '../../cluster/doc.js';
+import { formatDuration, humanDuration, parseDuration, rfc3339 } from '../../cluster/duration.js';
+import { KubeError } from '../../cluster/manifest.js';
+import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { ArgumentParseError, ValidationError } from '../../errors.js';
+import { RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
+import { CONTEXT_FLAG } from '../kubectl/shared.js';
+
+const FLAGS = [RESOURCE_GROUP_OPTIONAL, { long: 'name', short: 'n', kind: 'string', help: 'Name of the managed cluster.' } as const, CONTEXT_FLAG];
+
+export interface ClockView {
+  cluster: string;
+  resourceGroup: string;
+  /** RFC 3339, UTC. */
+  time: string;
+  createdTime: string;
+  /** kubectl-style age of the cluster on its clock: `10m`, `1h30m`. */
+  age: string;
+  elapsed: string;
+  elapsedMs: number;
+  timeMs: number;
+}
+
+export function clockView(doc: ClusterDoc): ClockView {
+  const now = clusterNow(doc);
+  const created = clusterCreatedMs(doc);
+  return {
+    cluster: doc.managedCluster.name,
+    resourceGroup: doc.managedCluster.resourceGroup,
+    time: rfc3339(now),
+    createdTime: rfc3339(created),
+    age: humanDuration(now - created),
+    elapsed: formatDuration(now - created),
+    elapsedMs: now - created,
+    timeMs: now,
+  };
+}
+
+const table = (r: unknown): unknown => {
+  const v = r as ClockView;
+  return [{ Cluster: `${v.resourceGroup}/${v.cluster}`, Time: v.time, Age: v.age, Created: v.createdTime }];
+};
+
+/** -g/-n, else --context / the current context. */
+function target(ctx: CommandContext): ContextRef {
+  const rg = str(ctx.args['resourceGroup']);
+  const name = str(ctx.args['name']);
+  if ((rg === undefined) !== (name === undefined)) {
+    throw new ArgumentParseError(`usage error: --resource-group/-g and --name/-n go together (missing ${rg === undefined ? '--resource-group/-g' : '--name/-n'})`);
+  }
+  if (rg !== undefined && name !== undefined) return { resourceGroup: rg, cluster: name };
+  try {
+    return resolveContext(openStore(ctx.env), str(ctx.args['context']));
+  } catch (e) {
+    if (e instanceof KubeError) throw new ValidationError(`${e.message.replace(/^error: /, '')} (or pass -g RG -n NAME)`);
+    throw e;
+  }
+}
+
+export const clockShow: CommandSpec = {
+  path: ['clock', 'show'],
+  summary: "Show a cluster's simulated time and how long ago (on that clock) it was created.",
+  flags: FLAGS,
+  output: { default: 'table', table },
+  examples: ['aks-wg clock show -g RG -n C', 'aks-wg clock show -o json'],
+  run(ctx) {
+    const ref = target(ctx);
+    return clockView(loadCluster(openStore(ctx.env), ref.resourceGroup, ref.cluster));
+  },
+};
+
+export const clockAdvance: CommandSpec = {
+  path: ['clock', 'advance'],
+  summary: "Move a cluster's simulated clock forward by DURATION (90s, 10m, 1h, 1h30m, 500ms).",
+  flags: FLAGS,
+  positionals: [{ name: 'DURATION', required: true }],
+  output: { default: 'table', table },
+  examples: ['aks-wg clock advance 10m', 'aks-wg clock advance 1h30m -g RG -n C'],
+  async run(ctx) {
+    let ms: number;
+    try {
+      ms = parseDuration(ctx.positionals[0]!);
+    } catch (e) {
+      throw new ArgumentParseError(`argument DURATION: ${(e as Error).message}`);
+    }
+    const ref = target(ctx);
+    return openStore(ctx.env).mutate((tx) => {
+      const doc = readCluster(tx, ref.resourceGroup, ref.cluster);
+      advanceClusterClock(doc, ms);
+      writeCluster(tx, doc);
+      return clockView(doc);
+    });
+  },
+};

@@ -1,0 +1,327 @@
+import type { CommandSpec } from '../../cli/command.js';
+import { ciliumNodeObject, agentStatesFor } from '../../cilium/ciliumnode.js';
+import { clusterNow } from '../../cluster/clock.js';
+import type { ClusterDoc, NodeRecord } from '../../cluster/doc.js';
+import { humanDuration } from '../../cluster/duration.js';
+import {
+  CONTAINER_RUNTIME,
+  controllerObject,
+  controllerStatus,
+  KERNEL_VERSION,
+  nodeCreatedMs,
+  nodeLabels,
+  nodeObject,
+  OS_IMAGE,
+  podObject,
+  serviceObject,
+  type KubeObject,
+} from '../../cluster/kube-objects.js';
+import { KubeError } from '../../cluster/manifest.js';
+import { ciliumInternalIp } from '../../cluster/schedule.js';
+import { loadWorkloads } from '../../cluster/workloads-store.js';
+import { formatSelector, type Controller, type Labels, type Pod, type Service, type Workloads } from '../../cluster/workloads.js';
+import { PRINTED } from '../../cli/command.js';
+import { CONTEXT_FLAG, formatColumns, kubectlCommand, kubeJson, kubeYaml, NAMESPACE_FLAG, openTarget, writeJsonList, writeYamlList } from './shared.js';
+
+type Kind = 'pods' | 'services' | 'nodes' | 'ciliumnodes' | 'deployments' | 'daemonsets';
+
+interface TypeInfo {
+  readonly kind: Kind;
+  readonly namespaced: boolean;
+  /** In NotFound messages: `pods "x" not found`. */
+  readonly plural: string;
+  /** In `-o name`: `pod/x`. */
+  readonly singular: string;
+}
+
+const TYPES: readonly (TypeInfo & { aliases: readonly string[] })[] = [
+  { kind: 'pods', namespaced: true, plural: 'pods', singular: 'pod', aliases: ['po', 'pod', 'pods'] },
+  { kind: 'services', namespaced: true, plural: 'services', singular: 'service', aliases: ['svc', 'service', 'services'] },
+  { kind: 'nodes', namespaced: false, plural: 'nodes', singular: 'node', aliases: ['no', 'node', 'nodes'] },
+  {
+    kind: 'ciliumnodes',
+    namespaced: false,
+    plural: 'ciliumnodes.cilium.io',
+    singular: 'ciliumnode.cilium.io',
+    aliases: ['cn', 'ciliumn', 'ciliumnode', 'ciliumnodes', 'ciliumnode.cilium.io', 'ciliumnodes.cilium.io'],
+  },
+  {
+    kind: 'deployments',
+    namespaced: true,
+    plural: 'deployments.apps',
+    singular: 'deployment.apps',
+    aliases: ['deploy', 'deployment', 'deployments', 'deployment.apps', 'deployments.apps'],
+  },
+  {
+    kind: 'daemonsets',
+    namespaced: true,
+    plural: 'daemonsets.apps',
+    singular: 'daemonset.apps',
+    aliases: ['ds', 'daemonset', 'daemonsets', 'daemonset.apps', 'daemonsets.apps'],
+  },
+];
+
+export function resourceType(word: string): TypeInfo {
+  const t = TYPES.find((x) => x.aliases.includes(word.toLowerCase()));
+  if (!t) throw new KubeError(`error: the server doesn't have a resource type "${word}"`);
+  return t;
+}
+
+/** A parsed `-l` selector: equality (`k=v`, `k==v`), inequality (`k!=v`), existence (`k`, `!k`). */
+type Requirement = { key: string; op: '=' | '!=' | 'exists' | '!exists'; value?: string };
+
+export function parseLabelSelector(text: string): Requirement[] {
+  const out: Requirement[] = [];
+  for (const raw of text.split(',')) {
+    const part = raw.trim();
+    const m = /^(!?)([A-Za-z0-9][-A-Za-z0-9_./]*)(?:\s*(==|=|!=)\s*([-A-Za-z0-9_.]*))?$/.exec(part);
+    if (!m || (m[1] && m[3])) throw new KubeError(`error: unable to parse requirement: found '${part}', expected: identifier, '=', '==', '!=' or '!'`);
+    if (m[3]) out.push({ key: m[2]!, op: m[3] === '!=' ? '!=' : '=', value: m[4] ?? '' });
+    else out.push({ key: m[2]!, op: m[1] ? '!exists' : 'exists' });
+  }
+  return out;
+}
+
+function matches(reqs: readonly Requirement[], labels: Labels): boolean {
+  for (const r of reqs) {
+    const v = labels[r.key];
+    if (r.op === '=' && v !== r.value) return false;
+    if (r.op === '!=' && v === r.value) return false;
+    if (r.op === 'exists' && v === undefined) return false;
+    if (r.op === '!exists' && v !== undefined) return false;
+  }
+  return true;
+}
+
+const byNsName = <T extends { namespace: string; name: string }>(a: T, b: T): number =>
+  a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const none = (v: string | undefined | null): string => (v === undefined || v === null || v === '' ? '<none>' : v);
+
+/** One listed object: its name (and namespace), labels for -l, a table row, and its API object on demand. */
+interface Item {
+  namespace?: string;
+  name: string;
+  labels: Labels;
+  row(wide: boolean): string[];
+  object(): KubeObject;
+}
+
+function headers(kind: Kind, wide: boolean): string[] {
+  switch (kind) {
+    case 'pods':
+      return ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : [])];
+    case 'services':
+      return ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', ...(wide ? ['SELECTOR'] : [])];
+    case 'nodes':
+      return ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
+    case 'ciliumnodes':
+      return ['NAME', 'CILIUMINTERNALIP', 'INTERNALIP', 'AGE'];
+    case 'deployments':
+      return ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])];
+    case 'daemonsets':
+      return ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])];
+  }
+}
+
+/** kubectl's node ROLES: node-role.kubernetes.io/<role> labels and kubernetes.io/role. */
+function roles(labels: Labels): string {
+  const r = new Set<string>();
+  for (const k of Object.keys(labels)) if (k.startsWith('node-role.kubernetes.io/')) r.add(k.slice('node-role.kubernetes.io/'.length));
+  if (labels['kubernetes.io/role']) r.add(labels['kubernetes.io/role']);
+  return r.size ? [...r].sort().join(',') : '<none>';
+}
+
+function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: () => ReturnType<typeof agentStatesFor> }): Item[] {
+  const { doc } = ctx;
+  const now = clusterNow(doc);
+  const age = (ms: number): string => humanDuration(now - ms);
+  switch (kind) {
+    case 'nodes':
+    case 'ciliumnodes': {
+      const agents = kind === 'ciliumnodes' ? ctx.agents() : undefined;
+      return [...doc.nodes].sort(byName).map((n: NodeRecord): Item => {
+        const labels = nodeLabels(doc, n);
+        const created = nodeCreatedMs(doc, n);
+        return {
+          name: n.name,
+          labels,
+          row: (wide) =>
+            kind === 'ciliumnodes'
+              ? [n.name, ciliumInternalIp(n), n.ip, age(created)]
+              : [
+                  n.name,
+                  'Ready',
+                  roles(labels),
+                  age(created),
+                  `v${doc.managedCluster.currentKubernetesVersion}`,
+                  ...(wide ? [n.ip, '<none>', OS_IMAGE, KERNEL_VERSION, CONTAINER_RUNTIME] : []),
+                ],
+          object: () => (kind === 'nodes' ? nodeObject(doc, n) : ciliumNodeObject(n, created, agents!.get(n.name))),
+        };
+      });
+    }
+    case 'pods': {
+      const nodeIps = new Map(doc.nodes.map((n) => [n.name, n.ip]));
+      return [...ctx.w().pods].sort(byNsName).map((p: Pod): Item => {
+        const running = p.node !== null;
+        const total = p.containers.length;
+        return {
+          namespace: p.namespace,
+          name: p.name,
+          labels: p.labels,
+          row: (wide) => [
+            p.name,
+            `${running ? total : 0}/${total}`,
+            running ? 'Running' : 'Pending',
+            '0',
+            age(p.createdMs),
+            ...(wide ? [none(p.ip), none(p.node), '<none>', '<none>'] : []),
+          ],
+          object: () => podObject(p, p.node !== null ? nodeIps.get(p.node) : undefined),
+        };
+      });
+    }
+    case 'services':
+      return [...ctx.w().services].sort(byNsName).map((s: Service): Item => ({
+        namespace: s.namespace,
+        name: s.name,
+        labels: s.labels,
+        row: (wide) => [
+          s.name,
+          s.type,
+          s.clusterIP,
+          '<none>',
+          s.ports.map((p) => `${p.port}/${p.protocol}`).join(','),
+          age(s.createdMs),
+          ...(wide ? [none(formatSelector(s.selector))] : []),
+        ],
+        object: () => serviceObject(s),
+      }));
+    case 'deployments':
+    case 'daemonsets': {
+      const w = ctx.w();
+      const want = kind === 'deployments' ? 'Deployment' : 'DaemonSet';
+      const podsOf = new Map<string, Pod[]>();
+      for (const p of w.pods) {
+        if (!p.owner || p.owner.kind !== want) continue;
+        const key = `${p.namespace}/${p.owner.name}`;
+        const list = podsOf.get(key);
+        if (list) list.push(p);
+        else podsOf.set(key, [p]);
+      }
+      return w.controllers
+        .filter((c) => c.kind === want)
+        .sort(byNsName)
+        .map((c: Controller): Item => {
+          const st = controllerStatus(c, podsOf.get(`${c.namespace}/${c.name}`) ?? [], doc.nodes.length);
+          const wideCols = [c.template.containers.map((x) => x.name).join(','), c.template.containers.map((x) => x.image).join(','), none(formatSelector(c.selector))];
+          return {
+            namespace: c.namespace,
+            name: c.name,
+            labels: c.labels,
+            row: (wide) =>
+              c.kind === 'Deployment'
+                ? [c.name, `${st.ready}/${c.replicas}`, String(st.current), String(st.ready), age(c.createdMs), ...(wide ? wideCols : [])]
+                : [
+                    c.name,
+                    String(st.desired),
+                    String(st.current),
+                    String(st.ready),
+                    String(st.current),
+                    String(st.ready),
+                    c.system ? 'kubernetes.io/os=linux' : '<none>',
+                    age(c.createdMs),
+                    ...(wide ? wideCols : []),
+                  ],
+            object: () => controllerObject(c, st),
+          };
+        });
+    }
+  }
+}
+
+export const kubectlGet: CommandSpec = kubectlCommand({
+  path: ['kubectl', 'get'],
+  summary: 'Display one or many resources: nodes, pods, services, ciliumnodes, deployments, daemonsets (kubectl get).',
+  flags: [
+    NAMESPACE_FLAG,
+    { long: 'all-namespaces', short: 'A', kind: 'switch', help: 'List the requested objects across all namespaces.' },
+    { long: 'output', short: 'o', kind: 'enum', choices: ['wide', 'yaml', 'json', 'name'], help: 'Output format.' },
+    { long: 'selector', short: 'l', kind: 'string', help: 'Label selector to filter on, e.g. -l app=web,tier!=db.' },
+    CONTEXT_FLAG,
+  ],
+  positionals: [
+    { name: 'TYPE', required: true },
+    { name: 'NAME', required: false, variadic: true },
+  ],
+  output: false,
+  examples: ['aks-wg kubectl get pods -A -o wide', 'aks-wg kubectl get ciliumnode NODE -o yaml', 'aks-wg kubectl get svc -n kube-system'],
+  async run(ctx) {
+    const { env, args, positionals } = ctx;
+    let typeWord = positionals[0]!;
+    let names = positionals.slice(1);
+    const slash = typeWord.indexOf('/');
+    if (slash > 0) {
+      names = [typeWord.slice(slash + 1), ...names];
+      typeWord = typeWord.slice(0, slash);
+    }
+    const type = resourceType(typeWord);
+    const allNs = args['allNamespaces'] === true;
+    if (allNs && names.length > 0) throw new KubeError('error: a resource cannot be retrieved by name across all namespaces');
+    const namespace = typeof args['namespace'] === 'string' ? args['namespace'] : 'default';
+    const selector = typeof args['selector'] === 'string' ? parseLabelSelector(args['selector']) : undefined;
+    const output = args['output'] as 'wide' | 'yaml' | 'json' | 'name' | undefined;
+    const target = openTarget(ctx);
+    if (type.kind === 'ciliumnodes' && target.doc.managedCluster.networkProfile.networkDataplane !== 'cilium') {
+      throw new KubeError(`error: the server doesn't have a resource type "${typeWord}"`);
+    }
+    let workloads: Workloads | undefined;
+    const all = items(type.kind, {
+      doc: target.doc,
+      w: () => (workloads ??= loadWorkloads(target.store, target.doc)),
+      agents: () => agentStatesFor(target.store, target.doc),
+    });
+    let list = type.namespaced && !allNs ? all.filter((i) => i.namespace === namespace) : all;
+    if (selector) list = list.filter((i) => matches(selector, i.labels));
+    const errors: string[] = [];
+    if (names.length > 0) {
+      const byKey = new Map(list.map((i) => [i.name, i]));
+      const found: Item[] = [];
+      for (const n of names) {
+        const hit = byKey.get(n);
+        if (hit) found.push(hit);
+        else errors.push(`Error from server (NotFound): ${type.plural} "${n}" not found`);
+      }
+      list = found;
+    }
+    const withNs = type.namespaced && allNs;
+    let text = '';
+    if (output === 'json' || output === 'yaml') {
+      if (names.length === 1 && list.length === 1) text = output === 'json' ? kubeJson(list[0]!.object()) : await kubeYaml(list[0]!.object());
+      else if (names.length === 0 || list.length > 0) {
+        const objects = (function* () {
+          for (const i of list) yield i.object();
+        })();
+        if (output === 'json') writeJsonList(env.stdout, objects);
+        else await writeYamlList(env.stdout, objects);
+      }
+    } else if (output === 'name') {
+      text = list.map((i) => `${type.singular}/${i.name}\n`).join('');
+    } else if (list.length > 0) {
+      const wide = output === 'wide';
+      const rows = [withNs ? ['NAMESPACE', ...headers(type.kind, wide)] : headers(type.kind, wide)];
+      for (const i of list) rows.push(withNs ? [i.namespace!, ...i.row(wide)] : i.row(wide));
+      text = formatColumns(rows);
+    }
+    if (text) env.stdout.write(text);
+    if (errors.length > 0) {
+      env.stderr.write(errors.map((e) => `${e}\n`).join(''));
+      throw new KubeError(''); // the NotFound lines are printed: exit 1 with nothing more
+    }
+    if (list.length === 0 && names.length === 0 && output !== 'json' && output !== 'yaml') {
+      env.stderr.write(type.namespaced && !allNs ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    }
+    return PRINTED;
+  },
+});

@@ -1,0 +1,128 @@
+/**
+ * What the kubectl commands share: kubectl's flags (`-n` is the namespace here, `--context`), the cluster the
+ * context points at, kubectl-style errors printed without az's `ERROR: ` prefix (exit 1), and kubectl's printers
+ * (tabwriter columns, 4-space JSON, YAML), all with sorted keys as kubectl prints unstructured objects.
+ */
+import type { CommandContext, CommandSpec, FlagSpec } from '../../cli/command.js';
+import { resolveContext, type ContextRef } from '../../cluster/context.js';
+import type { ClusterDoc } from '../../cluster/doc.js';
+import { KubeError } from '../../cluster/manifest.js';
+import { loadCluster, openStore } from '../../cluster/repo.js';
+import { ResourceNotFoundError } from '../../errors.js';
+import type { Store } from '../../state/store.js';
+
+export const CONTEXT_FLAG: FlagSpec = { long: 'context', kind: 'string', help: 'The cluster to use: a context from get-credentials, or RG/NAME. Default: the current context.' };
+export const NAMESPACE_FLAG: FlagSpec = { long: 'namespace', short: 'n', kind: 'string', help: 'The namespace (kubectl\'s -n). Default: default.' };
+
+/** A kubectl command failed: its message is already on stderr. */
+export const FAILED = Symbol('kubectl failed');
+
+/** Wrap a kubectl command: KubeErrors print as kubectl prints them and exit 1. */
+export function kubectlCommand(spec: CommandSpec): CommandSpec {
+  return {
+    ...spec,
+    output: false,
+    async run(ctx: CommandContext) {
+      try {
+        return await spec.run(ctx);
+      } catch (e) {
+        if (!(e instanceof KubeError)) throw e;
+        if (e.message) ctx.env.stderr.write(`${e.message}\n`);
+        return FAILED;
+      }
+    },
+    exitCode: (result) => (result === FAILED ? 1 : 0),
+  };
+}
+
+export interface Target {
+  readonly store: Store;
+  readonly ref: ContextRef;
+  readonly doc: ClusterDoc;
+}
+
+/** The cluster the command's context names. @throws KubeError (no context, unknown context, cluster gone) */
+export function openTarget(ctx: CommandContext): Target {
+  const store = openStore(ctx.env);
+  const flag = ctx.args['context'];
+  const ref = resolveContext(store, typeof flag === 'string' ? flag : undefined);
+  try {
+    return { store, ref, doc: loadCluster(store, ref.resourceGroup, ref.cluster) };
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundError)) throw e;
+    throw new KubeError(`error: the context's cluster ${ref.resourceGroup}/${ref.cluster} does not exist (run 'aks-wg cluster get-credentials' for another cluster)`);
+  }
+}
+
+/** kubectl's table: tabwriter with padding 3 and minimum width 6; the last column is not padded. */
+export function formatColumns(rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '';
+  const n = rows[0]!.length;
+  const widths = new Array<number>(n).fill(0);
+  for (const r of rows) for (let i = 0; i < n - 1; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
+  for (let i = 0; i < n - 1; i++) widths[i] = Math.max(widths[i]! + 3, 6);
+  const out: string[] = new Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    let line = '';
+    for (let i = 0; i < n - 1; i++) line += r[i]!.padEnd(widths[i]!);
+    out[k] = line + r[n - 1]!;
+  }
+  return out.join('\n') + '\n';
+}
+
+function sortDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortDeep);
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sortDeep(o[k]);
+    return out;
+  }
+  return value;
+}
+
+/** kubectl -o json: keys sorted, 4-space indent. */
+export function kubeJson(value: unknown): string {
+  return `${JSON.stringify(sortDeep(value), null, 4)}\n`;
+}
+
+/** kubectl -o yaml: keys sorted, block style, sequences not indented. */
+export async function kubeYaml(value: unknown): Promise<string> {
+  const { stringify } = await import('yaml');
+  return stringify(sortDeep(value), { indentSeq: false, lineWidth: 0 });
+}
+
+/** Write a `v1 List` as kubectl -o json prints it, item by item (a 150,000-pod list never becomes one string). */
+export function writeJsonList(out: { write(s: string): unknown }, items: Iterable<unknown>): void {
+  let batch: string[] = [];
+  let first = true;
+  out.write('{\n    "apiVersion": "v1",\n    "items": [');
+  for (const item of items) {
+    batch.push(`${first ? '\n' : ',\n'}        ${JSON.stringify(sortDeep(item), null, 4).replace(/\n/g, '\n        ')}`);
+    first = false;
+    if (batch.length >= 512) {
+      out.write(batch.join(''));
+      batch = [];
+    }
+  }
+  out.write(`${batch.join('')}${first ? ']' : '\n    ]'},\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n`);
+}
+
+/** Write a `v1 List` as kubectl -o yaml prints it, item by item. */
+export async function writeYamlList(out: { write(s: string): unknown }, items: Iterable<unknown>): Promise<void> {
+  const { stringify } = await import('yaml');
+  let batch: string[] = [];
+  let first = true;
+  out.write('apiVersion: v1\nitems:');
+  for (const item of items) {
+    const text = stringify(sortDeep(item), { indentSeq: false, lineWidth: 0 }).replace(/\n$/, '');
+    batch.push(`${first ? '\n' : '\n'}- ${text.replace(/\n/g, '\n  ')}`);
+    first = false;
+    if (batch.length >= 512) {
+      out.write(batch.join(''));
+      batch = [];
+    }
+  }
+  out.write(`${batch.join('')}${first ? ' []' : ''}\nkind: List\nmetadata:\n  resourceVersion: ""\n`);
+}
