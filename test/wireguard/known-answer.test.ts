@@ -31,12 +31,18 @@ describe('KDF and constants', () => {
     expect(hexOf(INITIAL_CHAINING_KEY)).toBe(kdfVectors.initialChainingKeyHex);
     expect(hexOf(INITIAL_HASH)).toBe(kdfVectors.initialHashHex);
   });
-  test.each(kdfVectors.vectors.map((x, i) => [i, x] as const))('KDF vector %i', (_i, x) => {
+  test.each(kdfVectors.vectors.flatMap((x, i) => backends.map(([name, b]) => [i, name, x, b] as const)))('KDF vector %i on %s', (_i, _name, x, b) => {
     const key = fromHex(x.keyHex);
     const input = fromHex(x.inputHex);
-    expect(kdf3(key, input).map(hexOf)).toEqual([x.t0, x.t1, x.t2]);
-    expect(kdf2(key, input).map(hexOf)).toEqual([x.t0, x.t1]);
-    expect(hexOf(kdf1(key, input))).toBe(x.t0);
+    expect(kdf3(key, input, b).map(hexOf)).toEqual([x.t0, x.t1, x.t2]);
+    expect(kdf2(key, input, b).map(hexOf)).toEqual([x.t0, x.t1]);
+    expect(hexOf(kdf1(key, input, b))).toBe(x.t0);
+  });
+  test.each(backends)('C0 and H0 through the %s backend hash', (_n, b) => {
+    const utf8 = (t: string) => new TextEncoder().encode(t);
+    const c0 = b.hash(utf8('Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s'));
+    expect(hexOf(c0)).toBe(kdfVectors.initialChainingKeyHex);
+    expect(hexOf(b.hash(c0, utf8('WireGuard v1 zx2c4 Jason@zx2c4.com')))).toBe(kdfVectors.initialHashHex);
   });
   test('mac1 key for the responder', () => {
     expect(hexOf(mac1Key(v('responderStaticPublic')))).toBe(V['mac1KeyForResponderHex']);
