@@ -8,6 +8,7 @@ import { loadCluster } from '../cluster/repo.js';
 import { loadWorkloads } from '../cluster/workloads-store.js';
 import type { Store } from '../state/store.js';
 import { keyReader, loadCilium, wireguardConfigs, type WireGuardInput, type WireGuardNodeConfig } from './agents.js';
+import type { PeerStats } from './views.js';
 
 export interface CiliumSnapshot extends WireGuardInput {
   now: number;
@@ -28,4 +29,33 @@ export function loadSnapshot(store: Store, resourceGroup: string, name: string, 
   const now = clusterNow(doc);
   let cached: Map<string, WireGuardNodeConfig | null> | undefined;
   return { ...input, now, configs: () => (cached ??= wireguardConfigs(input, now)) };
+}
+
+/**
+ * Per-peer counters of a node's cilium_wg0 from the sessions the fabric saved after its last run (transfer and latest
+ * handshake, as `wg show` prints them); nothing when there are none, or they belong to an earlier key of the node.
+ * Only counters are read out; the session keys stay in the document.
+ */
+export async function sessionStats(
+  store: Store,
+  cluster: ClusterDoc,
+  node: string,
+  publicKey: string,
+): Promise<(peerPublicKey: string) => PeerStats | undefined> {
+  const { sessionsKey } = await import('../fabric/sessions.js');
+  type Saved = { nodes: Record<string, { publicKey: string; peers: { publicKey: string; rxBytes: number; txBytes: number; lastHandshakeAt: number | null }[] }> };
+  let saved: Saved | undefined;
+  try {
+    saved = store.read<Saved>(sessionsKey(cluster));
+  } catch {
+    saved = undefined;
+  }
+  const device = saved?.nodes?.[node];
+  if (!device || device.publicKey !== publicKey || !Array.isArray(device.peers)) return () => undefined;
+  const byKey = new Map(device.peers.map((p) => [p.publicKey, p]));
+  return (peer) => {
+    const p = byKey.get(peer);
+    if (!p) return undefined;
+    return { rxBytes: p.rxBytes, txBytes: p.txBytes, ...(p.lastHandshakeAt !== null ? { lastHandshakeAt: p.lastHandshakeAt } : {}) };
+  };
 }

@@ -163,6 +163,30 @@ describe('cilium-dbg status, debuginfo, wg show', () => {
   });
 });
 
+describe('counters from the fabric', () => {
+  test('after traffic inspect, wg show and debuginfo carry the saved sessions’ transfer and latest handshake', async () => {
+    const s = await wgCluster();
+    const inspect = await s.run('traffic inspect -g RG -n C -o none');
+    expect(inspect.code).toBe(0);
+    await s.run('clock advance 65s');
+    // The default flows run pod to pod between the nodes that host two pods of a Deployment.
+    const pattern = /\n {2}latest handshake: 1 minute, \d+ seconds? ago\n {2}transfer: \d+(\.\d+ KiB| B) received, \d+(\.\d+ KiB| B) sent\n/;
+    let withCounters = 0;
+    for (const n of snap(s).cluster.nodes) {
+      const pod = ciliumPod(s, n.name);
+      const wg = await s.run(`kubectl exec -n kube-system ${pod} -- wg show cilium_wg0`);
+      expect(wg.code).toBe(0);
+      if (!pattern.test(wg.stdout)) continue;
+      withCounters++;
+      const info = (await s.run(`kubectl exec -n kube-system ${pod} -- cilium-dbg debuginfo --output json`)).json();
+      const peers = info.encryption.wireguard.interfaces[0].peers as Record<string, unknown>[];
+      expect(peers.some((p) => (p['transfer-tx'] as number) > 0 && p['last-handshake-time'] !== '0001-01-01T00:00:00.000Z')).toBe(true);
+    }
+    expect(withCounters).toBeGreaterThanOrEqual(2);
+    expectNoPrivateKeys(s);
+  });
+});
+
 describe('AllowedIPs follow kubectl apply', () => {
   test('a Deployment’s pods appear in the peers of the nodes they run on, and leave with kubectl delete', async () => {
     const s = await wgCluster();

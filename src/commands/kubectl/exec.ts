@@ -29,7 +29,7 @@ export const kubectlExec: CommandSpec = kubectlCommand({
     const namespace = str(args['namespace']) ?? 'default';
     const container = str(args['container']);
     const { store, doc } = openTarget(ctx);
-    const { loadSnapshot } = await import('../../cilium/snapshot.js');
+    const { loadSnapshot, sessionStats } = await import('../../cilium/snapshot.js');
     const snap = loadSnapshot(store, doc.managedCluster.resourceGroup, doc.managedCluster.name, doc);
     const pods = snap.workloads.pods;
     const notFound = (kind: string, name: string) => new KubeError(`Error from server (NotFound): ${kind} "${name}" not found`);
@@ -65,8 +65,10 @@ export const kubectlExec: CommandSpec = kubectlCommand({
     }
     const node = snap.cluster.nodes.find((n) => n.name === pod.node)!;
     const { execInAgent, ExecError } = await import('../../cilium/exec.js');
+    const config = snap.configs().get(node.name);
+    const stats = config ? await sessionStats(store, snap.cluster, node.name, config.publicKey) : undefined;
     try {
-      env.stdout.write(await execInAgent({ snapshot: snap, node, rng: env.rng }, command));
+      env.stdout.write(await execInAgent({ snapshot: snap, node, rng: env.rng, stats }, command));
     } catch (e) {
       if (e instanceof ExecError) throw new KubeError(`${e.message}\ncommand terminated with exit code ${e.exitCode}`);
       throw e;
