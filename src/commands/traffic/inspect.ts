@@ -11,6 +11,7 @@ import { CLUSTER_NAME, num, RESOURCE_GROUP, str } from '../common.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
+import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 
 export const MAX_SAMPLE = 100_000_000;
 
@@ -32,6 +33,8 @@ export interface InspectOptions {
   intervalMs?: number;
   /** Keep per-flow objects (false when the output is none and there is no query). */
   keep: boolean;
+  /** Every packet on any eth0 (for --export-hubble and -o hubble). */
+  onPacket?: (timeMs: number, packet: Uint8Array, node: string) => void;
 }
 
 /**
@@ -133,8 +136,9 @@ export const trafficInspect: CommandSpec = {
     { long: 'fail-on-unencrypted', kind: 'switch', help: 'Exit 1 when any inter-node pod-to-pod flow was not encrypted (a CI gate).' },
     { long: 'duration', kind: 'string', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
     { long: 'interval', kind: 'string', help: 'With --duration: how often the flows repeat. Default: 1s.' },
+    ...INSIGHT_FLAGS,
   ],
-  output: { default: 'table', table: flowTable },
+  output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
   examples: [
     'aks-wg traffic inspect -g RG -n C',
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
@@ -144,10 +148,14 @@ export const trafficInspect: CommandSpec = {
   async run(ctx) {
     const options = inspectOptions(ctx);
     const { inspect } = await import('./run-inspect.js');
+    if (insightRequested(ctx.args)) {
+      const { runInsight } = await import('./insight.js');
+      return runInsight(ctx, options, inspect);
+    }
     return inspect(ctx, options);
   },
   exitCode(result, ctx) {
-    const r = result as InspectReport | undefined;
+    const r = (typeof result === 'object' ? result : printedSummaries.has(ctx.args) ? { summary: printedSummaries.get(ctx.args) } : undefined) as InspectReport | undefined;
     if (ctx.args['failOnUnencrypted'] === true && r && r.summary.unencryptedInterNodePod > 0) {
       const n = r.summary.unencryptedInterNodePod;
       ctx.env.stderr.write(`ERROR: ${n} inter-node pod-to-pod flow${n === 1 ? ' was' : 's were'} not encrypted (--fail-on-unencrypted)\n`);

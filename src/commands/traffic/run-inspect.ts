@@ -116,7 +116,13 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
       clock: new SimClock(start),
       rng: env.rng,
       backend: nodeCryptoBackend,
-      capture: pcap ? (t, p) => pcap.write(t, p) : undefined,
+      capture:
+        pcap || o.onPacket
+          ? (t, p, node) => {
+              pcap?.write(t, p);
+              o.onPacket?.(t, p, node);
+            }
+          : undefined,
       keyLog: o.keylog !== undefined ? (e: KeyLogEntry) => keyLines.push(formatKeyLog(e)) : undefined,
       detail: o.keep,
     });
