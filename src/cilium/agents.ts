@@ -245,6 +245,8 @@ export interface WireGuardInput {
  * Every node's cilium_wg0 configuration at simulated time `atMs`: null for a node whose agent runs without
  * WireGuard (cluster not configured for it, its agent not yet restarted during a rolling update, or its key file
  * missing). Peers are the other nodes whose CiliumNode carries a key at `atMs`, minus duplicates, in node order.
+ * One peer object per node is shared by every node's config (n² copies would not fit a large cluster): treat the
+ * result as read-only.
  */
 export function wireguardConfigs(input: WireGuardInput, atMs: number): Map<string, WireGuardNodeConfig | null> {
   const { cluster, workloads, cilium, readKey } = input;
@@ -274,7 +276,7 @@ export function wireguardConfigs(input: WireGuardInput, atMs: number): Map<strin
       if (m.name === n.name) continue;
       const peer = peerOf.get(m.name);
       // A peer with our own key would be refused by the device as well.
-      if (peer && peer.publicKey !== publicKey) peers.push({ ...peer, endpoint: { ...peer.endpoint }, allowedIps: [...peer.allowedIps] });
+      if (peer && peer.publicKey !== publicKey) peers.push(peer);
     }
     out.set(n.name, { node: n.name, privateKey, publicKey, listenPort: WG_PORT, mtu: WG_MTU, peers });
   }
