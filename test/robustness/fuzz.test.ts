@@ -11,7 +11,7 @@ import { SPECS } from '../../src/cli/registry.js';
 import { listClusters } from '../../src/cluster/repo.js';
 import { Store } from '../../src/state/store.js';
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';
-import { removeTempDirs } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
 /** Commands that wait on real sockets or real time are fuzzed only through their argument layer (--help-free errors). */
 const REAL_IO = new Set(['wg ping', 'wg listen']);
@@ -19,7 +19,8 @@ const VECTORS = 10_000;
 
 let env: TestEnv;
 beforeAll(async () => {
-  env = testEnv({ seed: 'fuzz' });
+  // Files the vectors name (--capture C, -f x) land in a scratch working directory, never in the checkout.
+  env = testEnv({ seed: 'fuzz', cwd: makeTempDir('aks-wg-fuzz-cwd-') });
   for (const argv of ['cluster create -g RG -n C --enable-wireguard -c 2', 'cluster create -g RG -n plain -c 1', 'cluster get-credentials -g RG -n C']) {
     await run(argv, { env });
   }
