@@ -28,6 +28,8 @@ const b64url = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffs
 const privateKeyObject = keyCache((raw) => createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(raw), x: '' }, format: 'jwk' }));
 const publicKeyObject = keyCache((raw) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(raw) }, format: 'jwk' }));
 
+const ZEROS = new Uint8Array(64);
+
 function isZero(b: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < b.length; i++) acc |= b[i]!;
@@ -76,6 +78,20 @@ export const nodeCryptoBackend: CryptoBackend = {
       return null;
     }
     return new Uint8Array(body.buffer, body.byteOffset, body.length);
+  },
+  sealTransport(key, nonce, header, plaintext, padding) {
+    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    const body = cipher.update(plaintext);
+    const pad = padding > 0 ? cipher.update(ZEROS.subarray(0, padding)) : undefined;
+    cipher.final();
+    const tag = cipher.getAuthTag();
+    // allocUnsafe: every byte is written below
+    const out = Buffer.allocUnsafe(16 + body.length + padding + 16);
+    out.set(header, 0);
+    out.set(body, 16);
+    if (pad) out.set(pad, 16 + body.length);
+    out.set(tag, 16 + body.length + padding);
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
   },
   hash(a, b) {
     return b ? blake2s256(a, b) : blake2s256(a);

@@ -27,6 +27,12 @@ export interface CryptoBackend {
    * ChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag). Returns the plaintext, or null when the tag is wrong.
    */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | undefined): Uint8Array | null;
+  /**
+   * Optional fast path for transport messages: the whole datagram `header` (16 bytes) ‖ seal(plaintext ‖ `padding`
+   * zero bytes), empty associated data, in one fresh buffer. Same bytes as seal(); backends that can avoid a copy
+   * implement it.
+   */
+  sealTransport?(key: Uint8Array, nonce: Uint8Array, header: Uint8Array, plaintext: Uint8Array, padding: number): Uint8Array;
   /** HASH(a ‖ b): unkeyed BLAKE2s-256 (the handshake's mixHash and key derivations). */
   hash(a: Uint8Array, b?: Uint8Array): Uint8Array;
   /** HMAC-BLAKE2s-256(key, data), the building block of KDF1/2/3. */

@@ -61,6 +61,13 @@ export function readU64(b: Uint8Array, off: number): bigint {
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** Read a little-endian u64 as a number when below 2^53, else as a BigInt (avoids a BigInt per packet). */
+export function readU64Fast(b: Uint8Array, off: number): number | bigint {
+  const lo = readU32(b, off);
+  const hi = readU32(b, off + 4);
+  return hi < 0x200000 ? hi * 0x100000000 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /** Write a little-endian u64 from a BigInt. */
 export function writeU64(b: Uint8Array, off: number, v: bigint): void {
   writeU32(b, off, Number(v & 0xffffffffn));

@@ -11,25 +11,64 @@ const WORD_MASK = BigInt(WORDS - 1);
 const WINDOW = BigInt(COUNTER_WINDOW_SIZE);
 const WORDS_BIG = BigInt(WORDS);
 
+/** Counters below this are handled in exact double arithmetic; the rest (and everything after) in BigInt. */
+const FAST_LIMIT = 2 ** 53 - 2;
+const FAST_LIMIT_BIG = BigInt(FAST_LIMIT);
+
 export class ReplayFilter {
-  /** Greatest accepted counter + 1 (0: nothing accepted yet). */
-  private last = 0n;
+  /** Greatest accepted counter + 1 (0: nothing accepted yet), while it is below 2^53. */
+  private lastNum = 0;
+  /** The same once a counter at or above 2^53 − 2 was seen; from then on only BigInt arithmetic is used. */
+  private lastBig: bigint | null = null;
   /** 128 64-bit words, each stored as two 32-bit halves (low, high). */
   private readonly bitmap = new Uint32Array(WORDS * 2);
 
   /**
    * Record `counter` and say whether it is new: false if it is ≥ REJECT_AFTER_MESSAGES, more than the window behind
-   * the greatest seen, or already seen.
+   * the greatest seen, or already seen. A number must be a non-negative integer.
    */
-  accept(counter: bigint): boolean {
-    if (this.last >= REJECT_AFTER_MESSAGES + 1n || counter >= REJECT_AFTER_MESSAGES || counter < 0n) return false;
+  accept(counter: bigint | number): boolean {
+    if (this.lastBig === null) {
+      if (typeof counter === 'number') {
+        if (counter < FAST_LIMIT) return Number.isInteger(counter) && counter >= 0 && this.acceptFast(counter);
+      } else if (counter < FAST_LIMIT_BIG) {
+        return counter >= 0n && this.acceptFast(Number(counter));
+      }
+      this.lastBig = BigInt(this.lastNum);
+    }
+    return this.acceptBig(BigInt(counter));
+  }
+
+  private acceptFast(counter: number): boolean {
+    const c = counter + 1;
+    // too old
+    if (COUNTER_WINDOW_SIZE + c < this.lastNum) return false;
+    const index = Math.floor(c / 64);
+    if (c > this.lastNum) {
+      // advance: clear the words between the old greatest and the new one
+      const current = Math.floor(this.lastNum / 64);
+      const n = Math.min(index - current, WORDS);
+      const base = current % WORDS;
+      for (let i = 1; i <= n; i++) {
+        const w = ((base + i) & (WORDS - 1)) * 2;
+        this.bitmap[w] = 0;
+        this.bitmap[w + 1] = 0;
+      }
+      this.lastNum = c;
+    }
+    return this.testAndSet(index % WORDS, c % 64);
+  }
+
+  private acceptBig(counter: bigint): boolean {
+    const last = this.lastBig!;
+    if (last >= REJECT_AFTER_MESSAGES + 1n || counter >= REJECT_AFTER_MESSAGES || counter < 0n) return false;
     const c = counter + 1n;
     // too old
-    if (WINDOW + c < this.last) return false;
+    if (WINDOW + c < last) return false;
     const index = c >> 6n;
-    if (c > this.last) {
+    if (c > last) {
       // advance: clear the words between the old greatest and the new one
-      const current = this.last >> 6n;
+      const current = last >> 6n;
       let top = index - current;
       if (top > WORDS_BIG) top = WORDS_BIG;
       const base = Number(current & WORD_MASK);
@@ -39,11 +78,13 @@ export class ReplayFilter {
         this.bitmap[w] = 0;
         this.bitmap[w + 1] = 0;
       }
-      this.last = c;
+      this.lastBig = c;
     }
-    // test and set
-    const bit = Number(c & 63n);
-    const slot = Number(index & WORD_MASK) * 2 + (bit >>> 5);
+    return this.testAndSet(Number(index & WORD_MASK), Number(c & 63n));
+  }
+
+  private testAndSet(word: number, bit: number): boolean {
+    const slot = word * 2 + (bit >>> 5);
     const mask = (1 << (bit & 31)) >>> 0;
     if ((this.bitmap[slot]! & mask) !== 0) return false;
     this.bitmap[slot] = (this.bitmap[slot]! | mask) >>> 0;
@@ -52,12 +93,12 @@ export class ReplayFilter {
 
   /** The greatest counter accepted so far, or -1n if none. */
   get greatest(): bigint {
-    return this.last - 1n;
+    return (this.lastBig ?? BigInt(this.lastNum)) - 1n;
   }
 
   /** The window's state (greatest counter + 1, and the bitmap's 32-bit halves), for a device snapshot. */
   exportState(): { last: bigint; bitmap: Uint32Array } {
-    return { last: this.last, bitmap: Uint32Array.from(this.bitmap) };
+    return { last: this.lastBig ?? BigInt(this.lastNum), bitmap: Uint32Array.from(this.bitmap) };
   }
 
   /**
@@ -67,13 +108,19 @@ export class ReplayFilter {
   importState(state: { last: bigint; bitmap: Uint32Array }): void {
     if (state.bitmap.length !== this.bitmap.length) throw new RangeError(`ReplayFilter.importState: bitmap must have ${this.bitmap.length} words`);
     if (state.last < 0n || state.last > REJECT_AFTER_MESSAGES + 1n) throw new RangeError('ReplayFilter.importState: counter out of range');
-    this.last = state.last;
+    if (state.last <= FAST_LIMIT_BIG) {
+      this.lastNum = Number(state.last);
+      this.lastBig = null;
+    } else {
+      this.lastBig = state.last;
+    }
     this.bitmap.set(state.bitmap);
   }
 
   /** Forget everything (a fresh session). */
   reset(): void {
-    this.last = 0n;
+    this.lastNum = 0;
+    this.lastBig = null;
     this.bitmap.fill(0);
   }
 }

@@ -7,12 +7,19 @@
 import { AEAD_TAG_SIZE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES, TRANSPORT_HEADER_SIZE, TRANSPORT_MIN_SIZE } from './constants.js';
 import type { CryptoBackend } from './crypto-backend.js';
 import type { Keypair } from './keypair.js';
-import { TRANSPORT, readU32, readU64, writeU32, writeU64 } from './messages.js';
+import { TRANSPORT, readU32, readU64Fast, writeU32, writeU64 } from './messages.js';
 
 /** The 12-byte AEAD nonce of a counter: 4 zero bytes ‖ counter (little-endian). */
 export function transportNonce(counter: bigint): Uint8Array {
   const nonce = new Uint8Array(12);
   writeU64(nonce, 4, counter);
+  return nonce;
+}
+
+/** The nonce of a transport message: 4 zero bytes ‖ its counter field, copied as is. */
+function nonceOf(message: Uint8Array): Uint8Array {
+  const nonce = new Uint8Array(12);
+  nonce.set(message.subarray(TRANSPORT.counter, TRANSPORT.counter + 8), 4);
   return nonce;
 }
 
@@ -38,14 +45,17 @@ export function encryptTransport(backend: CryptoBackend, keypair: Keypair, plain
   if (counter >= REJECT_AFTER_MESSAGES) return null;
   keypair.sendCounter = counter + 1n;
   const padded = paddedLength(plaintext.length, mtu);
+  const header = new Uint8Array(TRANSPORT_HEADER_SIZE);
+  header[0] = MESSAGE_TRANSPORT;
+  writeU32(header, TRANSPORT.receiver, keypair.remoteIndex);
+  writeU64(header, TRANSPORT.counter, counter);
+  const nonce = nonceOf(header);
+  if (backend.sealTransport) return backend.sealTransport(keypair.sendKey, nonce, header, plaintext, padded - plaintext.length);
   const out = new Uint8Array(TRANSPORT_HEADER_SIZE + padded + AEAD_TAG_SIZE);
-  out[0] = MESSAGE_TRANSPORT;
-  writeU32(out, TRANSPORT.receiver, keypair.remoteIndex);
-  writeU64(out, TRANSPORT.counter, counter);
+  out.set(header, 0);
   // pad in place, then seal over it
   out.set(plaintext, TRANSPORT.payload);
-  const body = out.subarray(TRANSPORT.payload, TRANSPORT.payload + padded);
-  backend.seal(keypair.sendKey, transportNonce(counter), body, undefined, out, TRANSPORT.payload);
+  backend.seal(keypair.sendKey, nonce, out.subarray(TRANSPORT.payload, TRANSPORT.payload + padded), undefined, out, TRANSPORT.payload);
   return out;
 }
 
@@ -55,14 +65,20 @@ export function transportReceiver(datagram: Uint8Array): number {
 }
 
 /**
- * Open a transport message under `receiveKey`. Returns the counter and padded plaintext, or null if the message is
+ * Open a transport message under `receiveKey`. Returns the counter (a number below 2^53, else a BigInt) and padded
+ * plaintext, or null if the message is
  * too short or does not authenticate. The replay window is the caller's (only after this succeeds).
  */
-export function decryptTransport(backend: CryptoBackend, receiveKey: Uint8Array, datagram: Uint8Array): { counter: bigint; plaintext: Uint8Array } | null {
+export function decryptTransport(
+  backend: CryptoBackend,
+  receiveKey: Uint8Array,
+  datagram: Uint8Array,
+): { counter: number | bigint; plaintext: Uint8Array } | null {
   if (datagram.length < TRANSPORT_MIN_SIZE) return null;
-  const counter = readU64(datagram, TRANSPORT.counter);
-  if (counter >= REJECT_AFTER_MESSAGES) return null;
-  const plaintext = backend.open(receiveKey, transportNonce(counter), datagram.subarray(TRANSPORT.payload), undefined);
+  // a number below 2^53, else a BigInt
+  const counter = readU64Fast(datagram, TRANSPORT.counter);
+  if (typeof counter === 'bigint' && counter >= REJECT_AFTER_MESSAGES) return null;
+  const plaintext = backend.open(receiveKey, nonceOf(datagram), datagram.subarray(TRANSPORT.payload), undefined);
   if (plaintext === null) return null;
   return { counter, plaintext };
 }
