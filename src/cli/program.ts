@@ -83,9 +83,9 @@ export function buildProgram(
     for (const spec of specs.filter((s) => s.path[0] === group.name)) {
       const c = g.command(spec.path.slice(1).join(' ')).description(spec.summary).allowExcessArguments(true);
       for (const flag of allFlags(spec)) c.addOption(toOption(flag));
-      c.argument(
-        spec.positionals?.length ? spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ') + ' [extra...]' : '[extra...]',
-      );
+      // Operands beyond the spec are collected so args.ts can report them as az does ("unrecognized arguments").
+      const operands = spec.positionals?.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ') ?? '';
+      c.arguments(`${operands} [extra...]`.trim()).usage(`[options]${operands ? ` ${operands}` : ''}`);
       if (spec.examples?.length) c.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`);
       c.action((...params: unknown[]) => {
         const cmd = params[params.length - 1] as Command;
