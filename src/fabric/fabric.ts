@@ -23,7 +23,7 @@ import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes, toBase64 } from '../wireguard/keys.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
-import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig } from './types.js';
+import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig, WgPeerConfig } from './types.js';
 
 /** A settable clock: the fabric moves simulated time forward as it fires timers. */
 export interface MutableClock extends Clock {
@@ -98,9 +98,16 @@ export class FlowOutcome {
   }
 }
 
+/**
+ * A configured peer of a node's cilium_wg0. The engine's Peer is created on first use (a packet to or from that
+ * node): with 100 nodes each device has 99 peers, and creating one costs a DH and its AllowedIPs; a simulation
+ * that never sends between two nodes need not pay for them. Routing, sessions and checks are the device's own once
+ * the peer exists.
+ */
 interface Route {
-  readonly peer: Peer;
   readonly node: string;
+  readonly config: WgPeerConfig;
+  peer: Peer | null;
 }
 
 /** One machine on the wire: a node, or the rogue machine. */
@@ -114,6 +121,8 @@ interface Machine {
   device: Device | null;
   /** Destination /32 → peer, from the peers' AllowedIPs (the kernel's route into cilium_wg0). */
   routes: Map<number, Route>;
+  /** Configured peers by node name. */
+  peersByNode: Map<string, Route>;
   /** Non-/32 AllowedIPs, looked up after the /32s. */
   prefixRoutes: { cidr: Cidr; route: Route }[];
   /** A fingerprint of the peer set, to skip reconciling an unchanged configuration. */
@@ -137,12 +146,15 @@ export function wireGuardMessageType(udpPayload: Uint8Array): number {
   return 0;
 }
 
-/** The UDP payload of an IPv4 packet, or null if it is not UDP. */
-export function udpPayloadOf(packet: Uint8Array): Uint8Array | null {
-  if (packet[9] !== IPPROTO_UDP) return null;
-  const ihl = (packet[0]! & 0x0f) * 4;
-  const udpLength = readU16(packet, ihl + 4);
-  return packet.subarray(ihl + UDP_HEADER_SIZE, ihl + udpLength);
+/** The WireGuard message type carried by an IPv4 packet (UDP whose payload is a WireGuard message), else 0. */
+export function wireGuardTypeOfPacket(packet: Uint8Array): number {
+  if (packet[9] !== IPPROTO_UDP) return 0;
+  const off = ((packet[0]! & 0x0f) << 2) + UDP_HEADER_SIZE;
+  const n = readU16(packet, off - 4) - UDP_HEADER_SIZE;
+  if (n < 4 || packet[off + 1] !== 0 || packet[off + 2] !== 0 || packet[off + 3] !== 0) return 0;
+  const t = packet[off]!;
+  if ((t === 1 && n === 148) || (t === 2 && n === 92) || (t === 3 && n === 64) || (t === 4 && n >= 32 && n % 16 === 0)) return t;
+  return 0;
 }
 
 const ENGINE_DROP_PREFIX = 'WIREGUARD_';
@@ -220,6 +232,7 @@ export class Fabric {
       config: null,
       device: null,
       routes: new Map(),
+      peersByNode: new Map(),
       prefixRoutes: [],
       fingerprint: '',
     };
@@ -255,6 +268,7 @@ export class Fabric {
       m.device = null;
       m.config = null;
       m.routes.clear();
+      m.peersByNode.clear();
       m.prefixRoutes = [];
       m.fingerprint = '';
       return;
@@ -271,22 +285,46 @@ export class Fabric {
     m.fingerprint = fingerprint;
     const device = m.device;
     const wanted = new Map(config.peers.map((p) => [p.publicKey, p]));
+    // a removed peer, or one whose key changed, is deleted (with its sessions); a kept one is updated in place
     for (const peer of device.peers()) if (!wanted.has(peer.name)) device.removePeer(peer);
+    const existing = new Map(device.peers().map((peer) => [peer.name, peer]));
     m.routes.clear();
+    m.peersByNode.clear();
     m.prefixRoutes = [];
     for (const p of config.peers) {
-      const endpoint = { address: p.endpoint.address, port: p.endpoint.port };
-      const key = publicKeyFromBytes(decodeKey(p.publicKey));
-      let peer = device.getPeer(key);
-      if (peer) device.updatePeer(peer, { endpoint, allowedIps: p.allowedIps });
-      else peer = device.addPeer({ publicKey: key, endpoint, allowedIps: p.allowedIps });
-      const route: Route = { peer, node: p.node };
+      const peer = existing.get(p.publicKey) ?? null;
+      if (peer) device.updatePeer(peer, { endpoint: { address: p.endpoint.address, port: p.endpoint.port }, allowedIps: p.allowedIps });
+      const route: Route = { node: p.node, config: p, peer };
+      m.peersByNode.set(p.node, route);
       for (const text of p.allowedIps) {
         const cidr = parseCidr(text, true);
         if (cidr.bits === 32) m.routes.set(cidr.base, route);
         else m.prefixRoutes.push({ cidr, route });
       }
     }
+  }
+
+  /** The engine's Peer for a configured peer, created on first use. */
+  private materialize(m: Machine, route: Route): Peer {
+    if (route.peer) return route.peer;
+    const p = route.config;
+    route.peer = m.device!.addPeer({
+      publicKey: publicKeyFromBytes(decodeKey(p.publicKey)),
+      endpoint: { address: p.endpoint.address, port: p.endpoint.port },
+      allowedIps: p.allowedIps,
+    });
+    return route.peer;
+  }
+
+  /**
+   * Create the engine peers of `node`'s device for these public keys (base64) when they are configured peers, so
+   * saved sessions can be restored onto them.
+   */
+  materializePeers(node: string, publicKeys: Iterable<string>): void {
+    const m = this.machines.get(node);
+    if (!m?.device) return;
+    const wanted = new Set(publicKeys);
+    for (const route of m.peersByNode.values()) if (wanted.has(route.config.publicKey)) this.materialize(m, route);
   }
 
   private newDevice(m: Machine, config: WgConfig): Device {
@@ -363,6 +401,9 @@ export class Fabric {
         this.lastDrop = { node: target?.name ?? formatIPv4(item.to), reason: 'port-unreachable' };
         continue;
       }
+      // the receiver's peer for the sender, if it has one configured (the rogue is nobody's)
+      const back = target.peersByNode.get(item.from.name);
+      if (back && !back.peer) this.materialize(target, back);
       this.currentRecord = item.record;
       target.device.receive(item.payload, item.from.udpFrom);
     }
@@ -417,7 +458,9 @@ export class Fabric {
     if (src.rogue) {
       const r = this.rogue;
       out.cause = 'rogue-drop';
-      if (r?.device && this.routeOf(r, dst.ipNum)) {
+      const rogueRoute = r?.device ? this.routeOf(r, dst.ipNum) : undefined;
+      if (r?.device && rogueRoute) {
+        this.materialize(r, rogueRoute);
         r.device.sendPacket(packet);
         this.drain();
       } else if (r) {
@@ -444,12 +487,13 @@ export class Fabric {
         if (route) {
           out.iface = 'cilium_wg0';
           sentTo = this.machines.get(route.node) ?? null;
+          this.materialize(from, route);
           from.device!.sendPacket(packet);
           this.drain();
-          if (this.delivered) out.wgPeer = route.peer.name;
+          if (this.delivered) out.wgPeer = route.peer!.name;
           this.readWire(flow, out, sentTo);
           // the age of the session that carried the packet (a rekey may have made a newer one current since)
-          if (out.encrypted && this.detail) out.wgSessionAgeMs = sessionAge(route.peer, out.wgSession, this.clock.now());
+          if (out.encrypted && this.detail) out.wgSessionAgeMs = sessionAge(route.peer!, out.wgSession, this.clock.now());
           this.cur = null;
           return;
         } else if (podToPod && this.strict && from.device && cidrContains(this.strict, dst.ipNum)) {
@@ -473,12 +517,11 @@ export class Fabric {
     for (let i = 0; i < this.recCount; i++) {
       const p = this.recBytes[i]!;
       out.eth0Packets++;
-      const udp = udpPayloadOf(p);
-      const wgType = udp ? wireGuardMessageType(udp) : 0;
+      const wgType = wireGuardTypeOfPacket(p);
       if (wgType !== 0) {
         out.eth0WireGuard++;
         // the receiver index of the transport message the destination decrypted the flow's packet from
-        if (i === this.deliveredRecord && wgType === 4) out.wgSession = readU32LE(udp!, 4);
+        if (i === this.deliveredRecord && wgType === 4) out.wgSession = readU32LE(p, ((p[0]! & 0x0f) << 2) + UDP_HEADER_SIZE + 4);
       } else if (readU32(p, 12) === flow.src.ipNum && readU32(p, 16) === flow.dst.ipNum) {
         out.eth0Plaintext++;
       }

@@ -210,9 +210,19 @@ export class Resolver {
     const s = Math.floor(i / (n - 1));
     let t = i % (n - 1);
     if (t >= s) t++;
-    const src = this.podEndpoint(this.pods[s]!);
-    const dst = this.podEndpoint(this.pods[t]!);
-    return { src, dst, service: null, protocol: 'TCP', port: this.defaultPort(dst, 'TCP') };
+    const { endpoints, tcpPorts } = this.pairTables();
+    return { src: endpoints[s]!, dst: endpoints[t]!, service: null, protocol: 'TCP', port: tcpPorts[t]! };
+  }
+
+  private tables: { endpoints: Endpoint[]; tcpPorts: number[] } | undefined;
+
+  /** Every pod's endpoint and default TCP port, by pod index (built once: --all-pairs asks millions of times). */
+  private pairTables(): { endpoints: Endpoint[]; tcpPorts: number[] } {
+    if (!this.tables) {
+      const endpoints = this.pods.map((p) => this.podEndpoint(p));
+      this.tables = { endpoints, tcpPorts: endpoints.map((e) => this.defaultPort(e, 'TCP')) };
+    }
+    return this.tables;
   }
 
   /**

@@ -33,6 +33,7 @@ export function loadSessions(store: Store, doc: ClusterDoc, fabric: Fabric): num
     const snap = saved.nodes[node];
     if (!snap) continue;
     try {
+      fabric.materializePeers(node, (snap.peers ?? []).map((p) => p.publicKey));
       restored += restoreDevice(device, snap);
     } catch {
       // a damaged snapshot only costs new handshakes

@@ -29,7 +29,7 @@ export interface KeypairSnapshot {
   /** Decimal: counters span 64 bits. */
   sendCounter: string;
   replayLast: string;
-  /** The replay bitmap's 32-bit words, hex. */
+  /** The replay bitmap's non-zero 32-bit words, `index:hex` joined by commas. */
   replayBitmap: string;
 }
 
@@ -63,16 +63,22 @@ export interface DeviceSnapshot {
 const time = (t: number): Time => (Number.isFinite(t) ? t : null);
 const untime = (t: Time): number => (t === null ? -Infinity : t);
 
-function bitmapHex(words: Uint32Array): string {
-  let out = '';
-  for (const w of words) out += w.toString(16).padStart(8, '0');
-  return out;
+/** The replay bitmap's non-zero 32-bit words as "index:hex" pairs (a session's window is mostly empty). */
+function bitmapText(words: Uint32Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) parts.push(`${i}:${words[i]!.toString(16)}`);
+  return parts.join(',');
 }
 
-function bitmapFromHex(hex: string): Uint32Array {
-  if (!/^[0-9a-f]*$/.test(hex) || hex.length % 8 !== 0) throw new RangeError('snapshot: replay bitmap is not hex words');
-  const out = new Uint32Array(hex.length / 8);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+function bitmapFromText(text: string, size: number): Uint32Array {
+  const out = new Uint32Array(size);
+  if (text === '') return out;
+  for (const part of text.split(',')) {
+    const m = /^(\d+):([0-9a-f]{1,8})$/.exec(part);
+    const i = m ? Number(m[1]) : -1;
+    if (!m || i >= size) throw new RangeError('snapshot: replay bitmap is malformed');
+    out[i] = Number.parseInt(m[2]!, 16);
+  }
   return out;
 }
 
@@ -88,7 +94,7 @@ function keypairSnapshot(slot: KeypairSnapshot['slot'], kp: Keypair): KeypairSna
     remoteIndex: kp.remoteIndex,
     sendCounter: kp.sendCounter.toString(),
     replayLast: r.last.toString(),
-    replayBitmap: bitmapHex(r.bitmap),
+    replayBitmap: bitmapText(r.bitmap),
   };
 }
 
@@ -153,7 +159,7 @@ function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): void {
   const keypairs = ps.keypairs.map((k) => {
     const kp = new Keypair(fromHex(k.sendKey), fromHex(k.receiveKey), k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
     kp.sendCounter = BigInt(k.sendCounter);
-    kp.replay.importState({ last: BigInt(k.replayLast), bitmap: bitmapFromHex(k.replayBitmap) });
+    kp.replay.importState({ last: BigInt(k.replayLast), bitmap: bitmapFromText(k.replayBitmap, kp.replay.exportState().bitmap.length) });
     if (kp.sendKey.length !== 32 || kp.receiveKey.length !== 32) throw new RangeError('snapshot: a transport key is not 32 bytes');
     return { slot: k.slot, kp };
   });

@@ -85,8 +85,17 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
     failOnUnencrypted: a['failOnUnencrypted'] === true,
     durationMs,
     intervalMs,
-    keep: output !== 'none' || a['query'] !== undefined,
+    keep: keepsFlows(output, str(a['query'])),
   };
+}
+
+/**
+ * Whether the per-flow objects are needed: not for `-o none`, and not when the query only reads the summary (so
+ * `--all-pairs --sample 1000000 --query summary` streams a million flows without holding them).
+ */
+export function keepsFlows(output: string, query: string | undefined): boolean {
+  if (query !== undefined) return !/^\s*summary(\s*$|\.|\s*\|)/.test(query);
+  return output !== 'none';
 }
 
 function duration(flag: string, text: string): number {
