@@ -9,6 +9,10 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 
+/**
+ * Every byte array passed to a backend is only valid during the call (the engine reuses scratch buffers for nonces
+ * and headers): a backend copies what it keeps.
+ */
 export interface CryptoBackend {
   /** A short name for reports and benchmarks ("noble", "node"). */
   readonly name: string;

@@ -59,7 +59,6 @@ import {
   presharedKeyFromBytes,
   publicKeyFromBytes,
   publicKeyFromPrivate,
-  toHex,
   zeroPresharedKey,
   type PresharedKey,
   type PrivateKey,
@@ -352,10 +351,10 @@ export class Device {
    */
   addPeer(config: PeerConfig): Peer {
     const pub = publicKeyFromBytes(config.publicKey);
-    const key = toHex(pub);
+    const key = keyId(pub);
     if (this.peersByKey.has(key)) throw new KeyFormatError('Peer already exists');
     if (isLowOrderPublicKey(pub)) throw new KeyFormatError('Public key is a low-order point');
-    if (toHex(this.publicKey) === key) throw new KeyFormatError('Peer public key is the interface public key');
+    if (keyId(this.publicKey) === key) throw new KeyFormatError('Peer public key is the interface public key');
     const ss = this.backend.x25519(this.privateKey, pub);
     if (ss === null) throw new KeyFormatError('Public key is a low-order point');
     const cidrs = parseCidrs(config.allowedIps ?? []);
@@ -387,8 +386,8 @@ export class Device {
 
   /** Remove a peer, erasing its sessions. Unknown peers are ignored. */
   removePeer(peer: Peer): void {
-    if (this.peersByKey.get(toHex(peer.publicKey)) !== peer) return;
-    this.peersByKey.delete(toHex(peer.publicKey));
+    if (this.peersByKey.get(keyId(peer.publicKey)) !== peer) return;
+    this.peersByKey.delete(keyId(peer.publicKey));
     this.routes.removeValue(peer);
     this.zeroKeys(peer, false);
     peer.timers.stopAll();
@@ -397,7 +396,7 @@ export class Device {
 
   /** The peer with this public key, if any. */
   getPeer(publicKey: Uint8Array): Peer | undefined {
-    return this.peersByKey.get(toHex(publicKey));
+    return this.peersByKey.get(keyId(publicKey));
   }
 
   /** All peers, in the order they were added. */
@@ -636,7 +635,7 @@ export class Device {
       backend: this.backend,
       local: this.identity,
       lookup: (remoteStatic) => {
-        const peer = this.peersByKey.get(toHex(remoteStatic));
+        const peer = this.peersByKey.get(keyId(remoteStatic));
         return peer ? { peer, staticStatic: peer.staticStatic } : undefined;
       },
     });
@@ -908,6 +907,11 @@ export class Device {
   private emit(event: DeviceEvent): void {
     this.onEvent?.(event);
   }
+}
+
+/** A Map key for 32 key bytes (one char per byte: cheaper than hex on the handshake path). */
+function keyId(key: Uint8Array): string {
+  return String.fromCharCode.apply(null, key as unknown as number[]);
 }
 
 function isZeroed(kp: Keypair): boolean {

@@ -16,11 +16,17 @@ export function transportNonce(counter: bigint): Uint8Array {
   return nonce;
 }
 
-/** The nonce of a transport message: 4 zero bytes ‖ its counter field, copied as is. */
+// Scratch buffers for the per-packet path: backends copy the nonce and header during the call (the
+// CryptoBackend contract), so one of each serves every packet without an allocation.
+const scratchNonce = new Uint8Array(12);
+const scratchHeader = new Uint8Array(TRANSPORT_HEADER_SIZE);
+
+/** The nonce of a transport message: 4 zero bytes ‖ its counter field, copied as is (into the scratch buffer). */
 function nonceOf(message: Uint8Array): Uint8Array {
-  const nonce = new Uint8Array(12);
-  nonce.set(message.subarray(TRANSPORT.counter, TRANSPORT.counter + 8), 4);
-  return nonce;
+  const m = message, n = scratchNonce, o = TRANSPORT.counter;
+  n[4] = m[o]!; n[5] = m[o + 1]!; n[6] = m[o + 2]!; n[7] = m[o + 3]!;
+  n[8] = m[o + 4]!; n[9] = m[o + 5]!; n[10] = m[o + 6]!; n[11] = m[o + 7]!;
+  return n;
 }
 
 /**
@@ -45,7 +51,7 @@ export function encryptTransport(backend: CryptoBackend, keypair: Keypair, plain
   if (counter >= REJECT_AFTER_MESSAGES) return null;
   keypair.sendCounter = counter + 1n;
   const padded = paddedLength(plaintext.length, mtu);
-  const header = new Uint8Array(TRANSPORT_HEADER_SIZE);
+  const header = scratchHeader;
   header[0] = MESSAGE_TRANSPORT;
   writeU32(header, TRANSPORT.receiver, keypair.remoteIndex);
   writeU64(header, TRANSPORT.counter, counter);
