@@ -6,9 +6,9 @@
 import { clusterNow } from './clock.js';
 import type { ClusterDoc } from './doc.js';
 import { cidrContains, isIPv4, parseCidr, parseIPv4 } from './ip.js';
-import { KubeError, pluralName, resourceName, type ControllerManifest, type Manifest, type PodManifest, type ServiceManifest } from './manifest.js';
+import { KubeError, pluralName, resourceName, type ControllerManifest, type Manifest, type NamespaceManifest, type PodManifest, type ServiceManifest } from './manifest.js';
 import { canonicalJson, hashTemplate, newService, reconcileWorkloads } from './schedule.js';
-import { findController, findPod, findService, type Workloads } from './workloads.js';
+import { BUILTIN_NAMESPACES, findController, findPod, findService, listNamespaces, type Workloads } from './workloads.js';
 
 const json = (v: unknown): string => JSON.stringify(v);
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
@@ -30,7 +30,14 @@ export function applyManifests(doc: ClusterDoc, w: Workloads, manifests: readonl
   const now = clusterNow(doc);
   const lines: string[] = [];
   for (const m of manifests) {
-    const verb = m.kind === 'Pod' ? applyPod(w, m, now, source) : m.kind === 'Service' ? applyService(doc, w, m, source) : applyController(w, m, now, source);
+    const verb =
+      m.kind === 'Pod'
+        ? applyPod(w, m, now, source)
+        : m.kind === 'Service'
+          ? applyService(doc, w, m, source)
+          : m.kind === 'Namespace'
+            ? applyNamespace(w, m, now)
+            : applyController(w, m, now, source);
     lines.push(`${resourceName(m.kind)}/${m.name} ${verb}`);
   }
   reconcileWorkloads(doc, w);
@@ -144,6 +151,26 @@ function applyService(doc: ClusterDoc, w: Workloads, m: ServiceManifest, _source
   return 'configured';
 }
 
+function applyNamespace(w: Workloads, m: NamespaceManifest, now: number): string {
+  if (BUILTIN_NAMESPACES.includes(m.name) || (w.namespaces ?? []).some((n) => n.name === m.name)) return 'unchanged';
+  // A namespace objects already use implicitly becomes explicit.
+  (w.namespaces ??= []).push({ name: m.name, createdMs: now });
+  return 'created';
+}
+
+/** Delete a namespace and everything in it. Built-in namespaces cannot be deleted. */
+function deleteNamespace(w: Workloads, name: string): boolean {
+  if (BUILTIN_NAMESPACES.includes(name)) {
+    throw new KubeError(`Error from server (Forbidden): namespaces ${json(name)} is forbidden: this namespace may not be deleted`);
+  }
+  if (!listNamespaces(w, 0).some((n) => n.name === name)) return false;
+  w.namespaces = (w.namespaces ?? []).filter((n) => n.name !== name);
+  w.pods = w.pods.filter((p) => p.namespace !== name);
+  w.services = w.services.filter((s) => s.namespace !== name);
+  w.controllers = w.controllers.filter((c) => c.namespace !== name);
+  return true;
+}
+
 export interface DeleteResult {
   /** `pod "web" deleted` lines. */
   readonly deleted: string[];
@@ -151,13 +178,21 @@ export interface DeleteResult {
   readonly errors: string[];
 }
 
-/** kubectl delete -f: remove each object that exists (a controller takes its pods with it), then reconcile. */
-export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readonly Manifest[], source: string, ignoreNotFound = false): DeleteResult {
+/** What delete needs of an object: a manifest, or `kubectl delete TYPE NAME`. */
+export type ObjectRef = Pick<Manifest, 'kind' | 'namespace' | 'name'>;
+
+/**
+ * kubectl delete: remove each object that exists (a controller takes its pods with it, a namespace everything in
+ * it), then reconcile. `source` is the file (-f) for the NotFound wording, undefined for TYPE NAME.
+ * @throws KubeError when asked to delete a built-in namespace.
+ */
+export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readonly ObjectRef[], source: string | undefined, ignoreNotFound = false): DeleteResult {
   const deleted: string[] = [];
   const errors: string[] = [];
   for (const m of manifests) {
     let found = false;
-    if (m.kind === 'Pod') {
+    if (m.kind === 'Namespace') found = deleteNamespace(w, m.name);
+    else if (m.kind === 'Pod') {
       const p = findPod(w, m.namespace, m.name);
       if (p) w.pods = w.pods.filter((x) => x !== p);
       found = Boolean(p);
@@ -171,7 +206,10 @@ export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readon
       found = Boolean(c);
     }
     if (found) deleted.push(`${resourceName(m.kind)} ${json(m.name)} deleted`);
-    else if (!ignoreNotFound) errors.push(`Error from server (NotFound): error when deleting ${json(source)}: ${pluralName(m.kind)} ${json(m.name)} not found`);
+    else if (!ignoreNotFound) {
+      const where = source === undefined ? '' : `error when deleting ${json(source)}: `;
+      errors.push(`Error from server (NotFound): ${where}${pluralName(m.kind)} ${json(m.name)} not found`);
+    }
   }
   if (deleted.length > 0) reconcileWorkloads(doc, w);
   return { deleted, errors };

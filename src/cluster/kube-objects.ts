@@ -200,6 +200,22 @@ export function podObject(pod: Pod, nodeIp?: string): KubeObject {
   };
 }
 
+export function namespaceObject(name: string, createdMs: number): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      creationTimestamp: rfc3339(createdMs),
+      labels: { 'kubernetes.io/metadata.name': name },
+      name,
+      resourceVersion: '1',
+      uid: uidOf(`namespace/${name}`),
+    },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
 export function serviceObject(svc: Service): KubeObject {
   return {
     apiVersion: 'v1',

@@ -9,7 +9,7 @@ import type { Container, ContainerPort, Labels, PodTemplate, Protocol, ServicePo
 /** A kubectl-style failure: printed as is (no `ERROR: ` prefix), exit 1. */
 export class KubeError extends CommandError {}
 
-export type ManifestKind = 'Pod' | 'Deployment' | 'DaemonSet' | 'Service';
+export type ManifestKind = 'Pod' | 'Deployment' | 'DaemonSet' | 'Service' | 'Namespace';
 
 interface Base {
   readonly namespace: string;
@@ -34,7 +34,10 @@ export interface ServiceManifest extends Base {
   readonly ports: readonly ServicePort[];
   readonly clusterIP?: string;
 }
-export type Manifest = PodManifest | ControllerManifest | ServiceManifest;
+export interface NamespaceManifest extends Base {
+  readonly kind: 'Namespace';
+}
+export type Manifest = PodManifest | ControllerManifest | ServiceManifest | NamespaceManifest;
 
 export interface YamlModule {
   parseAllDocuments(text: string, options?: Record<string, unknown>): unknown;
@@ -43,6 +46,7 @@ export interface YamlModule {
 const KINDS: Readonly<Record<string, { apiVersion: string; kind: ManifestKind }>> = {
   'v1/Pod': { apiVersion: 'v1', kind: 'Pod' },
   'v1/Service': { apiVersion: 'v1', kind: 'Service' },
+  'v1/Namespace': { apiVersion: 'v1', kind: 'Namespace' },
   'apps/v1/Deployment': { apiVersion: 'apps/v1', kind: 'Deployment' },
   'apps/v1/DaemonSet': { apiVersion: 'apps/v1', kind: 'DaemonSet' },
 };
@@ -197,6 +201,10 @@ export function toManifest(raw: unknown, source: string): Manifest {
   const name = nameRaw;
   const invalid = (field: string, value: unknown, why: string): KubeError =>
     new KubeError(`The ${kind} ${json(name)} is invalid: ${field}: Invalid value: ${json(value)}: ${why}`);
+  if (kind === 'Namespace') {
+    if (!isValidNamespace(name)) throw invalid('metadata.name', name, LABEL_MSG);
+    return { kind, namespace: '', name, labels: readLabels({ source, kind, name }, meta['labels'], 'metadata.labels') };
+  }
   if (!isValidNamespace(namespace)) throw invalid('metadata.namespace', namespace, LABEL_MSG);
   if (kind === 'Service') {
     if (name.length > 63 || !DNS1035_LABEL.test(name)) throw invalid('metadata.name', name, DNS1035_MSG);

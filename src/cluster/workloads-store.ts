@@ -12,7 +12,7 @@ import type { ClusterDoc, NodeRecord } from './doc.js';
 import { formatIPv4, parseCidr, parseIPv4 } from './ip.js';
 import { clusterDirKey } from './repo.js';
 import { podLabels, reconcileWorkloads } from './schedule.js';
-import { emptyWorkloads, type Controller, type Pod, type Service, type Workloads } from './workloads.js';
+import { emptyWorkloads, type Controller, type NamespaceRecord, type Pod, type Service, type Workloads } from './workloads.js';
 
 type StoredPod = [name: string, node: number, host: number, createdMs: number];
 
@@ -25,6 +25,7 @@ interface StoredWorkloads {
   controllers: StoredController[];
   pods: Pod[];
   services: Service[];
+  namespaces?: NamespaceRecord[];
 }
 
 export function workloadsKey(resourceGroup: string, name: string): string {
@@ -64,6 +65,7 @@ export function encodeWorkloads(doc: ClusterDoc, w: Workloads): StoredWorkloads 
     controllers: w.controllers.map((c) => ({ ...c, pods: byOwner.get(`${c.kind}/${c.namespace}/${c.name}`) ?? [] })),
     pods: bare,
     services: w.services,
+    ...(w.namespaces?.length ? { namespaces: w.namespaces } : {}),
   };
 }
 
@@ -96,7 +98,12 @@ export function decodeWorkloads(doc: ClusterDoc, stored: StoredWorkloads): Workl
       });
     }
   }
-  return { controllers, pods: pods.concat(stored.pods), services: stored.services };
+  return {
+    controllers,
+    pods: pods.concat(stored.pods),
+    services: stored.services,
+    ...(Array.isArray(stored.namespaces) && stored.namespaces.length ? { namespaces: stored.namespaces } : {}),
+  };
 }
 
 /** Read a cluster's workloads without a lock (empty when none are stored). @throws StateError */

@@ -98,14 +98,40 @@ export interface Service {
   createdMs: number;
 }
 
+/** A namespace created with `kubectl apply` (the built-in ones and those objects use implicitly are not stored). */
+export interface NamespaceRecord {
+  name: string;
+  createdMs: number;
+}
+
 export interface Workloads {
   controllers: Controller[];
   pods: Pod[];
   services: Service[];
+  /** Namespaces applied explicitly (absent in documents written before namespaces were modelled). */
+  namespaces?: NamespaceRecord[];
 }
+
+/** Namespaces every cluster has. Objects may use any other valid name without creating it first (aks-wg is lenient). */
+export const BUILTIN_NAMESPACES: readonly string[] = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
 export function emptyWorkloads(): Workloads {
   return { controllers: [], pods: [], services: [] };
+}
+
+/** Every namespace: built-in, applied, and used by an object; with its creation time (ms), sorted by name. */
+export function listNamespaces(w: Workloads, clusterCreatedMs: number): NamespaceRecord[] {
+  const out = new Map<string, number>();
+  const use = (ns: string, ms: number): void => {
+    const have = out.get(ns);
+    if (have === undefined || ms < have) out.set(ns, ms);
+  };
+  for (const n of w.namespaces ?? []) use(n.name, n.createdMs);
+  for (const p of w.pods) use(p.namespace, p.createdMs);
+  for (const s of w.services) use(s.namespace, s.createdMs);
+  for (const c of w.controllers) use(c.namespace, c.createdMs);
+  for (const n of BUILTIN_NAMESPACES) out.set(n, clusterCreatedMs);
+  return [...out].map(([name, createdMs]) => ({ name, createdMs })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Does `labels` satisfy the equality-based `selector`? An empty selector matches nothing (as a Service's). */

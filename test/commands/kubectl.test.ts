@@ -335,6 +335,81 @@ describe('kubectl apply and delete', () => {
   });
 });
 
+describe('namespaces and delete by name', () => {
+  test('Namespace manifests, kubectl get ns, deleting a namespace deletes what is in it', async () => {
+    const { s, write } = await ready();
+    write('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: tools}\n---\n' + WEB);
+    const r = await s.run('kubectl apply -f ns.yaml');
+    expect(lines(r.stdout)[0]).toBe('namespace/tools created');
+    expect(lines((await s.run('kubectl apply -f ns.yaml')).stdout)[0]).toBe('namespace/tools unchanged');
+    const ns = lines((await s.run('kubectl get ns')).stdout);
+    expect(ns.map((l) => cols(l)[0])).toEqual(['NAME', 'default', 'kube-node-lease', 'kube-public', 'kube-system', 'tools']);
+    expect(cols(ns[5]!)).toEqual(['tools', 'Active', '0s']);
+    write('only-ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: tools}\n');
+    expect((await s.run('kubectl delete -f only-ns.yaml')).stdout).toBe('namespace "tools" deleted\n');
+    expect((await s.run('kubectl get pods -n tools')).stderr).toBe('No resources found in tools namespace.\n');
+    const sys = await s.run('kubectl delete ns kube-system');
+    expect([sys.code, sys.stderr]).toEqual([1, 'Error from server (Forbidden): namespaces "kube-system" is forbidden: this namespace may not be deleted\n']);
+  });
+
+  test('delete TYPE NAME and TYPE/NAME; a deleted controller pod is replaced', async () => {
+    const { s, write } = await ready();
+    write('web.yaml', WEB);
+    await s.run('kubectl apply -f web.yaml');
+    expect((await s.run('kubectl delete pod client -n tools')).stdout).toBe('pod "client" deleted\n');
+    const nf = await s.run('kubectl delete pod client -n tools');
+    expect([nf.code, nf.stderr]).toEqual([1, 'Error from server (NotFound): pods "client" not found\n']);
+    const web = lines((await s.run('kubectl get pods -l app=web -o name')).stdout);
+    expect((await s.run(['kubectl', 'delete', web[0]!])).stdout).toBe(`pod "${web[0]!.slice(4)}" deleted\n`);
+    const after = lines((await s.run('kubectl get pods -l app=web -o name')).stdout);
+    expect(after).toHaveLength(4);
+    expect(after).not.toContain(web[0]);
+    expect((await s.run('kubectl delete svc/web deploy/web')).stdout).toBe('service "web" deleted\ndeployment.apps "web" deleted\n');
+    expect((await s.run('kubectl get pods -l app=web')).stderr).toBe('No resources found in default namespace.\n');
+    expect((await s.run('kubectl delete pod')).stderr).toBe('error: resource(s) were provided, but no name was specified\n');
+    expect((await s.run('kubectl delete')).code).toBe(1);
+    expect((await s.run('kubectl delete node x')).code).toBe(1);
+  });
+});
+
+describe('workloads follow the node inventory through the CLI', () => {
+  test('nodepool add/scale/delete: DaemonSet pods on every node, no pod on a removed node, replicas kept', async () => {
+    const { s, write } = await ready();
+    write('web.yaml', WEB);
+    await s.run('kubectl apply -f web.yaml');
+    const check = async (nodes: number) => {
+      const nodeNames = lines((await s.run('kubectl get nodes -o name')).stdout).map((l) => l.slice(5));
+      expect(nodeNames).toHaveLength(nodes);
+      const pods = (await s.run('kubectl get pods -A -o json')).json().items;
+      const cilium = pods.filter((p: any) => p.metadata.ownerReferences?.[0]?.name === 'cilium');
+      expect(cilium.map((p: any) => p.spec.nodeName).sort()).toEqual([...nodeNames].sort());
+      for (const p of pods) expect(nodeNames).toContain(p.spec.nodeName);
+      expect(pods.filter((p: any) => p.metadata.labels.app === 'web')).toHaveLength(4);
+      const ips = pods.filter((p: any) => !p.spec.hostNetwork).map((p: any) => p.status.podIP);
+      expect(new Set(ips).size).toBe(ips.length);
+      const ds = cols(lines((await s.run('kubectl get ds cilium -n kube-system')).stdout)[1]!);
+      expect(ds.slice(1, 4)).toEqual([String(nodes), String(nodes), String(nodes)]);
+    };
+    await check(3);
+    expect((await s.run('nodepool add -g RG --cluster-name C -n pool2 -c 2')).code).toBe(0);
+    await check(5);
+    expect((await s.run('nodepool scale -g RG --cluster-name C -n nodepool1 -c 1')).code).toBe(0);
+    await check(3);
+    expect((await s.run('nodepool delete -g RG --cluster-name C -n pool2')).code).toBe(0);
+    await check(1);
+  });
+
+  test('the same commands give the same pods, names and IPs (deterministic spreading)', async () => {
+    const one = async () => {
+      const { s, write } = await ready();
+      write('web.yaml', WEB);
+      await s.run('kubectl apply -f web.yaml');
+      return (await s.run('kubectl get pods -A -o wide')).stdout;
+    };
+    expect(await one()).toBe(await one());
+  });
+});
+
 describe('clock', () => {
   test('show and advance, by -g/-n or the current context', async () => {
     const { s } = await ready();

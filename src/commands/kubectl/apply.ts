@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import type { CommandContext, CommandSpec, FlagSpec } from '../../cli/command.js';
 import { PRINTED } from '../../cli/command.js';
-import { applyManifests, deleteManifests } from '../../cluster/apply.js';
+import { applyManifests, deleteManifests, type ObjectRef } from '../../cluster/apply.js';
 import { KubeError, parseManifestText, toManifest, type Manifest, type YamlModule } from '../../cluster/manifest.js';
 import { readCluster } from '../../cluster/repo.js';
 import { readWorkloads, writeWorkloads } from '../../cluster/workloads-store.js';
 import { errnoCode } from '../../state/errno.js';
-import { CONTEXT_FLAG, kubectlCommand, openTarget } from './shared.js';
+import { resourceType } from './get.js';
+import { CONTEXT_FLAG, kubectlCommand, NAMESPACE_FLAG, openTarget } from './shared.js';
 
 const FILE_FLAG: FlagSpec = {
   long: 'filename',
@@ -87,23 +88,47 @@ export const kubectlApply: CommandSpec = kubectlCommand({
   },
 });
 
+/** `kubectl delete TYPE NAME...` types and the manifest kind they stand for. */
+const DELETABLE: Readonly<Record<string, ObjectRef['kind']>> = {
+  pods: 'Pod',
+  services: 'Service',
+  deployments: 'Deployment',
+  daemonsets: 'DaemonSet',
+  namespaces: 'Namespace',
+};
+
 export const kubectlDelete: CommandSpec = kubectlCommand({
   path: ['kubectl', 'delete'],
-  summary: 'Delete resources by file name or stdin (kubectl delete -f).',
-  flags: [FILE_FLAG, { long: 'ignore-not-found', kind: 'switch', help: 'Treat "resource not found" as a successful delete.' }, CONTEXT_FLAG],
+  summary: 'Delete resources by file name, stdin, or type and names: pods, services, deployments, daemonsets, namespaces (kubectl delete).',
+  flags: [
+    { ...FILE_FLAG, required: false },
+    NAMESPACE_FLAG,
+    { long: 'ignore-not-found', kind: 'switch', help: 'Treat "resource not found" as a successful delete.' },
+    CONTEXT_FLAG,
+  ],
+  positionals: [
+    { name: 'TYPE', required: false },
+    { name: 'NAME', required: false, variadic: true },
+  ],
   output: false,
-  examples: ['aks-wg kubectl delete -f web.yaml'],
+  examples: ['aks-wg kubectl delete -f web.yaml', 'aks-wg kubectl delete pod client -n tools'],
   async run(ctx) {
-    const files = await loadManifests(ctx, 'delete');
-    const { store, ref } = openTarget(ctx);
     const ignore = ctx.args['ignoreNotFound'] === true;
+    let batches: { source: string | undefined; refs: ObjectRef[] }[];
+    if (typeof ctx.args['filename'] === 'string') {
+      if (ctx.positionals.length > 0) throw new KubeError('error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
+      batches = (await loadManifests(ctx, 'delete')).map((f) => ({ source: f.source, refs: f.manifests }));
+    } else {
+      batches = [{ source: undefined, refs: namedRefs(ctx) }];
+    }
+    const { store, ref } = openTarget(ctx);
     const result = await store.mutate((tx) => {
       const doc = readCluster(tx, ref.resourceGroup, ref.cluster);
       const w = readWorkloads(tx, doc);
       const deleted: string[] = [];
       const errors: string[] = [];
-      for (const f of files) {
-        const r = deleteManifests(doc, w, f.manifests, f.source, ignore);
+      for (const b of batches) {
+        const r = deleteManifests(doc, w, b.refs, b.source, ignore);
         deleted.push(...r.deleted);
         errors.push(...r.errors);
       }
@@ -118,3 +143,25 @@ export const kubectlDelete: CommandSpec = kubectlCommand({
     return PRINTED;
   },
 });
+
+/** `TYPE NAME...` or `TYPE/NAME...` → object references. @throws KubeError */
+function namedRefs(ctx: CommandContext): ObjectRef[] {
+  const words = ctx.positionals;
+  if (words.length === 0) throw new KubeError('error: You must provide one or more resources by argument or filename.');
+  const namespace = typeof ctx.args['namespace'] === 'string' ? ctx.args['namespace'] : 'default';
+  const refOf = (typeWord: string, name: string): ObjectRef => {
+    const t = resourceType(typeWord);
+    const kind = DELETABLE[t.kind];
+    if (!kind) throw new KubeError(`error: aks-wg does not delete ${t.plural}${t.kind === 'nodes' || t.kind === 'ciliumnodes' ? " (use 'aks-wg nodepool scale|delete')" : ''}`);
+    return { kind, namespace: kind === 'Namespace' ? '' : namespace, name };
+  };
+  if (words[0]!.includes('/')) {
+    return words.map((w) => {
+      const slash = w.indexOf('/');
+      if (slash <= 0 || slash === w.length - 1) throw new KubeError(`error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'`);
+      return refOf(w.slice(0, slash), w.slice(slash + 1));
+    });
+  }
+  if (words.length === 1) throw new KubeError('error: resource(s) were provided, but no name was specified');
+  return words.slice(1).map((n) => refOf(words[0]!, n));
+}

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../../cli/command.js';
 import { ciliumNodeObject, agentStatesFor } from '../../cilium/ciliumnode.js';
-import { clusterNow } from '../../cluster/clock.js';
+import { clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc, NodeRecord } from '../../cluster/doc.js';
 import { humanDuration } from '../../cluster/duration.js';
 import {
@@ -10,6 +10,7 @@ import {
   KERNEL_VERSION,
   nodeCreatedMs,
   nodeLabels,
+  namespaceObject,
   nodeObject,
   OS_IMAGE,
   podObject,
@@ -19,11 +20,11 @@ import {
 import { KubeError } from '../../cluster/manifest.js';
 import { ciliumInternalIp } from '../../cluster/schedule.js';
 import { loadWorkloads } from '../../cluster/workloads-store.js';
-import { formatSelector, type Controller, type Labels, type Pod, type Service, type Workloads } from '../../cluster/workloads.js';
+import { formatSelector, listNamespaces, type Controller, type Labels, type Pod, type Service, type Workloads } from '../../cluster/workloads.js';
 import { PRINTED } from '../../cli/command.js';
 import { CONTEXT_FLAG, formatColumns, kubectlCommand, kubeJson, kubeYaml, NAMESPACE_FLAG, openTarget, writeJsonList, writeYamlList } from './shared.js';
 
-type Kind = 'pods' | 'services' | 'nodes' | 'ciliumnodes' | 'deployments' | 'daemonsets';
+type Kind = 'pods' | 'services' | 'nodes' | 'ciliumnodes' | 'deployments' | 'daemonsets' | 'namespaces';
 
 interface TypeInfo {
   readonly kind: Kind;
@@ -38,6 +39,7 @@ const TYPES: readonly (TypeInfo & { aliases: readonly string[] })[] = [
   { kind: 'pods', namespaced: true, plural: 'pods', singular: 'pod', aliases: ['po', 'pod', 'pods'] },
   { kind: 'services', namespaced: true, plural: 'services', singular: 'service', aliases: ['svc', 'service', 'services'] },
   { kind: 'nodes', namespaced: false, plural: 'nodes', singular: 'node', aliases: ['no', 'node', 'nodes'] },
+  { kind: 'namespaces', namespaced: false, plural: 'namespaces', singular: 'namespace', aliases: ['ns', 'namespace', 'namespaces'] },
   {
     kind: 'ciliumnodes',
     namespaced: false,
@@ -117,6 +119,8 @@ function headers(kind: Kind, wide: boolean): string[] {
       return ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
     case 'ciliumnodes':
       return ['NAME', 'CILIUMINTERNALIP', 'INTERNALIP', 'AGE'];
+    case 'namespaces':
+      return ['NAME', 'STATUS', 'AGE'];
     case 'deployments':
       return ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])];
     case 'daemonsets':
@@ -182,6 +186,13 @@ function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: (
         };
       });
     }
+    case 'namespaces':
+      return listNamespaces(ctx.w(), clusterCreatedMs(doc)).map((n): Item => ({
+        name: n.name,
+        labels: { 'kubernetes.io/metadata.name': n.name },
+        row: () => [n.name, 'Active', age(n.createdMs)],
+        object: () => namespaceObject(n.name, n.createdMs),
+      }));
     case 'services':
       return [...ctx.w().services].sort(byNsName).map((s: Service): Item => ({
         namespace: s.namespace,
