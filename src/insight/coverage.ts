@@ -113,6 +113,13 @@ export interface ScenarioCoverage {
   byNamespace: Record<string, Tally & { percent: number }>;
 }
 
+export interface CoverageData {
+  total: number;
+  all: number[];
+  byPath: [PathClass, number[]][];
+  byNs: [string, number[]][];
+}
+
 /** Accumulates flows (each with a weight, e.g. 1 per unique flow) into per-scenario coverage. */
 export class CoverageAccumulator {
   private total = 0;
@@ -127,6 +134,19 @@ export class CoverageAccumulator {
       r[0]! += weight;
       for (let i = 0; i < SCENARIOS.length; i++) if (mask & (1 << i)) r[i + 1]! += weight;
     }
+  }
+
+  /** The counts as plain data (to send from a worker). */
+  data(): CoverageData {
+    return { total: this.total, all: [...this.all], byPath: [...this.byPath], byNs: [...this.byNs] };
+  }
+
+  /** Add another accumulator's counts. */
+  absorb(d: CoverageData): void {
+    this.total += d.total;
+    d.all.forEach((v, i) => (this.all[i]! += v));
+    for (const [k, r] of d.byPath) this.row(this.byPath, k).forEach((_, i, row) => (row[i]! += r[i]!));
+    for (const [k, r] of d.byNs) this.row(this.byNs, k).forEach((_, i, row) => (row[i]! += r[i]!));
   }
 
   private row<K>(map: Map<K, number[]>, key: K): number[] {

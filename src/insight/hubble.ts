@@ -20,6 +20,7 @@
 import {
   configuredScenario,
   CoverageAccumulator,
+  type CoverageData,
   flowNamespace,
   nodeFacts,
   placeFlow,
@@ -29,6 +30,9 @@ import {
   type ScenarioCoverage,
 } from './coverage.js';
 import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
+
+/** What readLines yields for a line longer than MAX_LINE_CHARS. */
+const OVERLONG = '\u0000<overlong>';
 
 /** Cilium's WireGuard UDP port (source = destination). */
 export const WIREGUARD_PORT = 51871;
@@ -69,6 +73,10 @@ export interface ObservedFlow {
   nodes: string[];
   firstTime: string | null;
   lastTime: string | null;
+  /** An address outside every known CIDR that Hubble did not mark as world. */
+  unknownAddress: boolean;
+  /** A ClusterIP service without a backend in the model. */
+  unresolvedService: boolean;
 }
 
 export interface MalformedLine {
@@ -124,6 +132,12 @@ interface Raw {
   reply: boolean;
 }
 
+/**
+ * A copy of a string that does not keep its source alive: V8 hands out JSON string values as slices of the parsed
+ * line, itself a slice of a 1 MiB read chunk, so one retained time or node name would pin a whole chunk per flow.
+ */
+const fresh = (s: string): string => (' ' + s).slice(1);
+
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -174,7 +188,8 @@ export class HubbleAnalyzer {
   };
   readonly malformed: MalformedLine[] = [];
   private readonly flows = new Map<string, ObservedFlow>();
-  private readonly coverage = new CoverageAccumulator();
+  /** Coverage of the flows past maxFlows (the listed ones are counted in result()). */
+  private readonly overflowCoverage = new CoverageAccumulator();
   private readonly facts;
   private readonly maxReported: number;
   private readonly maxFlows: number;
@@ -192,19 +207,34 @@ export class HubbleAnalyzer {
     this.configuredBit = SCENARIO_BIT[configuredScenario(index.model)];
   }
 
+  /** Few distinct values (directions, observation points, node names): one fresh copy each. */
+  private readonly interned = new Map<string, string>();
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) {
+      v = fresh(s);
+      if (this.interned.size < 10_000) this.interned.set(v, v);
+    }
+    return v;
+  }
+
   private bad(line: number, message: string): void {
     this.stats.malformed++;
-    if (this.malformed.length < this.maxReported) this.malformed.push({ line, message });
+    if (this.malformed.length < this.maxReported) this.malformed.push({ line, message: fresh(message) });
   }
 
   /** Feed one line (without its newline). `lineNo` is 1-based. */
   addLine(text: string, lineNo: number): void {
     this.stats.lines++;
-    if (text.length === 0 || /^\s*$/.test(text)) return;
+    if (text.length === 0 || (text.charCodeAt(0) !== 123 && /^\s*$/.test(text))) return;
     let obj: unknown;
     try {
       obj = JSON.parse(text);
     } catch (e) {
+      if (text === OVERLONG) {
+        this.bad(lineNo, `line longer than ${MAX_LINE_CHARS / 1048576} MiB; skipped to the next newline`);
+        return;
+      }
       const msg = (e as Error).message.replace(/^JSON\.parse: /, '');
       this.bad(lineNo, text.trimEnd().endsWith('}') ? `not JSON: ${msg}` : `not JSON (truncated?): ${msg}`);
       return;
@@ -256,7 +286,7 @@ export class HubbleAnalyzer {
       }
     }
     const reply = f['is_reply'] === true || f['reply'] === true;
-    const direction = str(f['traffic_direction']) ?? 'TRAFFIC_DIRECTION_UNKNOWN';
+    const direction = this.intern(str(f['traffic_direction']) ?? 'TRAFFIC_DIRECTION_UNKNOWN');
     const raw: Raw = reply
       ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
       : { src, dst, sport, dport, proto, reply };
@@ -273,16 +303,16 @@ export class HubbleAnalyzer {
       const srcEp = f[reply ? 'destination' : 'source'] as Record<string, unknown> | undefined;
       const dstEp = f[reply ? 'source' : 'destination'] as Record<string, unknown> | undefined;
       entry = this.classify(raw, direction, srcEp, dstEp, key);
-      const ns = flowNamespace(entry.source, entry.destination);
-      this.coverage.add(entry.path, ns, entry.scenarios);
       if (this.flows.size >= this.maxFlows) {
+        this.overflowCoverage.add(entry.path, flowNamespace(entry.source, entry.destination), entry.scenarios);
+        if (entry.unknownAddress) this.stats.unknownAddresses++;
+        if (entry.unresolvedService) this.stats.unresolvedServices++;
         if (this.overflow.size >= this.maxFlows) this.overflow.clear();
         this.overflow.set(key, entry.scenarios);
         this.stats.overflowObservations++;
         return;
       }
-      this.flows.set(key, entry);
-      this.stats.distinctFlows++;
+      this.flows.set(fresh(key), entry);
     }
     if (reply) entry.replies++;
     else entry.requests++;
@@ -291,21 +321,23 @@ export class HubbleAnalyzer {
     const drop = str(f['drop_reason_desc']);
     if (drop) entry.dropReasons[drop] = (entry.dropReasons[drop] ?? 0) + 1;
     const point = str(f['trace_observation_point']);
-    if (point && !entry.observationPoints.includes(point) && entry.observationPoints.length < 16) entry.observationPoints.push(point);
+    if (point && !entry.observationPoints.includes(point) && entry.observationPoints.length < 16) entry.observationPoints.push(this.intern(point));
     const node = str(f['node_name']) ?? lineNode;
-    if (node && !entry.nodes.includes(node) && entry.nodes.length < 16) entry.nodes.push(node);
+    if (node && !entry.nodes.includes(node) && entry.nodes.length < 16) entry.nodes.push(this.intern(node));
     const time = str(f['time']) ?? lineTime;
     if (time) {
-      if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
-      if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
+      if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = fresh(time);
+      if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = fresh(time);
     }
   }
 
   /** Where an address is, in the model first, else from what Hubble says about it. */
   private endpoint(ip: string, ep: Record<string, unknown> | undefined, role: 'src' | 'dst'): { ep: HubbleEndpoint; service: string | null; unknown: boolean; unresolved: boolean } {
     const identity = identityOf(ep);
-    const hubbleNs = str(ep?.['namespace']);
-    const hubblePod = str(ep?.['pod_name']);
+    const ns = str(ep?.['namespace']);
+    const pod = str(ep?.['pod_name']);
+    const hubbleNs = ns === null ? null : this.intern(ns);
+    const hubblePod = pod === null ? null : fresh(pod);
     const with_ = (e: Endpoint): HubbleEndpoint => ({ ...e, identity });
     const hit = this.index.lookup(ip);
     switch (hit.type) {
@@ -350,8 +382,6 @@ export class HubbleAnalyzer {
   private classify(raw: Raw, direction: string, srcEp: Record<string, unknown> | undefined, dstEp: Record<string, unknown> | undefined, key: string): ObservedFlow {
     const s = this.endpoint(raw.src, srcEp, 'src');
     const d = this.endpoint(raw.dst, dstEp, 'dst');
-    if (s.unknown || d.unknown) this.stats.unknownAddresses++;
-    if (s.unresolved || d.unresolved) this.stats.unresolvedServices++;
     const place = placeFlow(s.ep, d.ep);
     const scenarios = scenarioMask(s.ep, d.ep, place, this.facts);
     void key;
@@ -374,18 +404,76 @@ export class HubbleAnalyzer {
       nodes: [],
       firstTime: null,
       lastTime: null,
+      unknownAddress: s.unknown || d.unknown,
+      unresolvedService: s.unresolved || d.unresolved,
     };
   }
 
   result(): HubbleResult {
+    const coverage = new CoverageAccumulator();
+    coverage.absorb(this.overflowCoverage.data());
+    const stats = { ...this.stats, distinctFlows: this.flows.size };
+    for (const f of this.flows.values()) {
+      coverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
+      if (f.unknownAddress) stats.unknownAddresses++;
+      if (f.unresolvedService) stats.unresolvedServices++;
+    }
     return {
-      stats: { ...this.stats },
+      stats,
       malformed: [...this.malformed],
       flows: [...this.flows.values()],
-      coverage: this.coverage.result(),
+      coverage: coverage.result(),
       configured: configuredScenario(this.index.model),
     };
   }
+
+  /** What this analyzer found, as plain data (a worker's share of a file). */
+  partial(): HubblePartial {
+    return {
+      stats: { ...this.stats },
+      malformed: [...this.malformed],
+      flows: [...this.flows],
+      overflowCoverage: this.overflowCoverage.data(),
+    };
+  }
+
+  /**
+   * Add a partial result of the lines that come after the ones seen so far (`lineOffset` lines before them):
+   * counts add up, flows with the same key merge, malformed line numbers are shifted.
+   */
+  absorb(p: HubblePartial, lineOffset: number): void {
+    for (const k of Object.keys(this.stats) as (keyof HubbleStats)[]) this.stats[k] += p.stats[k];
+    for (const m of p.malformed) if (this.malformed.length < this.maxReported) this.malformed.push({ line: m.line + lineOffset, message: m.message });
+    this.overflowCoverage.absorb(p.overflowCoverage);
+    for (const [key, f] of p.flows) {
+      const have = this.flows.get(key);
+      if (!have) {
+        if (this.flows.size >= this.maxFlows) {
+          this.overflowCoverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
+          this.stats.overflowObservations += f.requests + f.replies;
+          if (f.unknownAddress) this.stats.unknownAddresses++;
+          if (f.unresolvedService) this.stats.unresolvedServices++;
+        } else this.flows.set(key, f);
+        continue;
+      }
+      have.requests += f.requests;
+      have.replies += f.replies;
+      for (const [v, n] of Object.entries(f.verdicts)) have.verdicts[v] = (have.verdicts[v] ?? 0) + n;
+      for (const [v, n] of Object.entries(f.dropReasons)) have.dropReasons[v] = (have.dropReasons[v] ?? 0) + n;
+      for (const o of f.observationPoints) if (!have.observationPoints.includes(o) && have.observationPoints.length < 16) have.observationPoints.push(o);
+      for (const n of f.nodes) if (!have.nodes.includes(n) && have.nodes.length < 16) have.nodes.push(n);
+      if (f.firstTime !== null && (have.firstTime === null || f.firstTime < have.firstTime)) have.firstTime = f.firstTime;
+      if (f.lastTime !== null && (have.lastTime === null || f.lastTime > have.lastTime)) have.lastTime = f.lastTime;
+    }
+  }
+}
+
+/** A share of the analysis as plain data (structured-clone safe). */
+export interface HubblePartial {
+  stats: HubbleStats;
+  malformed: MalformedLine[];
+  flows: [string, ObservedFlow][];
+  overflowCoverage: CoverageData;
 }
 
 function hashString(text: string): number {
@@ -402,27 +490,65 @@ function hashString(text: string): number {
  * @param onProgress called every `progressEvery` lines (default 100,000) with the line count so far.
  */
 export async function analyzeHubble(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<string | readonly string[]>,
   index: IndexedModel,
   opts: HubbleOptions & { onProgress?: (lines: number) => void; progressEvery?: number } = {},
 ): Promise<HubbleResult> {
   const a = new HubbleAnalyzer(index, opts);
   const every = opts.progressEvery ?? 100_000;
   let n = 0;
-  for await (const line of lines) {
-    n++;
-    a.addLine(line, n);
-    if (opts.onProgress && n % every === 0) opts.onProgress(n);
+  for await (const item of lines) {
+    if (typeof item === 'string') {
+      n++;
+      a.addLine(item, n);
+      if (opts.onProgress && n % every === 0) opts.onProgress(n);
+      continue;
+    }
+    for (let i = 0; i < item.length; i++) {
+      n++;
+      a.addLine(item[i]!, n);
+      if (opts.onProgress && n % every === 0) opts.onProgress(n);
+    }
   }
   return a.result();
 }
 
+/** Lines longer than this are not held: they are reported as malformed and skipped to the next newline. */
+export const MAX_LINE_CHARS = 16 << 20;
+
 /**
- * Lines of a Node readable stream, read with readline (constant memory: one line at a time). A trailing `\r` is
- * removed (CRLF files).
+ * The lines of a stream of text or byte chunks, in batches (one batch per chunk: an `await` per line would cost more
+ * than parsing it). Constant memory: a chunk and at most one partial line are held. A trailing `\r` is removed (CRLF
+ * files); a line longer than MAX_LINE_CHARS comes out as the placeholder `\u0000<overlong>` (malformed, skipped).
+ * UTF-8 is decoded across chunk boundaries.
  */
-export async function* readLines(stream: NodeJS.ReadableStream | AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
-  const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: stream as NodeJS.ReadableStream, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+export async function* readLines(stream: AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder('utf-8');
+  let rest = '';
+  let overlong = false;
+  for await (const chunk of stream) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const batch: string[] = [];
+    let s = rest.length > 0 ? rest + text : text;
+    let i = 0;
+    let j: number;
+    while ((j = s.indexOf('\n', i)) >= 0) {
+      if (overlong) {
+        batch.push(OVERLONG);
+        overlong = false;
+      } else batch.push(s.charCodeAt(j - 1) === 13 && j > i ? s.slice(i, j - 1) : s.slice(i, j));
+      i = j + 1;
+    }
+    rest = s.slice(i);
+    if (rest.length > MAX_LINE_CHARS) {
+      overlong = true;
+      rest = '';
+    }
+    s = '';
+    if (batch.length > 0) yield batch;
+  }
+  rest += decoder.decode();
+  if (overlong) yield [OVERLONG];
+  else if (rest.length > 0) yield [rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest];
 }
+

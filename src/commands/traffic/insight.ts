@@ -37,6 +37,7 @@ import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.
 import { analyzeHubble, readLines, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleLine } from '../../insight/hubble-export.js';
 import { loadImported } from '../../insight/import-cluster.js';
+import { analyzeHubbleFile, workerCount } from '../../insight/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
 import { indexModel, type Endpoint, type IndexedModel } from '../../insight/model.js';
 import { renderReport, type ReportInput } from '../../insight/report-html.js';
@@ -187,24 +188,37 @@ interface ModeResult {
 
 async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, compare: boolean): Promise<ModeResult> {
   const { env, ui } = ctx;
-  let stream: AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream;
+  let stream: AsyncIterable<string | Uint8Array>;
   let shown = file;
+  let abs: string | undefined;
   if (file === '-') {
     stream = env.stdin;
+    (env.stdin as { setEncoding?: (e: string) => void }).setEncoding?.('utf8');
     shown = '<stdin>';
   } else {
-    const abs = path.resolve(env.cwd, file);
+    abs = path.resolve(env.cwd, file);
     try {
       if (env.fs.statSync(abs).isDirectory()) throw new ValidationError(`--hubble ${file}: is a directory`);
     } catch (e) {
       if (e instanceof ValidationError) throw e;
       throw new ValidationError(`--hubble ${file}: no such file`);
     }
-    stream = env.fs.createReadStream(abs);
+    // utf8 decoding in the stream (native) is several times faster than decoding each chunk in JavaScript
+    stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
   }
-  const r: HubbleResult = await ui.spin(`Reading ${shown} ..`, (s) =>
-    analyzeHubble(readLines(stream), loaded.index, { onProgress: (n) => s.text(`Reading ${shown}: ${n.toLocaleString('en-US')} lines ..`) }),
-  );
+  const r: HubbleResult = await ui.spin(`Reading ${shown} ..`, async (s) => {
+    const onProgress = (n: number) => s.text(`Reading ${shown}: ${n.toLocaleString('en-US')} lines ..`);
+    if (abs !== undefined) {
+      const workers = workerCount(env.fs.statSync(abs).size, env.vars);
+      if (workers > 1) {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        const parallel = await analyzeHubbleFile(abs, loaded.index, workers, { onProgress });
+        if (parallel) return parallel;
+        stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
+      }
+    }
+    return analyzeHubble(readLines(stream), loaded.index, { onProgress });
+  });
   for (const m of r.malformed) ui.warn(`${shown}:${m.line}: ${m.message}; line skipped`);
   if (r.stats.malformed > r.malformed.length) ui.warn(`${shown}: ${r.stats.malformed} malformed lines skipped in all (the first ${r.malformed.length} are listed)`);
   if (r.stats.unknownAddresses > 0) {

@@ -1,0 +1,26 @@
+/**
+ * A worker thread's share of `traffic inspect --hubble FILE`: the lines that start in bytes [start, end) of the
+ * file, analysed against the model; the partial result goes back to hubble-parallel.ts, which merges the shares.
+ */
+import { createReadStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { HubbleAnalyzer, type HubbleOptions } from './hubble.js';
+import { indexModel, type InsightModel } from './model.js';
+import { readRangeLines } from './hubble-parallel.js';
+
+interface Job {
+  file: string;
+  start: number;
+  end: number;
+  model: InsightModel;
+  options: HubbleOptions;
+}
+
+const job = workerData as Job;
+const analyzer = new HubbleAnalyzer(indexModel(job.model), job.options);
+let n = 0;
+for await (const batch of readRangeLines((s) => createReadStream(job.file, { start: s, highWaterMark: 1 << 20 }), job.start, job.end)) {
+  for (let i = 0; i < batch.length; i++) analyzer.addLine(batch[i]!, ++n);
+  parentPort!.postMessage({ progress: batch.length });
+}
+parentPort!.postMessage({ done: analyzer.partial(), lines: n });
