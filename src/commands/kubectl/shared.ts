@@ -71,12 +71,30 @@ export function formatColumns(rows: readonly (readonly string[])[]): string {
   return out.join('\n') + '\n';
 }
 
+/** `value` with object keys sorted at every level; objects already in order are reused, not copied. */
 function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = sortDeep(value[i]);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    let changed = false;
+    const vals = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const v = o[keys[i]!];
+      vals[i] = v === undefined ? v : sortDeep(v);
+      if (vals[i] !== v || v === undefined || (i > 0 && keys[i - 1]! > keys[i]!)) changed = true;
+    }
+    if (!changed) return value;
+    const order = keys.map((k, i) => i).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : 0));
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sortDeep(o[k]);
+    for (const i of order) if (vals[i] !== undefined) out[keys[i]!] = vals[i];
     return out;
   }
   return value;
@@ -93,20 +111,27 @@ export async function kubeYaml(value: unknown): Promise<string> {
   return stringify(sortDeep(value), { indentSeq: false, lineWidth: 0 });
 }
 
-/** Write a `v1 List` as kubectl -o json prints it, item by item (a 150,000-pod list never becomes one string). */
+/** Write a `v1 List` as kubectl -o json prints it, in batches (a 150,000-pod list never becomes one string). */
 export function writeJsonList(out: { write(s: string): unknown }, items: Iterable<unknown>): void {
-  let batch: string[] = [];
+  // JSON.stringify({items: batch}, null, 4) indents items exactly as they sit in the List; keep only the items.
+  const HEAD = '{\n    "items": [\n';
+  const TAIL = '\n    ]\n}';
+  let batch: unknown[] = [];
   let first = true;
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const text = JSON.stringify({ items: batch }, null, 4);
+    out.write(`${first ? '\n' : ',\n'}${text.slice(HEAD.length, text.length - TAIL.length)}`);
+    first = false;
+    batch = [];
+  };
   out.write('{\n    "apiVersion": "v1",\n    "items": [');
   for (const item of items) {
-    batch.push(`${first ? '\n' : ',\n'}        ${JSON.stringify(sortDeep(item), null, 4).replace(/\n/g, '\n        ')}`);
-    first = false;
-    if (batch.length >= 512) {
-      out.write(batch.join(''));
-      batch = [];
-    }
+    batch.push(sortDeep(item));
+    if (batch.length >= 256) flush();
   }
-  out.write(`${batch.join('')}${first ? ']' : '\n    ]'},\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n`);
+  flush();
+  out.write(`${first ? ']' : '\n    ]'},\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n`);
 }
 
 /** Write a `v1 List` as kubectl -o yaml prints it, item by item. */
