@@ -1,0 +1,131 @@
+// Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
+import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp } from '../../src/wireguard/allowed-ips.js';
+import { formatKeyLog } from '../../src/wireguard/device.js';
+import { decodeKey, encodeKey, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
+import { formatAgo, formatBytes, formatDuration } from '../../src/wireguard/show.js';
+import { compareTai64n, tai64n } from '../../src/wireguard/tai64n.js';
+import { paddedLength } from '../../src/wireguard/transport.js';
+import { backends, hexOf } from './vectors.js';
+
+describe('keys', () => {
+  test('base64 round trip and strictness', () => {
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+    const text = encodeKey(bytes as never);
+    expect(text).toBe(Buffer.from(bytes).toString('base64'));
+    expect(hexOf(decodeKey(text))).toBe(hexOf(bytes));
+    for (const bad of ['', text.slice(0, 43), `${text}=`, `${text.slice(0, 43)}A`, `${text.slice(0, 42)}B=`, `${text.slice(0, 10)}*${text.slice(11)}`, `${text.slice(0, 10)}é${text.slice(11)}`]) {
+      expect(() => decodeKey(bad)).toThrow(KeyFormatError);
+    }
+    expect(toBase64(Uint8Array.of(1, 2))).toBe('AQI=');
+    expect(toBase64(Uint8Array.of(1))).toBe('AQ==');
+  });
+
+  test('errors never echo the key text', () => {
+    const secret = `${encodeKey(new Uint8Array(32).fill(9) as never).slice(0, 42)}B=`;
+    try {
+      parsePrivateKey(secret);
+    } catch (e) {
+      expect(String(e)).not.toContain(secret.slice(0, 20));
+    }
+  });
+
+  test.each(backends)('every listed low-order point (and its high-bit twin) gives no shared secret on %s', (_n, backend) => {
+    const priv = parsePrivateKey('AKeZaHwBxjiKLFnkY2unvEdOTtg4AL+M9dQXfopFVFk=');
+    const points = [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ];
+    for (const hex of points) {
+      for (const p of [fromHex(hex), Uint8Array.from(fromHex(hex), (b, i) => (i === 31 ? b | 0x80 : b))]) {
+        expect(isLowOrderPublicKey(p)).toBe(true);
+        expect(backend.x25519(priv, p)).toBeNull();
+      }
+    }
+  });
+});
+
+describe('TAI64N', () => {
+  test('layout, whitening and ordering', () => {
+    const t = tai64n(Date.UTC(2018, 6, 20, 22, 14, 3, 999));
+    expect(hexOf(t.subarray(0, 8))).toBe((0x400000000000000an + BigInt(Date.UTC(2018, 6, 20, 22, 14, 3) / 1000)).toString(16).padStart(16, '0'));
+    const nanos = new DataView(t.buffer).getUint32(8, false);
+    expect(nanos % (1 << 24)).toBe(0);
+    expect(nanos).toBeLessThanOrEqual(999_000_000);
+    expect(compareTai64n(tai64n(1000), tai64n(1001))).toBe(0); // same 2^24 ns bucket
+    expect(compareTai64n(tai64n(1000), tai64n(1020))).toBeLessThan(0);
+    expect(compareTai64n(tai64n(2000), tai64n(1999))).toBeGreaterThan(0);
+  });
+});
+
+describe('padding', () => {
+  test.each([
+    [0, 0],
+    [1, 16],
+    [16, 16],
+    [84, 96],
+    [1404, 1408],
+    [1412, 1420], // would round to 1424: clamped at the MTU
+    [1420, 1420],
+    [1500, 1500], // beyond the MTU: only the last MTU unit (80 bytes) is padded
+    [1505, 1516],
+  ])('%i bytes → %i with MTU 1420', (n, padded) => {
+    expect(paddedLength(n, 1420)).toBe(padded);
+  });
+});
+
+describe('AllowedIPs', () => {
+  test('longest prefix wins, IPv4 and IPv6 apart, removal', () => {
+    const t = new AllowedIps<string>();
+    t.insert(parseCidr('10.0.0.0/8')!, 'wide');
+    t.insert(parseCidr('10.1.0.0/16')!, 'narrow');
+    t.insert(parseCidr('10.1.2.3/32')!, 'host');
+    t.insert(parseCidr('::/0')!, 'v6default');
+    t.insert(parseCidr('0.0.0.0/0')!, 'v4default');
+    expect(t.lookup(parseIp('10.1.2.3')!)).toBe('host');
+    expect(t.lookup(parseIp('10.1.9.9')!)).toBe('narrow');
+    expect(t.lookup(parseIp('10.200.0.1')!)).toBe('wide');
+    expect(t.lookup(parseIp('192.168.0.1')!)).toBe('v4default');
+    expect(t.lookup(parseIp('fd00::1')!)).toBe('v6default');
+    t.removeValue('narrow');
+    expect(t.lookup(parseIp('10.1.9.9')!)).toBe('wide');
+    expect(t.prefixesOf('host').map(formatCidr)).toEqual(['10.1.2.3/32']);
+  });
+
+  test('parsing and formatting', () => {
+    expect(formatCidr(parseCidr('10.1.2.3/24')!)).toBe('10.1.2.0/24');
+    expect(formatCidr(parseCidr('fd00:0:0::1/128')!)).toBe('fd00::1/128');
+    expect(formatIp(parseIp('::ffff:1.2.3.4')!)).toBe('::ffff:102:304');
+    expect(formatIp(parseIp('2001:db8::')!)).toBe('2001:db8::');
+    for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.1/33', '01.0.0.1', 'fd00::1::2', '10.0.0.1/', 'x']) expect(parseCidr(bad)).toBeNull();
+  });
+});
+
+describe('wg show formatting', () => {
+  test('bytes', () => {
+    expect([0, 1023, 1024, 1536, 1048576 * 1.5, 1024 ** 3 * 2].map(formatBytes)).toEqual(['0 B', '1023 B', '1.00 KiB', '1.50 KiB', '1.50 MiB', '2.00 GiB']);
+  });
+  test('durations and "ago"', () => {
+    expect(formatDuration(65)).toBe('1 minute, 5 seconds');
+    expect(formatDuration(3600 + 60 + 1)).toBe('1 hour, 1 minute, 1 second');
+    expect(formatDuration(2 * 86400 + 7200)).toBe('2 days, 2 hours');
+    expect(formatAgo(1_000, 1_500)).toBe('Now');
+    expect(formatAgo(1_000, 5_000)).toBe('4 seconds ago');
+  });
+  test('key log lines', () => {
+    const k = (b: number) => new Uint8Array(32).fill(b) as never;
+    expect(formatKeyLog({ localStaticPrivate: k(1), remoteStaticPublic: k(2), localEphemeralPrivate: k(3), presharedKey: k(0) })).toBe(
+      [
+        `LOCAL_STATIC_PRIVATE_KEY = ${encodeKey(k(1))}`,
+        `REMOTE_STATIC_PUBLIC_KEY = ${encodeKey(k(2))}`,
+        `LOCAL_EPHEMERAL_PRIVATE_KEY = ${encodeKey(k(3))}`,
+        `PRESHARED_KEY = ${encodeKey(k(0))}`,
+        '',
+      ].join('\n'),
+    );
+  });
+});
