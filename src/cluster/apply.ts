@@ -8,7 +8,7 @@ import type { ClusterDoc } from './doc.js';
 import { cidrContains, isIPv4, parseCidr, parseIPv4 } from './ip.js';
 import { KubeError, pluralName, resourceName, type ControllerManifest, type Manifest, type NamespaceManifest, type PodManifest, type ServiceManifest } from './manifest.js';
 import { canonicalJson, hashTemplate, newService, reconcileWorkloads } from './schedule.js';
-import { BUILTIN_NAMESPACES, findController, findPod, findService, listNamespaces, type Workloads } from './workloads.js';
+import { BUILTIN_NAMESPACES, findController, findService, listNamespaces, type Pod, type Workloads } from './workloads.js';
 
 const json = (v: unknown): string => JSON.stringify(v);
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
@@ -29,10 +29,11 @@ export function applyManifests(doc: ClusterDoc, w: Workloads, manifests: readonl
   // 2. Changes, in file order; later objects see earlier ones.
   const now = clusterNow(doc);
   const lines: string[] = [];
+  const pods = podIndex(w);
   for (const m of manifests) {
     const verb =
       m.kind === 'Pod'
-        ? applyPod(w, m, now, source)
+        ? applyPod(w, pods, m, now, source)
         : m.kind === 'Service'
           ? applyService(doc, w, m, source)
           : m.kind === 'Namespace'
@@ -65,10 +66,15 @@ function checkClusterIp(doc: ClusterDoc, w: Workloads, m: ServiceManifest, cidr:
   claimed.set(ip, who);
 }
 
-function applyPod(w: Workloads, m: PodManifest, now: number, source: string): string {
-  const existing = findPod(w, m.namespace, m.name);
+/** Pods by `namespace/name`: one pass, so applying or deleting many pods stays linear. */
+function podIndex(w: Workloads): Map<string, Pod> {
+  return new Map(w.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+}
+
+function applyPod(w: Workloads, index: Map<string, Pod>, m: PodManifest, now: number, source: string): string {
+  const existing = index.get(`${m.namespace}/${m.name}`);
   if (!existing) {
-    w.pods.push({
+    const pod: Pod = {
       namespace: m.namespace,
       name: m.name,
       node: null,
@@ -80,7 +86,9 @@ function applyPod(w: Workloads, m: PodManifest, now: number, source: string): st
       owner: null,
       system: false,
       createdMs: now,
-    });
+    };
+    w.pods.push(pod);
+    index.set(`${m.namespace}/${m.name}`, pod);
     return 'created';
   }
   const withoutImages = (cs: PodManifest['containers']) => cs.map((c) => ({ ...c, image: '' }));
@@ -189,12 +197,21 @@ export type ObjectRef = Pick<Manifest, 'kind' | 'namespace' | 'name'>;
 export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readonly ObjectRef[], source: string | undefined, ignoreNotFound = false): DeleteResult {
   const deleted: string[] = [];
   const errors: string[] = [];
+  let pods = podIndex(w);
+  const gonePods = new Set<Pod>();
   for (const m of manifests) {
     let found = false;
-    if (m.kind === 'Namespace') found = deleteNamespace(w, m.name);
+    if (m.kind === 'Namespace') {
+      found = deleteNamespace(w, m.name);
+      if (found) pods = podIndex(w);
+    }
     else if (m.kind === 'Pod') {
-      const p = findPod(w, m.namespace, m.name);
-      if (p) w.pods = w.pods.filter((x) => x !== p);
+      const key = `${m.namespace}/${m.name}`;
+      const p = pods.get(key);
+      if (p) {
+        gonePods.add(p);
+        pods.delete(key);
+      }
       found = Boolean(p);
     } else if (m.kind === 'Service') {
       const s = findService(w, m.namespace, m.name);
@@ -211,6 +228,7 @@ export function deleteManifests(doc: ClusterDoc, w: Workloads, manifests: readon
       errors.push(`Error from server (NotFound): ${where}${pluralName(m.kind)} ${json(m.name)} not found`);
     }
   }
+  if (gonePods.size > 0) w.pods = w.pods.filter((p) => !gonePods.has(p));
   if (deleted.length > 0) reconcileWorkloads(doc, w);
   return { deleted, errors };
 }
