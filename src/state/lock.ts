@@ -69,7 +69,10 @@ export async function acquireLock(env: LockEnv, home: string, timeoutMs: number 
   const owner: LockOwner = { pid: env.pid, startedAt: new Date(env.clock.now()).toISOString(), token };
   const body = `${JSON.stringify(owner)}\n`;
   let recovered = false;
+  // The timeout measures how long ONE holder has kept the lock: while the queue moves (the holder changes), a
+  // waiter behind 50 others keeps waiting rather than giving up on a lock that is making progress.
   let waitedMs = 0;
+  let holder = '';
   let delayMs = POLL_FIRST_MS;
   for (;;) {
     if (tryCreate(env, lockPath, body)) {
@@ -83,6 +86,10 @@ export async function acquireLock(env: LockEnv, home: string, timeoutMs: number 
       continue;
     }
     // Live, or stale but broken by another waiter first: wait a little either way.
+    if (seen.raw !== holder) {
+      holder = seen.raw;
+      waitedMs = 0;
+    }
     if (waitedMs >= timeoutMs) throw timeoutError(lockPath, seen, waitedMs);
     const jittered = Math.max(1, Math.round(delayMs * (0.5 + jitter())));
     const step = Math.min(jittered, timeoutMs - waitedMs);
