@@ -245,3 +245,55 @@ describe('secrets stay out of output', () => {
     expect(dump.length).toBeGreaterThan(3); // the walk did see byte arrays (public keys)
   });
 });
+
+describe('message-count limits', () => {
+  test('REKEY_AFTER_MESSAGES starts a handshake; REJECT_AFTER_MESSAGES stops sending on the session', async () => {
+    const { REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES } = await import('../../src/wireguard/constants.js');
+    const p = makePair({ seed: 'limits' });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    const kp = p.peerOfA.current!;
+    // past REKEY_AFTER_MESSAGES: the packet goes out on the old session and a new initiation follows
+    p.clock.advance(6_000);
+    kp.sendCounter = REKEY_AFTER_MESSAGES + 1n;
+    p.inFlight.length = 0;
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    expect(p.inFlight.map((s) => s.datagram[0])).toEqual([4, 1]);
+    // the last usable counter is sent, and the receiver accepts it; then the session is done
+    p.inFlight.length = 0;
+    p.clock.advance(6_000);
+    const bkp = p.peerOfB.current!;
+    kp.sendCounter = REJECT_AFTER_MESSAGES - 1n;
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP, 1));
+    const last = p.inFlight.shift()!;
+    expect(last.datagram[0]).toBe(4);
+    expect(kp.sendCounter).toBe(REJECT_AFTER_MESSAGES);
+    const delivered = p.delivered.length;
+    p.b.receive(last.datagram, { address: '127.0.0.1', port: 51001 });
+    expect(p.delivered.length).toBe(delivered + 1);
+    expect(bkp.replay.greatest).toBe(REJECT_AFTER_MESSAGES - 1n);
+    p.inFlight.length = 0;
+    p.clock.advance(6_000);
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP, 2));
+    // no transport message: staged, and a handshake instead
+    expect(p.inFlight.map((s) => s.datagram[0])).toEqual([1]);
+    expect(p.peerOfA.stats().stagedPackets).toBe(1);
+  });
+
+  test('persistent keepalive every N seconds', () => {
+    const p = makePair({ seed: 'pk' });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    p.flush();
+    p.a.updatePeer(p.peerOfA, { persistentKeepaliveSeconds: 25 });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP)); // any authenticated traversal arms it
+    p.flush();
+    const t0 = p.clock.now();
+    p.runUntil(t0 + 100_000);
+    const times = eventsOf(p, 'keepalive-sent', 'a').map((e) => e.at - t0);
+    // B answers A's two packets with keepalives at +10 s and +20 s (the second because more data arrived while the
+    // first was pending); each authenticated packet restarts A's 25 s interval, so A's own keepalives follow from +20 s
+    const fromB = eventsOf(p, 'keepalive-sent', 'b').map((e) => e.at - t0);
+    expect(fromB).toEqual([10_000, 20_000]);
+    expect(times.slice(0, 3)).toEqual([45_000, 70_000, 95_000]);
+  });
+});
