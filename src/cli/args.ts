@@ -23,7 +23,7 @@ function findFlag(flags: readonly FlagSpec[], token: string): { flag: FlagSpec; 
   if (token.startsWith('--')) {
     const eq = token.indexOf('=');
     const name = eq >= 0 ? token.slice(2, eq) : token.slice(2);
-    const flag = flags.find((f) => f.long === name);
+    const flag = flags.find((f) => f.long === name || (f.aliases?.includes(name) ?? false));
     return flag && (eq >= 0 ? { flag, inline: token.slice(eq + 1) } : { flag });
   }
   if (token.length >= 2 && token[0] === '-') {
@@ -58,7 +58,8 @@ export function scanArgv(flags: readonly FlagSpec[], argv: readonly string[], ta
       }
       afterUnknown = false;
       seen.push({ flag: hit.flag, spelling: token.startsWith('--') ? `--${hit.flag.long}` : `-${hit.flag.short}` });
-      known.push(token);
+      // an alias reaches commander under the flag's own name
+      known.push(token.startsWith('--') ? `--${hit.flag.long}${hit.inline !== undefined ? `=${hit.inline}` : ''}` : token);
       if (hit.flag.kind !== 'switch' && hit.inline === undefined && i + 1 < argv.length) known.push(argv[++i]!);
       continue;
     }

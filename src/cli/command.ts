@@ -14,6 +14,8 @@ export interface FlagSpec {
   readonly long: string;
   /** One-letter alias without the dash: 'g'. */
   readonly short?: string;
+  /** Other long names accepted for the flag, without dashes ('vm-size'); parsed as `long`, reported as `long`. */
+  readonly aliases?: readonly string[];
   readonly kind: FlagKind;
   /** Allowed values in canonical casing (kind 'enum'). */
   readonly choices?: readonly string[];

@@ -16,6 +16,7 @@ import { kubectlGet } from '../commands/kubectl/get.js';
 import { nodeAddRogue } from '../commands/node/add-rogue.js';
 import { nodeList } from '../commands/node/list.js';
 import { nodeReimage } from '../commands/node/reimage.js';
+import { nodeWgShowconf } from '../commands/node/wg-showconf.js';
 import { nodepoolAdd } from '../commands/nodepool/add.js';
 import { nodepoolDelete } from '../commands/nodepool/delete.js';
 import { nodepoolList } from '../commands/nodepool/list.js';
@@ -56,6 +57,7 @@ export const SPECS: readonly CommandSpec[] = [
   nodeList,
   nodeReimage,
   nodeAddRogue,
+  nodeWgShowconf,
   kubectlGet,
   kubectlApply,
   kubectlDelete,

@@ -38,7 +38,7 @@ export const clusterCreate: CommandSpec = {
     { long: 'location', short: 'l', kind: 'string', help: 'Location. Default: eastus.' },
     { long: 'node-count', short: 'c', kind: 'int', default: DEFAULT_NODE_COUNT, help: 'Number of nodes in the Kubernetes node pool.' },
     { long: 'nodepool-name', kind: 'string', default: DEFAULT_NODEPOOL_NAME, help: 'Node pool name, up to 12 alphanumeric characters.' },
-    { long: 'node-vm-size', short: 's', kind: 'string', help: 'Size of Virtual Machines to create as Kubernetes nodes. Default: Standard_DS2_v2.' },
+    { long: 'node-vm-size', short: 's', aliases: ['vm-size'], kind: 'string', help: 'Size of Virtual Machines to create as Kubernetes nodes (alias --vm-size; it decides which nodes Azure VNet encryption covers in --compare). Default: Standard_DS2_v2.' },
     { long: 'max-pods', short: 'm', kind: 'int', help: 'The maximum number of pods deployable to a node. Default: 250 (overlay), 110 (kubenet).' },
     { long: 'kubernetes-version', short: 'k', kind: 'string', help: 'Version of Kubernetes to use for creating the cluster, such as "1.33". Default: 1.33.' },
     { long: 'network-plugin', kind: 'enum', choices: NETWORK_PLUGINS, help: 'The Kubernetes network plugin to use. Default: azure.' },

@@ -1,14 +1,22 @@
-import type { CommandSpec } from '../../cli/command.js';
+import { PRINTED, type CommandSpec } from '../../cli/command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str } from '../common.js';
 
 export const clusterShow: CommandSpec = {
   path: ['cluster', 'show'],
   summary: 'Show the details for a managed Kubernetes cluster (az aks show).',
-  flags: [RESOURCE_GROUP, CLUSTER_NAME],
+  flags: [
+    RESOURCE_GROUP,
+    CLUSTER_NAME,
+    { long: 'as-az-command', kind: 'switch', help: 'Print the `az aks create` command line (and `az aks nodepool add` lines) that would build this cluster on Azure.' },
+  ],
   output: { table: clusterTable },
   examples: ['aks-wg cluster show -g RG -n C -o table', "aks-wg cluster show -g RG -n C --query networkProfile.advancedNetworking"],
-  run({ env, args }) {
-    return loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
+  async run({ env, args }) {
+    const mc = loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
+    if (args['asAzCommand'] !== true) return mc;
+    const { azCommands } = await import('../../insight/az-command.js');
+    env.stdout.write(azCommands(mc).join('\n\n') + '\n');
+    return PRINTED;
   },
 };

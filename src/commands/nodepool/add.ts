@@ -18,7 +18,7 @@ export const nodepoolAdd: CommandSpec = {
     POOL_NAME_FLAG,
     { long: 'node-count', short: 'c', kind: 'int', default: DEFAULT_NODE_COUNT, help: 'Number of nodes in the Kubernetes agent pool.' },
     { long: 'mode', kind: 'enum', choices: NODEPOOL_MODES, default: 'User', help: 'The mode for a node pool.' },
-    { long: 'node-vm-size', short: 's', kind: 'string', default: DEFAULT_VM_SIZE, help: 'Size of Virtual Machines to create as Kubernetes nodes.' },
+    { long: 'node-vm-size', short: 's', aliases: ['vm-size'], kind: 'string', default: DEFAULT_VM_SIZE, help: 'Size of Virtual Machines to create as Kubernetes nodes (alias --vm-size; it decides which nodes Azure VNet encryption covers in --compare).' },
     { long: 'max-pods', short: 'm', kind: 'int', help: 'The maximum number of pods deployable to a node.' },
     NO_WAIT,
   ],

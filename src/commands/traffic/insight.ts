@@ -284,6 +284,9 @@ function observedJson(f: ObservedFlow): Record<string, unknown> {
   };
 }
 
+/** The identity the log gave, where it gave one (the model's own guess otherwise). */
+const withIdentity = <T extends { identity: number }>(e: T, identity: number | null): T => (identity === null ? e : { ...e, identity });
+
 /** An observed flow back as a Hubble line (for -o hubble): its request direction, first seen. */
 function observedLine(index: IndexedModel, f: ObservedFlow): HubbleLine {
   const node = f.nodes[0] ?? f.source.node ?? '';
@@ -303,8 +306,8 @@ function observedLine(index: IndexedModel, f: ObservedFlow): HubbleLine {
       ...(dropped && drop ? { drop_reason_desc: drop } : {}),
       IP: { source: f.source.ip, destination: f.destination.ip, ipVersion: 'IPv4' },
       ...(l4 ? { l4 } : {}),
-      source: endpointJson(index, f.source.ip, node),
-      destination: endpointJson(index, f.destination.ip, node),
+      source: withIdentity(endpointJson(index, f.source.ip, node), f.source.identity),
+      destination: withIdentity(endpointJson(index, f.destination.ip, node), f.destination.identity),
       Type: 'L3_L4',
       node_name: node,
       event_type: { type: dropped ? 1 : 4 },
