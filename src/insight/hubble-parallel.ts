@@ -97,7 +97,7 @@ export async function analyzeHubbleFile(
       const start = Math.min(size, k * step);
       const end = Math.min(size, (k + 1) * step);
       return new Promise<{ partial: HubblePartial; lines: number }>((resolve, reject) => {
-        const w = new Worker(script, { workerData: { file, start, end, model: index.model, options: { maxReported: opts.maxReported, maxFlows: opts.maxFlows } } });
+        const w = new Worker(script, { execArgv: [], workerData: { file, start, end, model: index.model, options: { maxReported: opts.maxReported, maxFlows: opts.maxFlows } } });
         w.on('message', (m: { progress?: number; done?: HubblePartial; lines?: number }) => {
           if (m.progress !== undefined) {
             const before = seen;
