@@ -129,7 +129,8 @@ export function parseManifestText(text: string, source: string, yaml: YamlModule
         throw fail(`yaml: line ${lineOf(text, err.pos?.[0] ?? 0)}: ${problem}`);
       }
       if (d.contents === null || d.contents === undefined) continue;
-      docs.push(d.toJS());
+      const value = d.toJS();
+      if (value !== null && value !== undefined) docs.push(value); // a document of only comments
     }
   }
   const out: unknown[] = [];
