@@ -66,7 +66,7 @@ import {
 } from './keys.js';
 import { COOKIE_REPLY, INITIATION, RESPONSE, messageType, readU32 } from './messages.js';
 import { compareTai64n, tai64n } from './tai64n.js';
-import { PeerTimers } from './timers.js';
+import { PeerTimers, type TimerName } from './timers.js';
 import { decryptTransport, encryptTransport, innerDestination, innerPacketLength, innerSource, transportReceiver } from './transport.js';
 
 /** A UDP address: IPv4/IPv6 text and port. */
@@ -250,10 +250,11 @@ export class Peer {
     jitter: () => number,
   ) {
     this.name = encodeKey(publicKey);
+    const timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
     this.presharedKey = presharedKey;
     this.staticStatic = staticStatic;
     this.cookies = new CookieGenerator(publicKey);
-    this.timers = new PeerTimers(jitter);
+    this.timers = timers;
     hideSecretFields(this, 'presharedKey', 'staticStatic', 'handshake', 'device');
   }
 
@@ -311,6 +312,7 @@ export class Device {
   private readonly peersByKey = new Map<string, Peer>();
   private readonly indices = new Map<number, IndexEntry>();
   private readonly routes = new AllowedIps<Peer>();
+  private readonly timerQueue = new TimerQueue();
   private readonly underLoadThreshold: number;
   private forcedUnderLoad: boolean | undefined;
   private loadWindowStart = -Infinity;
@@ -809,42 +811,45 @@ export class Device {
 
   // --- Timers -----------------------------------------------------------------------------------------------------
 
-  /** The earliest clock time at which tick() has work, or undefined if no timer is pending. */
-  nextTimerAt(): number | undefined {
-    let min: number | undefined;
-    for (const peer of this.peersByKey.values()) {
-      const d = peer.timers.next();
-      if (d !== undefined && (min === undefined || d < min)) min = d;
-    }
-    return min;
+  /** @internal A peer's timer was set: queue it (stale entries are skipped when they surface). */
+  scheduleTimer(peer: Peer, name: TimerName, at: number): void {
+    this.timerQueue.push(peer, name, at);
+    // drop stale entries now and then, so a peer re-arming a timer on every packet does not grow the queue
+    if (this.timerQueue.size > 64 + 10 * this.peersByKey.size) this.timerQueue.compact(isLive);
   }
 
-  /** Fire every timer whose deadline is at or before the clock's now. */
+  /** The earliest clock time at which tick() has work, or undefined if no timer is pending. O(log n) amortized. */
+  nextTimerAt(): number | undefined {
+    return this.timerQueue.peekLive(isLive)?.at;
+  }
+
+  /** Fire every timer whose deadline is at or before the clock's now, earliest first. */
   tick(): void {
     const now = this.clock.now();
-    for (const peer of [...this.peersByKey.values()]) {
-      const d = peer.timers.deadline;
-      if (d.retransmitHandshake !== undefined && d.retransmitHandshake <= now) {
-        d.retransmitHandshake = undefined;
-        this.onRetransmitHandshake(peer, now);
-      }
-      if (d.sendKeepalive !== undefined && d.sendKeepalive <= now) {
-        d.sendKeepalive = undefined;
-        this.onSendKeepalive(peer, now);
-      }
-      if (d.newHandshake !== undefined && d.newHandshake <= now) {
-        d.newHandshake = undefined;
-        // sent data but heard nothing for KEEPALIVE + REKEY_TIMEOUT: new handshake
-        this.initiateHandshake(peer, false);
-      }
-      if (d.zeroKeyMaterial !== undefined && d.zeroKeyMaterial <= now) {
-        d.zeroKeyMaterial = undefined;
-        // no new keys for REJECT_AFTER_TIME × 3: erase all
-        this.zeroKeys(peer, true);
-      }
-      if (d.persistentKeepalive !== undefined && d.persistentKeepalive <= now) {
-        d.persistentKeepalive = undefined;
-        this.sendKeepalive(peer);
+    for (;;) {
+      const e = this.timerQueue.peekLive(isLive);
+      if (!e || e.at > now) return;
+      this.timerQueue.pop();
+      const peer = e.peer;
+      peer.timers.deadline[e.name] = undefined;
+      switch (e.name) {
+        case 'retransmitHandshake':
+          this.onRetransmitHandshake(peer, now);
+          break;
+        case 'sendKeepalive':
+          this.onSendKeepalive(peer, now);
+          break;
+        case 'newHandshake':
+          // sent data but heard nothing for KEEPALIVE + REKEY_TIMEOUT: new handshake
+          this.initiateHandshake(peer, false);
+          break;
+        case 'zeroKeyMaterial':
+          // no new keys for REJECT_AFTER_TIME × 3: erase all
+          this.zeroKeys(peer, true);
+          break;
+        case 'persistentKeepalive':
+          this.sendKeepalive(peer);
+          break;
       }
     }
   }
@@ -912,6 +917,76 @@ export class Device {
 /** A Map key for 32 key bytes (one char per byte: cheaper than hex on the handshake path). */
 function keyId(key: Uint8Array): string {
   return String.fromCharCode.apply(null, key as unknown as number[]);
+}
+
+/** A queued timer is live while its peer is still there and the deadline was not changed since. */
+function isLive(e: TimerEntry): boolean {
+  return !e.peer.removed && e.peer.timers.deadline[e.name] === e.at;
+}
+
+interface TimerEntry {
+  readonly at: number;
+  readonly seq: number;
+  readonly peer: Peer;
+  readonly name: TimerName;
+}
+
+/** A binary min-heap of timer entries by (deadline, insertion order): deterministic order for equal deadlines. */
+class TimerQueue {
+  private heap: TimerEntry[] = [];
+  private seq = 0;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(peer: Peer, name: TimerName, at: number): void {
+    const h = this.heap;
+    h.push({ at, seq: this.seq++, peer, name });
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  /** The earliest live entry, discarding stale ones above it. */
+  peekLive(live: (e: TimerEntry) => boolean): TimerEntry | undefined {
+    while (this.heap.length > 0 && !live(this.heap[0]!)) this.pop();
+    return this.heap[0];
+  }
+
+  pop(): TimerEntry | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  /** Keep only live entries. */
+  compact(live: (e: TimerEntry) => boolean): void {
+    const kept = this.heap.filter(live).sort((a, b) => (before(a, b) ? -1 : 1));
+    this.heap = kept; // a sorted array is a valid heap
+  }
+}
+
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 function isZeroed(kp: Keypair): boolean {

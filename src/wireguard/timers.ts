@@ -20,9 +20,16 @@ export const TIMER_NAMES: readonly TimerName[] = [
   'persistentKeepalive',
 ];
 
+/** Told about every deadline set, so a device can keep one queue of all its peers' timers. */
+export type TimerListener = (name: TimerName, at: number) => void;
+
 export class PeerTimers {
-  /** Deadline (clock ms) of each pending timer; undefined when not pending. */
-  readonly deadline: Record<TimerName, number | undefined> = {
+  /**
+   * Deadline (clock ms) of each pending timer; undefined when not pending. Assigning a field arms or stops the timer
+   * (the listener hears of every deadline set).
+   */
+  readonly deadline: Record<TimerName, number | undefined>;
+  private readonly at: Record<TimerName, number | undefined> = {
     retransmitHandshake: undefined,
     sendKeepalive: undefined,
     newHandshake: undefined,
@@ -38,8 +45,28 @@ export class PeerTimers {
   /** Seconds between persistent keepalives (0: off). */
   persistentKeepaliveSeconds = 0;
 
-  /** @param jitter a random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS) */
-  constructor(private readonly jitter: () => number) {}
+  /**
+   * @param jitter a random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS)
+   * @param listener called whenever a deadline is set
+   */
+  constructor(
+    private readonly jitter: () => number,
+    listener?: TimerListener,
+  ) {
+    const at = this.at;
+    const deadline = {} as Record<TimerName, number | undefined>;
+    for (const name of TIMER_NAMES) {
+      Object.defineProperty(deadline, name, {
+        enumerable: true,
+        get: () => at[name],
+        set: (v: number | undefined) => {
+          at[name] = v;
+          if (v !== undefined) listener?.(name, v);
+        },
+      });
+    }
+    this.deadline = deadline;
+  }
 
   /** The earliest pending deadline, or undefined. */
   next(): number | undefined {
