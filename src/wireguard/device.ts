@@ -225,7 +225,8 @@ export class Peer {
   presharedKey: PresharedKey;
   /** Base64 of the public key, the peer's name. */
   readonly name: string;
-  /** @internal */ readonly staticStatic: Uint8Array;
+  /** DH(S_local, Spub_peer), computed on first use (so adding thousands of peers costs no X25519). */
+  private ss: Uint8Array | null | undefined;
   /** @internal */ readonly cookies: CookieGenerator;
   /** @internal */ readonly timers: PeerTimers;
   /** @internal */ handshake: HandshakeState = { state: 'zeroed' };
@@ -246,16 +247,21 @@ export class Peer {
     private readonly device: Device,
     readonly publicKey: PublicKey,
     presharedKey: PresharedKey,
-    staticStatic: Uint8Array,
+    private readonly computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
     jitter: () => number,
   ) {
     this.name = encodeKey(publicKey);
     const timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
     this.presharedKey = presharedKey;
-    this.staticStatic = staticStatic;
     this.cookies = new CookieGenerator(publicKey);
     this.timers = timers;
-    hideSecretFields(this, 'presharedKey', 'staticStatic', 'handshake', 'device');
+    hideSecretFields(this, 'presharedKey', 'ss', 'handshake', 'device', 'computeStaticStatic');
+  }
+
+  /** @internal DH(S_local, Spub_peer), or null if it is zero (a low-order key: never for a key addPeer accepted). */
+  get staticStatic(): Uint8Array | null {
+    if (this.ss === undefined) this.ss = this.computeStaticStatic(this.publicKey);
+    return this.ss;
   }
 
   /** Seal and send an inner IP packet to this peer (bypassing AllowedIPs routing). */
@@ -357,10 +363,14 @@ export class Device {
     if (this.peersByKey.has(key)) throw new KeyFormatError('Peer already exists');
     if (isLowOrderPublicKey(pub)) throw new KeyFormatError('Public key is a low-order point');
     if (keyId(this.publicKey) === key) throw new KeyFormatError('Peer public key is the interface public key');
-    const ss = this.backend.x25519(this.privateKey, pub);
-    if (ss === null) throw new KeyFormatError('Public key is a low-order point');
     const cidrs = parseCidrs(config.allowedIps ?? []);
-    const peer = new Peer(this, pub, config.presharedKey ? presharedKeyFromBytes(config.presharedKey) : zeroPresharedKey(), ss, () => this.jitter());
+    const peer = new Peer(
+      this,
+      pub,
+      config.presharedKey ? presharedKeyFromBytes(config.presharedKey) : zeroPresharedKey(),
+      (key) => this.backend.x25519(this.privateKey, key),
+      () => this.jitter(),
+    );
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
     this.peersByKey.set(key, peer);
@@ -526,6 +536,8 @@ export class Device {
     const endpoint = peer.endpoint;
     if (!endpoint) return this.drop('no-endpoint');
     peer.lastSentHandshakeAt = now;
+    const staticStatic = peer.staticStatic;
+    if (staticStatic === null) return;
     // create initiation
     this.clearHandshake(peer);
     const senderIndex = this.newIndex({ peer });
@@ -534,7 +546,7 @@ export class Device {
       backend: this.backend,
       local: this.identity,
       remoteStatic: peer.publicKey,
-      staticStatic: peer.staticStatic,
+      staticStatic,
       ephemeralPrivate,
       timestamp: tai64n(now),
       senderIndex,
@@ -638,7 +650,8 @@ export class Device {
       local: this.identity,
       lookup: (remoteStatic) => {
         const peer = this.peersByKey.get(keyId(remoteStatic));
-        return peer ? { peer, staticStatic: peer.staticStatic } : undefined;
+        const staticStatic = peer?.staticStatic;
+        return peer && staticStatic ? { peer, staticStatic } : undefined;
       },
     });
     if (consumed === null) return this.drop('handshake-unauthenticated', from);
