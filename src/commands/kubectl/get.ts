@@ -136,6 +136,48 @@ function roles(labels: Labels): string {
   return r.size ? [...r].sort().join(',') : '<none>';
 }
 
+/** AGE strings, computed once per distinct creation time (150,000 pods share a few). */
+function memoAge(now: number): (ms: number) => string {
+  const cache = new Map<number, string>();
+  return (ms) => {
+    let text = cache.get(ms);
+    if (text === undefined) cache.set(ms, (text = humanDuration(now - ms)));
+    return text;
+  };
+}
+
+interface PodContext {
+  readonly nodeIps: ReadonlyMap<string, string>;
+  readonly age: (ms: number) => string;
+}
+
+/** A pod as a listed item: one small object per pod (the list may hold 150,000). */
+class PodItem implements Item {
+  constructor(
+    private readonly p: Pod,
+    private readonly c: PodContext,
+  ) {}
+  get namespace(): string {
+    return this.p.namespace;
+  }
+  get name(): string {
+    return this.p.name;
+  }
+  get labels(): Labels {
+    return this.p.labels;
+  }
+  row(wide: boolean): string[] {
+    const p = this.p;
+    const running = p.node !== null;
+    const total = p.containers.length;
+    const base = [p.name, `${running ? total : 0}/${total}`, running ? 'Running' : 'Pending', '0', this.c.age(p.createdMs)];
+    return wide ? [...base, none(p.ip), none(p.node), '<none>', '<none>'] : base;
+  }
+  object(): KubeObject {
+    return podObject(this.p, this.p.node !== null ? this.c.nodeIps.get(this.p.node) : undefined);
+  }
+}
+
 function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: () => ReturnType<typeof agentStatesFor> }): Item[] {
   const { doc } = ctx;
   const now = clusterNow(doc);
@@ -166,25 +208,11 @@ function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: (
       });
     }
     case 'pods': {
-      const nodeIps = new Map(doc.nodes.map((n) => [n.name, n.ip]));
-      return [...ctx.w().pods].sort(byNsName).map((p: Pod): Item => {
-        const running = p.node !== null;
-        const total = p.containers.length;
-        return {
-          namespace: p.namespace,
-          name: p.name,
-          labels: p.labels,
-          row: (wide) => [
-            p.name,
-            `${running ? total : 0}/${total}`,
-            running ? 'Running' : 'Pending',
-            '0',
-            age(p.createdMs),
-            ...(wide ? [none(p.ip), none(p.node), '<none>', '<none>'] : []),
-          ],
-          object: () => podObject(p, p.node !== null ? nodeIps.get(p.node) : undefined),
-        };
-      });
+      const pc: PodContext = { nodeIps: new Map(doc.nodes.map((n) => [n.name, n.ip])), age: memoAge(now) };
+      const pods = [...ctx.w().pods].sort(byNsName);
+      const out = new Array<Item>(pods.length);
+      for (let i = 0; i < pods.length; i++) out[i] = new PodItem(pods[i]!, pc);
+      return out;
     }
     case 'namespaces':
       return listNamespaces(ctx.w(), clusterCreatedMs(doc)).map((n): Item => ({
