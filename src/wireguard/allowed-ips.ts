@@ -132,6 +132,8 @@ function bitAt(address: Uint8Array, i: number): number {
 export class AllowedIps<T> {
   private readonly v4: TrieNode<T> = {};
   private readonly v6: TrieNode<T> = {};
+  /** Each value's prefixes, in insertion order (removal and listing without walking the whole trie). */
+  private readonly byValue = new Map<T, Cidr[]>();
 
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
   insert(cidr: Cidr, value: T): void {
@@ -140,8 +142,17 @@ export class AllowedIps<T> {
       const key = bitAt(cidr.address, i) ? 'one' : 'zero';
       node = node[key] ??= {};
     }
+    const prefix = { address: Uint8Array.from(cidr.address), bits: cidr.bits };
+    if (node.value !== undefined) {
+      const old = this.byValue.get(node.value)?.filter((c) => !sameCidr(c, prefix)) ?? [];
+      if (old.length) this.byValue.set(node.value, old);
+      else this.byValue.delete(node.value);
+    }
     node.value = value;
-    node.prefix = { address: Uint8Array.from(cidr.address), bits: cidr.bits };
+    node.prefix = prefix;
+    const list = this.byValue.get(value) ?? [];
+    list.push(prefix);
+    this.byValue.set(value, list);
   }
 
   /** The value of the longest prefix containing `address` (4 or 16 bytes), or undefined. */
@@ -157,32 +168,37 @@ export class AllowedIps<T> {
     return found;
   }
 
-  /** Remove every prefix mapped to `value`. */
+  /** Remove every prefix mapped to `value`, pruning the branches left empty. */
   removeValue(value: T): void {
-    const walk = (node: TrieNode<T>): boolean => {
-      if (node.value === value) {
-        delete node.value;
-        delete node.prefix;
+    for (const cidr of this.byValue.get(value) ?? []) {
+      const root = cidr.address.length === 4 ? this.v4 : this.v6;
+      const path: [TrieNode<T>, 'zero' | 'one'][] = [];
+      let node: TrieNode<T> | undefined = root;
+      for (let i = 0; node && i < cidr.bits; i++) {
+        const key = bitAt(cidr.address, i) ? 'one' : 'zero';
+        path.push([node, key]);
+        node = node[key];
       }
-      if (node.zero && walk(node.zero)) delete node.zero;
-      if (node.one && walk(node.one)) delete node.one;
-      return node.value === undefined && !node.zero && !node.one;
-    };
-    walk(this.v4);
-    walk(this.v6);
+      if (!node || node.value !== value) continue;
+      delete node.value;
+      delete node.prefix;
+      // prune empty nodes back towards the root
+      for (let i = path.length - 1; i >= 0; i--) {
+        const [parent, key] = path[i]!;
+        const child = parent[key]!;
+        if (child.value !== undefined || child.zero || child.one) break;
+        delete parent[key];
+      }
+    }
+    this.byValue.delete(value);
   }
 
-  /** Every prefix mapped to `value`, IPv4 first, in address order. */
+  /** Every prefix mapped to `value`, in the order they were inserted. */
   prefixesOf(value: T): Cidr[] {
-    const out: Cidr[] = [];
-    const walk = (node: TrieNode<T> | undefined): void => {
-      if (!node) return;
-      if (node.value === value && node.prefix) out.push(node.prefix);
-      walk(node.zero);
-      walk(node.one);
-    };
-    walk(this.v4);
-    walk(this.v6);
-    return out;
+    return [...(this.byValue.get(value) ?? [])];
   }
+}
+
+function sameCidr(a: Cidr, b: Cidr): boolean {
+  return a.bits === b.bits && a.address.length === b.address.length && a.address.every((x, i) => x === b.address[i]);
 }

@@ -129,3 +129,47 @@ describe('wg show formatting', () => {
     );
   });
 });
+
+describe('AllowedIPs bookkeeping', () => {
+  test('property: lookups match a linear longest-prefix scan after random inserts and removals', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('insert' as const), a: fc.integer({ min: 0, max: 255 }), b: fc.integer({ min: 0, max: 3 }), bits: fc.integer({ min: 0, max: 32 }), v: fc.integer({ min: 0, max: 4 }) }),
+            fc.record({ op: fc.constant('remove' as const), v: fc.integer({ min: 0, max: 4 }) }),
+          ),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 20 }),
+        (ops, probes) => {
+          const t = new AllowedIps<number>();
+          let model: { cidr: string; bits: number; net: number; v: number }[] = [];
+          for (const o of ops) {
+            if (o.op === 'insert') {
+              const c = parseCidr(`${o.a}.${o.b}.0.1/${o.bits}`)!;
+              t.insert(c, o.v);
+              const net = ((c.address[0]! << 24) | (c.address[1]! << 16) | (c.address[2]! << 8) | c.address[3]!) >>> 0;
+              model = model.filter((m) => m.cidr !== formatCidr(c));
+              model.push({ cidr: formatCidr(c), bits: c.bits, net, v: o.v });
+            } else {
+              t.removeValue(o.v);
+              model = model.filter((m) => m.v !== o.v);
+            }
+          }
+          for (const [a, b] of probes) {
+            const addr = ((a << 24) | (b << 16) | 1) >>> 0;
+            const hits = model.filter((m) => m.bits === 0 || addr >>> (32 - m.bits) === m.net >>> (32 - m.bits));
+            const best = hits.sort((x, y) => y.bits - x.bits)[0];
+            expect(t.lookup(Uint8Array.of(a, b, 0, 1))).toBe(best?.v);
+          }
+          for (let v = 0; v <= 4; v++) {
+            expect(t.prefixesOf(v).map(formatCidr).sort()).toEqual(model.filter((m) => m.v === v).map((m) => m.cidr).sort());
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
