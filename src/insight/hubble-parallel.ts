@@ -1,10 +1,10 @@
 /**
- * `--hubble FILE` on more than one core: the file is cut into byte ranges, one per worker thread; each worker
- * analyses the lines that start in its range (hubble-worker.ts) and the partial results are merged in file order,
- * so counts, flows and malformed line numbers are the same as a single pass. stdin, small files, one core, or a
- * missing worker script (running from the TypeScript sources) use the single pass.
+ * `--hubble FILE` on more than one core: the file is cut into line-aligned byte ranges, one per worker thread; each
+ * worker analyses its range (hubble-worker.ts) and the partial results are merged in file order, so counts, flows
+ * and malformed line numbers are those of a single pass. stdin, small files, one core, or a missing worker script
+ * (running from the TypeScript sources) use the single pass.
  */
-import { statSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HubbleAnalyzer, type HubbleOptions, type HubblePartial, type HubbleResult } from './hubble.js';
@@ -12,60 +12,39 @@ import type { IndexedModel } from './model.js';
 
 /** Files smaller than this are read in one pass (starting workers costs more than it saves). */
 export const PARALLEL_MIN_BYTES = 32 << 20;
+/** Read chunk of the streams (small chunks keep the young generation, and so the RSS, small). */
+export const READ_CHUNK_BYTES = 64 << 10;
+/** A worker's young generation: parsed lines die young, and a small nursery keeps each worker's RSS small. */
+export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /**
- * The lines that start in bytes [start, end) of a file, in batches; `open(at)` opens a byte stream from `at`.
- * A line that starts in the range is read to its end even past `end`; the line that starts before `start` is not.
+ * Line-aligned cut points for `parts` ranges of a file of `size` bytes: [0, c1, ..., size], each ci the start of a
+ * line (just after a newline), found by reading forward from size·i/parts with `read(position, buffer)`; equal cut
+ * points (a line longer than a range) give empty ranges.
  */
-export async function* readRangeLines(
-  open: (at: number) => AsyncIterable<Buffer>,
-  start: number,
-  end: number,
-): AsyncGenerator<string[]> {
-  // Start one byte early: if that byte is a newline, a line starts exactly at `start` and is ours.
-  let pos = start === 0 ? 0 : start - 1;
-  let skipping = start !== 0;
-  let carry: Buffer | null = null;
-  for await (const chunk of open(pos)) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const bufStart = carry ? pos - carry.length : pos;
-    pos += chunk.length;
-    carry = null;
-    let from = 0;
-    if (skipping) {
-      const nl = buf.indexOf(10);
-      if (nl < 0) continue;
-      from = nl + 1;
-      skipping = false;
-    }
-    if (bufStart + from >= end) return;
-    // Our lines are those starting before `end`: cut after the first newline at or beyond end - 1.
-    let stop = buf.length;
-    let done = false;
-    if (bufStart + buf.length > end) {
-      const nl = buf.indexOf(10, Math.max(from, end - 1 - bufStart));
+export function lineCuts(size: number, parts: number, read: (position: number, into: Buffer) => number): number[] {
+  const cuts = [0];
+  const buf = Buffer.allocUnsafe(64 << 10);
+  for (let k = 1; k < parts; k++) {
+    let pos = Math.max(cuts[cuts.length - 1]!, Math.floor((size * k) / parts));
+    // a line starts at pos when the byte before it is a newline
+    let at = pos - 1;
+    let cut = size;
+    while (at < size) {
+      const n = read(at, buf);
+      if (n <= 0) break;
+      const nl = buf.subarray(0, n).indexOf(10);
       if (nl >= 0) {
-        stop = nl + 1;
-        done = true;
+        cut = at + nl + 1;
+        break;
       }
+      at += n;
     }
-    const last = buf.lastIndexOf(10, stop - 1);
-    if (last < from) {
-      carry = buf.subarray(from, stop);
-      if (done) break;
-      continue;
-    }
-    const text = buf.toString('utf8', from, last);
-    const batch = text.split('\n');
-    for (let i = 0; i < batch.length; i++) if (batch[i]!.charCodeAt(batch[i]!.length - 1) === 13) batch[i] = batch[i]!.slice(0, -1);
-    yield batch;
-    if (done) return;
-    carry = last + 1 < stop ? Buffer.from(buf.subarray(last + 1, stop)) : null;
+    pos = Math.min(size, cut);
+    cuts.push(pos);
   }
-  if (carry && carry.length > 0) {
-    const text = carry.toString('utf8');
-    yield [text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text];
-  }
+  cuts.push(size);
+  return cuts;
 }
 
 /** How many workers to use for a file of `bytes` (AKS_WG_HUBBLE_WORKERS overrides; 0 or 1 = one pass). */
@@ -90,14 +69,20 @@ export async function analyzeHubbleFile(
   if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
   const { Worker } = await import('node:worker_threads');
   const size = statSync(file).size;
-  const step = Math.ceil(size / workers);
+  const fd = openSync(file, 'r');
+  let cuts: number[];
+  try {
+    cuts = lineCuts(size, workers, (position, into) => readSync(fd, into, 0, into.length, position));
+  } finally {
+    closeSync(fd);
+  }
   let seen = 0;
   const parts = await Promise.all(
-    Array.from({ length: workers }, (_, k) => {
-      const start = Math.min(size, k * step);
-      const end = Math.min(size, (k + 1) * step);
+    cuts.slice(0, -1).map((start, k) => {
+      const end = cuts[k + 1]!;
+      if (end <= start) return Promise.resolve(undefined);
       return new Promise<{ partial: HubblePartial; lines: number }>((resolve, reject) => {
-        const w = new Worker(script, { execArgv: [], workerData: { file, start, end, model: index.model, options: { maxReported: opts.maxReported, maxFlows: opts.maxFlows } } });
+        const w = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }, workerData: { file, start, end, model: index.model, options: { maxReported: opts.maxReported, maxFlows: opts.maxFlows } } });
         w.on('message', (m: { progress?: number; done?: HubblePartial; lines?: number }) => {
           if (m.progress !== undefined) {
             const before = seen;
@@ -113,6 +98,7 @@ export async function analyzeHubbleFile(
   const merged = new HubbleAnalyzer(index, opts);
   let offset = 0;
   for (const p of parts) {
+    if (!p) continue;
     merged.absorb(p.partial, offset);
     offset += p.lines;
   }

@@ -1,12 +1,12 @@
 /**
- * A worker thread's share of `traffic inspect --hubble FILE`: the lines that start in bytes [start, end) of the
- * file, analysed against the model; the partial result goes back to hubble-parallel.ts, which merges the shares.
+ * A worker thread's share of `traffic inspect --hubble FILE`: the lines in bytes [start, end) of the file (both line
+ * starts), analysed against the model; the partial result goes back to hubble-parallel.ts, which merges the shares.
  */
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { HubbleAnalyzer, type HubbleOptions } from './hubble.js';
+import { HubbleAnalyzer, readLines, type HubbleOptions } from './hubble.js';
 import { indexModel, type InsightModel } from './model.js';
-import { readRangeLines } from './hubble-parallel.js';
+import { READ_CHUNK_BYTES } from './hubble-parallel.js';
 
 interface Job {
   file: string;
@@ -19,7 +19,8 @@ interface Job {
 const job = workerData as Job;
 const analyzer = new HubbleAnalyzer(indexModel(job.model), job.options);
 let n = 0;
-for await (const batch of readRangeLines((s) => createReadStream(job.file, { start: s, highWaterMark: 1 << 20 }), job.start, job.end)) {
+const stream = createReadStream(job.file, { start: job.start, end: job.end - 1, encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
+for await (const batch of readLines(stream)) {
   for (let i = 0; i < batch.length; i++) analyzer.addLine(batch[i]!, ++n);
   parentPort!.postMessage({ progress: batch.length });
 }

@@ -517,19 +517,21 @@ export async function analyzeHubble(
 export const MAX_LINE_CHARS = 16 << 20;
 
 /**
- * The lines of a stream of text or byte chunks, in batches (one batch per chunk: an `await` per line would cost more
- * than parsing it). Constant memory: a chunk and at most one partial line are held. A trailing `\r` is removed (CRLF
- * files); a line longer than MAX_LINE_CHARS comes out as the placeholder `\u0000<overlong>` (malformed, skipped).
- * UTF-8 is decoded across chunk boundaries.
+ * The lines of a stream of text (or byte) chunks, in batches (one batch per chunk: an `await` per line would cost
+ * more than parsing it). Constant memory: a chunk and at most one partial line are held. A trailing `\r` is removed
+ * (CRLF files); a line longer than MAX_LINE_CHARS comes out as a placeholder that is reported as malformed. Byte
+ * chunks are decoded as UTF-8 across chunk boundaries; a text stream (`encoding: 'utf8'`, decoded natively by the
+ * stream) is the fastest input.
  */
 export async function* readLines(stream: AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder('utf-8');
+  const { StringDecoder } = await import('node:string_decoder');
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   let overlong = false;
   for await (const chunk of stream) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const s = rest.length > 0 ? rest + text : text;
     const batch: string[] = [];
-    let s = rest.length > 0 ? rest + text : text;
     let i = 0;
     let j: number;
     while ((j = s.indexOf('\n', i)) >= 0) {
@@ -544,11 +546,9 @@ export async function* readLines(stream: AsyncIterable<string | Uint8Array>): As
       overlong = true;
       rest = '';
     }
-    s = '';
     if (batch.length > 0) yield batch;
   }
-  rest += decoder.decode();
+  rest += decoder.end();
   if (overlong) yield [OVERLONG];
   else if (rest.length > 0) yield [rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest];
 }
-

@@ -37,7 +37,7 @@ import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.
 import { analyzeHubble, readLines, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleLine } from '../../insight/hubble-export.js';
 import { loadImported } from '../../insight/import-cluster.js';
-import { analyzeHubbleFile, workerCount } from '../../insight/hubble-parallel.js';
+import { analyzeHubbleFile, READ_CHUNK_BYTES, workerCount } from '../../insight/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
 import { indexModel, type Endpoint, type IndexedModel } from '../../insight/model.js';
 import { renderReport, type ReportInput } from '../../insight/report-html.js';
@@ -162,7 +162,8 @@ export async function runInsight(ctx: CommandContext, o: InspectOptions, fabricI
   const texts: string[] = [];
   if (view === 'matrix') texts.push(matrixText(ctx, loaded, result));
   if (output === 'hubble') {
-    texts.push(result.hubbleLines.map((l) => compactLine(l)).join('\n') + (result.hubbleLines.length ? '\n' : ''));
+    const lines = result.hubbleLines();
+    texts.push(lines.map((l) => compactLine(l)).join('\n') + (lines.length ? '\n' : ''));
   }
   if (compare && (output === 'table' || view !== undefined || output === 'hubble')) {
     for (const [title, cov] of result.comparisons) texts.push(renderComparison(title, cov));
@@ -179,11 +180,11 @@ interface ModeResult {
   json: Record<string, unknown>;
   summary: InspectReport['summary'];
   comparisons: [string, ScenarioCoverage[]][];
-  /** Pod-to-pod flows for the matrix. */
-  matrix: MatrixFlow[];
-  hubbleLines: HubbleLine[];
+  /** Pod-to-pod flows for the matrix (computed only for --view matrix). */
+  matrix: () => MatrixFlow[];
+  hubbleLines: () => HubbleLine[];
   /** Flows for the HTML report. */
-  reportFlows: ReportInput['flows'];
+  reportFlows: () => ReportInput['flows'];
 }
 
 async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, compare: boolean): Promise<ModeResult> {
@@ -193,7 +194,6 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   let abs: string | undefined;
   if (file === '-') {
     stream = env.stdin;
-    (env.stdin as { setEncoding?: (e: string) => void }).setEncoding?.('utf8');
     shown = '<stdin>';
   } else {
     abs = path.resolve(env.cwd, file);
@@ -203,8 +203,7 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
       if (e instanceof ValidationError) throw e;
       throw new ValidationError(`--hubble ${file}: no such file`);
     }
-    // utf8 decoding in the stream (native) is several times faster than decoding each chunk in JavaScript
-    stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
+    stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<string>;
   }
   const r: HubbleResult = await ui.spin(`Reading ${shown} ..`, async (s) => {
     const onProgress = (n: number) => s.text(`Reading ${shown}: ${n.toLocaleString('en-US')} lines ..`);
@@ -214,7 +213,7 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
         (stream as unknown as { destroy?: () => void }).destroy?.();
         const parallel = await analyzeHubbleFile(abs, loaded.index, workers, { onProgress });
         if (parallel) return parallel;
-        stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>;
+        stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<string>;
       }
     }
     return analyzeHubble(readLines(stream), loaded.index, { onProgress });
@@ -235,7 +234,9 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
       `${r.stats.distinctFlows} distinct flows; skipped ${r.stats.nodeStatus} node_status, ${r.stats.lostEvents} lost_events, ${r.stats.malformed} malformed; ` +
       `${r.stats.tunnelPackets} outer WireGuard packets seen`,
   );
-  const flows = r.flows.map(observedJson);
+  // -o none without --query prints nothing: do not build a million flow objects for it
+  const quiet = ctx.args['output'] === 'none' && ctx.args['query'] === undefined;
+  const flows = quiet ? [] : r.flows.map(observedJson);
   const summary = summaryOf(r.flows);
   // The listed flows may be fewer than all (maxFlows): the coverage totals count all of them.
   const configured = r.coverage.find((c) => c.scenario === r.configured)!;
@@ -249,14 +250,18 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
     summary,
   };
   if (compare) json['comparison'] = r.coverage;
-  const hubbleLines = r.flows.map((f) => observedLine(loaded.index, f));
+  if (quiet) delete json['flows'];
   return {
     json,
     summary,
     comparisons: [[`Hubble flows (${shown}): distinct flows encrypted on the wire, by option`, r.coverage]],
-    matrix: r.flows.filter((f) => f.source.kind === 'pod' && f.destination.kind === 'pod' && f.source.node && f.destination.node).map((f) => ({ sourceNode: f.source.node!, destinationNode: f.destination.node!, encrypted: f.encrypted })),
-    hubbleLines,
-    reportFlows: r.flows.map((f) => ({ source: f.source, destination: f.destination, path: f.path, encrypted: f.encrypted, count: f.requests + f.replies, label: `${f.protocol} ${f.destinationPort || ''}`.trim() })),
+    matrix: () =>
+      r.flows
+        .filter((f) => f.source.kind === 'pod' && f.destination.kind === 'pod' && f.source.node && f.destination.node)
+        .map((f) => ({ sourceNode: f.source.node!, destinationNode: f.destination.node!, encrypted: f.encrypted })),
+    hubbleLines: () => r.flows.map((f) => observedLine(loaded.index, f)),
+    reportFlows: () =>
+      r.flows.map((f) => ({ source: f.source, destination: f.destination, path: f.path, encrypted: f.encrypted, count: f.requests + f.replies, label: `${f.protocol} ${f.destinationPort || ''}`.trim() })),
   };
 }
 
@@ -375,11 +380,12 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
     json,
     summary: report.summary,
     comparisons: [['Simulated flows: encrypted on the wire, by option', coverage]],
-    matrix: report.flows
-      .filter((f) => f.source.kind === 'pod' && !f.source.hostNetwork && f.destination.kind === 'pod' && !f.destination.hostNetwork && f.source.node && f.destination.node)
-      .map((f) => ({ sourceNode: f.source.node!, destinationNode: f.destination.node!, encrypted: f.encrypted })),
-    hubbleLines: lines,
-    reportFlows: report.flows.map((f) => ({ source: asEndpoint(f.source), destination: asEndpoint(f.destination), path: f.path, encrypted: f.encrypted, count: 1, label: `${f.protocol}${f.port ? ` ${f.port}` : ''}` })),
+    matrix: () =>
+      report.flows
+        .filter((f) => f.source.kind === 'pod' && !f.source.hostNetwork && f.destination.kind === 'pod' && !f.destination.hostNetwork && f.source.node && f.destination.node)
+        .map((f) => ({ sourceNode: f.source.node!, destinationNode: f.destination.node!, encrypted: f.encrypted })),
+    hubbleLines: () => lines,
+    reportFlows: () => report.flows.map((f) => ({ source: asEndpoint(f.source), destination: asEndpoint(f.destination), path: f.path, encrypted: f.encrypted, count: 1, label: `${f.protocol}${f.port ? ` ${f.port}` : ''}` })),
   };
 }
 
@@ -399,7 +405,7 @@ function matrixText(ctx: CommandContext, loaded: Loaded, r: ModeResult): string 
   const width = Math.max(40, Math.min(ctx.env.stdout.columns ?? 80, 80));
   return renderMatrix(
     loaded.doc.nodes.map((n) => ({ name: n.name, pool: n.pool })),
-    r.matrix,
+    r.matrix(),
     { chalk: ctx.ui.chalk, width },
   );
 }
@@ -412,7 +418,7 @@ function reportInput(loaded: Loaded, r: ModeResult, hubbleFile: string | undefin
     configured: configuredScenario(loaded.index.model),
     nodes: loaded.doc.nodes.map((n) => ({ name: n.name, pool: n.pool, ip: n.ip, vmSize: n.vmSize, podCidr: n.podCidr })),
     pods: loaded.workloads.pods.filter((p) => p.node !== null).map((p) => ({ name: p.name, namespace: p.namespace, node: p.node!, ip: p.ip ?? '', hostNetwork: p.hostNetwork })),
-    flows: r.reportFlows,
+    flows: r.reportFlows(),
     summary: r.summary,
     comparison: r.json['comparison'] as ScenarioCoverage[] | undefined,
   };
