@@ -32,6 +32,10 @@ test('JSON keys are sorted at every level, 4-space indent', () => {
   expect(kubeJson({ b: 1, a: { d: [{ y: 1, x: 2 }], c: 2 } })).toBe('{\n    "a": {\n        "c": 2,\n        "d": [\n            {\n                "x": 2,\n                "y": 1\n            }\n        ]\n    },\n    "b": 1\n}\n');
 });
 
+test('YAML quotes what YAML 1.1 would read as something else, as kubectl does', async () => {
+  expect(await kubeYaml({ creationTimestamp: '2026-01-01T00:00:00Z', v: 'yes', num: '1', z: null })).toBe('creationTimestamp: "2026-01-01T00:00:00Z"\nnum: "1"\nv: "yes"\nz: null\n');
+});
+
 test('tabwriter: padding 3, minimum width 6, last column unpadded', () => {
   expect(formatColumns([['NAME', 'IP', 'AGE'], ['a', '10.0.0.1', '5s']])).toBe('NAME   IP         AGE\na      10.0.0.1   5s\n');
 });

@@ -105,10 +105,10 @@ export function kubeJson(value: unknown): string {
   return `${JSON.stringify(sortDeep(value), null, 4)}\n`;
 }
 
-/** kubectl -o yaml: keys sorted, block style, sequences not indented. */
+/** kubectl -o yaml: keys sorted, block style, sequences not indented; YAML 1.1 quoting as go-yaml's (timestamps, yes/on). */
 export async function kubeYaml(value: unknown): Promise<string> {
   const { stringify } = await import('yaml');
-  return stringify(sortDeep(value), { indentSeq: false, lineWidth: 0 });
+  return stringify(sortDeep(value), { indentSeq: false, lineWidth: 0, version: '1.1' });
 }
 
 /** Write a `v1 List` as kubectl -o json prints it, in batches (a 150,000-pod list never becomes one string). */
@@ -141,7 +141,7 @@ export async function writeYamlList(out: { write(s: string): unknown }, items: I
   let first = true;
   out.write('apiVersion: v1\nitems:');
   for (const item of items) {
-    const text = stringify(sortDeep(item), { indentSeq: false, lineWidth: 0 }).replace(/\n$/, '');
+    const text = stringify(sortDeep(item), { indentSeq: false, lineWidth: 0, version: '1.1' }).replace(/\n$/, '');
     batch.push(`${first ? '\n' : '\n'}- ${text.replace(/\n/g, '\n  ')}`);
     first = false;
     if (batch.length >= 512) {
