@@ -94,6 +94,16 @@ describe('traffic inspect --hubble', () => {
     expect(coloured.stdout).toContain('\u001b[32m#\u001b[39m');
   });
 
+  test('--fail-on-unencrypted gates on Hubble flows too (a cluster imported without WireGuard keys)', async () => {
+    const s = session();
+    expect((await s.run(`cluster import -g RG -n nowg --from-kubectl ${FIX}/kubectl/three-nodes.json -o none`)).code).toBe(0);
+    for (const extra of ['-o none', '--view matrix']) {
+      const r = await s.run(`traffic inspect -g RG -n nowg --hubble ${HUBBLE} --fail-on-unencrypted --only-show-errors ${extra}`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('ERROR: 5 inter-node pod-to-pod flows were not encrypted (--fail-on-unencrypted)\n');
+    }
+  });
+
   test('-o hubble prints compact hubble observe lines', async () => {
     const s = await imported();
     const r = await s.run(`traffic inspect -g RG -n prod --hubble ${HUBBLE} -o hubble`);
