@@ -13,6 +13,7 @@ export type Fs = Pick<
   | 'openSync'
   | 'writeSync'
   | 'fsyncSync'
+  | 'fsync'
   | 'closeSync'
   | 'renameSync'
   | 'readFileSync'

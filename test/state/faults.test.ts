@@ -106,12 +106,13 @@ test('multi-file commit: a write failure on the last file changes nothing at all
   const before = snapshot(home);
   let writes = 0;
   const fs = faultyFs({
-    fsyncSync: ((fd: number) => {
+    fsync: ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
       if (nodeFs.readlinkSync(`/proc/self/fd/${fd}`).includes('.tmp-') && ++writes === 3) {
-        throw errno('ENOSPC', 'fsync');
+        cb(errno('ENOSPC', 'fsync'));
+        return;
       }
-      nodeFs.fsyncSync(fd);
-    }) as typeof nodeFs.fsyncSync,
+      nodeFs.fsync(fd, cb);
+    }) as typeof nodeFs.fsync,
   });
   await expectStateError(
     new Store(storeEnv(home, fs)).mutate((tx) => {
