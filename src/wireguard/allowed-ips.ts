@@ -157,13 +157,18 @@ export class AllowedIps<T> {
 
   /** The value of the longest prefix containing `address` (4 or 16 bytes), or undefined. */
   lookup(address: Uint8Array): T | undefined {
-    let node: TrieNode<T> | undefined = address.length === 4 ? this.v4 : address.length === 16 ? this.v6 : undefined;
+    return this.lookupIn(address, 0, address.length);
+  }
+
+  /** lookup() of the `length` (4 or 16) address bytes at `offset` in `bytes` (an IP header), without a copy. */
+  lookupIn(bytes: Uint8Array, offset: number, length: number): T | undefined {
+    let node: TrieNode<T> | undefined = length === 4 ? this.v4 : length === 16 ? this.v6 : undefined;
     let found: T | undefined;
-    const max = address.length * 8;
+    const max = length * 8;
     for (let i = 0; node; i++) {
       if (node.value !== undefined) found = node.value;
       if (i === max) break;
-      node = bitAt(address, i) ? node.one : node.zero;
+      node = (bytes[offset + (i >> 3)]! >> (7 - (i & 7))) & 1 ? node.one : node.zero;
     }
     return found;
   }

@@ -27,9 +27,7 @@ import {
   MESSAGE_INITIATION,
   MESSAGE_RESPONSE,
   MESSAGE_TRANSPORT,
-  REJECT_AFTER_MESSAGES,
   REJECT_AFTER_TIME_MS,
-  REKEY_AFTER_MESSAGES,
   REKEY_AFTER_TIME_MS,
   REKEY_ON_RECEIVE_AGE_MS,
   REKEY_TIMEOUT_JITTER_MAX_MS,
@@ -67,7 +65,7 @@ import {
 import { COOKIE_REPLY, INITIATION, RESPONSE, messageType, readU32 } from './messages.js';
 import { compareTai64n, tai64n } from './tai64n.js';
 import { PeerTimers, type TimerName } from './timers.js';
-import { decryptTransport, encryptTransport, innerDestination, innerPacketLength, innerSource, transportReceiver } from './transport.js';
+import { decryptTransport, encryptTransport, innerPacketLength, transportReceiver } from './transport.js';
 
 /** A UDP address: IPv4/IPv6 text and port. */
 export interface Endpoint {
@@ -443,8 +441,14 @@ export class Device {
 
   /** Route an inner IP packet by its destination through AllowedIPs, then seal and send it. */
   sendPacket(packet: Uint8Array): void {
-    const dst = innerDestination(packet);
-    const peer = dst ? this.routes.lookup(dst) : undefined;
+    // destination address: IPv4 bytes 16..20, IPv6 bytes 24..40
+    const version = packet.length > 0 ? packet[0]! >> 4 : 0;
+    const peer =
+      version === 4 && packet.length >= 20
+        ? this.routes.lookupIn(packet, 16, 4)
+        : version === 6 && packet.length >= 40
+          ? this.routes.lookupIn(packet, 24, 16)
+          : undefined;
     if (!peer) return this.drop('no-route');
     this.sendToPeer(peer, packet);
   }
@@ -469,7 +473,7 @@ export class Device {
   }
 
   private canSendOn(kp: Keypair, now: number): boolean {
-    return now - kp.createdAt < REJECT_AFTER_TIME_MS && kp.sendCounter < REJECT_AFTER_MESSAGES && !isZeroed(kp);
+    return now - kp.createdAt < REJECT_AFTER_TIME_MS && !kp.exhausted && !isZeroed(kp);
   }
 
   private sealAndSend(peer: Peer, kp: Keypair, packet: Uint8Array, now: number): void {
@@ -508,7 +512,7 @@ export class Device {
 
   // keep key fresh: the initiator rekeys a session REKEY_AFTER_TIME old; anyone after REKEY_AFTER_MESSAGES
   private keepKeyFreshOnSend(peer: Peer, kp: Keypair, now: number): void {
-    if (kp.sendCounter > REKEY_AFTER_MESSAGES || (kp.isInitiator && now - kp.createdAt >= REKEY_AFTER_TIME_MS)) {
+    if (kp.pastRekeyMessages || (kp.isInitiator && now - kp.createdAt >= REKEY_AFTER_TIME_MS)) {
       this.initiateHandshake(peer, false);
     }
   }
@@ -772,8 +776,9 @@ export class Device {
     const length = innerPacketLength(plaintext);
     if (length === null) return this.drop('invalid-inner-packet', from);
     const packet = length === plaintext.length ? plaintext : plaintext.subarray(0, length);
-    const src = innerSource(packet);
-    if (!src || this.routes.lookup(src) !== peer) return this.drop('disallowed-source', from);
+    // inner source address: IPv4 bytes 12..16, IPv6 bytes 8..24 (innerPacketLength checked the header is there)
+    const v4 = packet[0]! >> 4 === 4;
+    if (this.routes.lookupIn(packet, v4 ? 12 : 8, v4 ? 4 : 16) !== peer) return this.drop('disallowed-source', from);
     this.deliver?.(packet, peer);
   }
 

@@ -46,15 +46,12 @@ export function paddedLength(length: number, mtu: number): number {
  * Returns null, sending nothing, if the counter has reached REJECT_AFTER_MESSAGES.
  */
 export function encryptTransport(backend: CryptoBackend, keypair: Keypair, plaintext: Uint8Array, mtu: number): Uint8Array | null {
-  // check the counter first: a nonce is never reused
-  const counter = keypair.sendCounter;
-  if (counter >= REJECT_AFTER_MESSAGES) return null;
-  keypair.sendCounter = counter + 1n;
   const padded = paddedLength(plaintext.length, mtu);
   const header = scratchHeader;
+  // check the counter first: a nonce is never reused
+  if (!keypair.takeCounter(header, TRANSPORT.counter)) return null;
   header[0] = MESSAGE_TRANSPORT;
   writeU32(header, TRANSPORT.receiver, keypair.remoteIndex);
-  writeU64(header, TRANSPORT.counter, counter);
   const nonce = nonceOf(header);
   if (backend.sealTransport) return backend.sealTransport(keypair.sendKey, nonce, header, plaintext, padded - plaintext.length);
   const out = new Uint8Array(TRANSPORT_HEADER_SIZE + padded + AEAD_TAG_SIZE);
