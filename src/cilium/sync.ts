@@ -8,6 +8,7 @@ import type { ClusterDoc } from '../cluster/doc.js';
 import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../cluster/ip.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
+import { nodeCryptoBackend } from '../platform/wg-node-crypto.js';
 import { clampPrivateKey, encodeKey, generatePrivateKey, isLowOrderPublicKey, publicKeyFromPrivate } from '../wireguard/keys.js';
 import {
   AGENT_RESTART_INTERVAL_MS,
@@ -50,13 +51,13 @@ export function loadOrCreateKey(tx: Tx, rg: string, name: string, node: string, 
   const key = nodeKeyKey(rg, name, node);
   const bytes = tx.readBytes(key);
   if (bytes && bytes.length === 32) {
-    const pub = publicKeyFromPrivate(clampPrivateKey(bytes));
+    const pub = publicKeyFromPrivate(clampPrivateKey(bytes), nodeCryptoBackend);
     if (!isLowOrderPublicKey(pub)) return encodeKey(pub);
   }
   const priv = generatePrivateKey(rng);
   tx.writeBytes(key, priv);
   if (agent) agent.keyGeneration++;
-  return encodeKey(publicKeyFromPrivate(priv));
+  return encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend));
 }
 
 /**
@@ -198,7 +199,7 @@ export function addRogue(tx: Tx, cluster: ClusterDoc, rogueName: string, rng: Rn
   const rogue: RogueRecord = {
     name: rogueName,
     ip: formatIPv4(ip),
-    publicKey: encodeKey(publicKeyFromPrivate(priv)),
+    publicKey: encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend)),
     listenPort: WG_PORT,
     createdMs: clusterNow(cluster),
   };
