@@ -5,7 +5,7 @@
  * (running from the TypeScript sources) use the single pass.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HubbleAnalyzer, type HubbleOptions, type HubblePartial, type HubbleResult } from './hubble.js';
 import type { IndexedModel } from './model.js';
@@ -47,12 +47,21 @@ export function lineCuts(size: number, parts: number, read: (position: number, i
   return cuts;
 }
 
-/** How many workers to use for a file of `bytes` (AKS_WG_HUBBLE_WORKERS overrides; 0 or 1 = one pass). */
-export function workerCount(bytes: number, vars: Readonly<Record<string, string | undefined>>): number {
+/**
+ * How many workers to use for a file of `bytes`: one per idle core (cores minus the 1-minute load average, at most
+ * 4), and a single pass for small files or a busy machine — where workers only add their start-up and merge cost.
+ * AKS_WG_HUBBLE_WORKERS=N overrides (0 or 1 = one pass). The result is the same either way; only the speed differs.
+ */
+export function workerCount(
+  bytes: number,
+  vars: Readonly<Record<string, string | undefined>>,
+  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0] ?? 0 },
+): number {
   const forced = vars['AKS_WG_HUBBLE_WORKERS'];
   if (forced !== undefined && forced !== '') return Math.max(1, Math.min(16, Number.parseInt(forced, 10) || 1));
   if (bytes < PARALLEL_MIN_BYTES) return 1;
-  return Math.max(1, Math.min(4, availableParallelism()));
+  const idle = Math.floor(machine.cores - machine.load + 0.5);
+  return idle >= 2 ? Math.min(4, idle) : 1;
 }
 
 /**
