@@ -143,3 +143,20 @@ describe('wg ping ↔ wg listen over UDP on 127.0.0.1', () => {
     expect(r.code).toBe(2);
   });
 });
+
+test('listen on a port already in use: a clear error, exit 1', async () => {
+  const dir = makeTempDir();
+  const env = { ...testEnv(), cwd: dir };
+  fs.writeFileSync(path.join(dir, 'b.key'), `${V['responderStaticPrivate']}\n`);
+  const dgram = await import('node:dgram');
+  const busy = dgram.createSocket('udp4');
+  await new Promise<void>((r) => busy.bind(0, '127.0.0.1', () => r()));
+  const port = busy.address().port;
+  const r = await run(
+    ['wg', 'listen', '--private-key', 'b.key', '--listen-port', String(port), '--peer', V['initiatorStaticPublic']!, '--allowed-ips', '10.9.0.2/32', '--address', '10.9.0.1', '--timeout', '1'],
+    { env },
+  );
+  busy.close();
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`ERROR: cannot bind UDP 127.0.0.1:${port}: EADDRINUSE\n`);
+});

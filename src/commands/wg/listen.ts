@@ -3,7 +3,7 @@
  * echo requests addressed to --address, logging each event on stderr, until --timeout or SIGINT. Needs no root.
  */
 import { PRINTED, type CommandSpec } from '../../cli/command.js';
-import { ValidationError } from '../../errors.js';
+import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { UdpWireGuard, waitUntil } from '../../platform/wg-udp.js';
 import { formatCidr, parseCidr } from '../../wireguard/allowed-ips.js';
@@ -43,7 +43,7 @@ export async function wgListen(params: WgListenParams, env: Env): Promise<WgList
   let echoes = 0;
   const log = (line: string) => env.stderr.write(`${line}\n`);
   let udpRef: UdpWireGuard | undefined;
-  const udp = await UdpWireGuard.open({
+  const udp = await openUdp({
     privateKey: params.privateKey,
     listenPort: params.listenPort,
     bindAddress: params.bindAddress,
@@ -120,3 +120,13 @@ export const wgListenSpec: CommandSpec = {
     return PRINTED;
   },
 };
+
+/** UdpWireGuard.open, with a bind failure (port in use, address not local) as a CommandError. */
+async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]): Promise<UdpWireGuard> {
+  try {
+    return await UdpWireGuard.open(options);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
+  }
+}

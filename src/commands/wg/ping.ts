@@ -56,7 +56,7 @@ export async function wgPing(params: WgPingParams, env: Env): Promise<WgPingResu
   const rtts: number[] = [];
   const id = env.pid & 0xffff;
   let handshake = false;
-  const udp = await UdpWireGuard.open({
+  const udp = await openUdp({
     privateKey: params.privateKey,
     listenPort: params.listenPort ?? 0,
     bindAddress: isLoopback(params.endpoint.address) ? params.endpoint.address.startsWith('::') ? '::1' : '127.0.0.1' : '0.0.0.0',
@@ -168,3 +168,13 @@ export const wgPingSpec: CommandSpec = {
     return PRINTED;
   },
 };
+
+/** UdpWireGuard.open, with a bind failure (port in use, address not local) as a CommandError. */
+async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]): Promise<UdpWireGuard> {
+  try {
+    return await UdpWireGuard.open(options);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
+  }
+}
