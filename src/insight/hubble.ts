@@ -8,14 +8,17 @@
  *   {"flow": {...}}           a flow; de-duplicated by protocol, 5-tuple and traffic direction and counted. A reply
  *                             (`is_reply: true`, or the deprecated `reply: true`) folds into its request: its tuple is
  *                             reversed before the look-up.
- *   {"node_status": ...}      counted and skipped; so are `lost_events` and any other response type.
+ *   {"node_status": ...}      counted and skipped; so are `lost_events`, `agent_event` and `debug_event`.
  *   blank lines               ignored.
  *   anything else             malformed: counted, the first `maxReported` reported with their line number, skipped.
  * Outer WireGuard packets (`IP.encrypted: true`, or UDP 51871 → 51871 between two nodes) are the tunnel, not a
  * workload flow: they are counted as proof that encryption is on the wire and not classified.
  *
  * Memory: one map entry per distinct flow, up to `maxFlows` (default 100,000); flows beyond that are still
- * classified and counted in the coverage totals, but not listed one by one (`overflowObservations`).
+ * classified and counted in the coverage totals, but not listed one by one (`overflowObservations`); their keys are
+ * remembered in a second set of the same bound, so past 2 × maxFlows distinct flows a flow can be counted twice.
+ * Lines are parsed whole (JSON.parse), so any malformation is caught; hubble-parallel.ts splits big files over
+ * worker threads and merges their partial results (absorb) into exactly what one pass gives.
  */
 import {
   configuredScenario,

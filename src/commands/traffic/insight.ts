@@ -375,7 +375,6 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
   const coverage = acc.result();
   const json: Record<string, unknown> = { flows: report.flows, summary: report.summary };
   if (compare) json['comparison'] = coverage;
-  void configuredScenario;
   return {
     json,
     summary: report.summary,
