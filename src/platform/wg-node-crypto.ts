@@ -44,7 +44,8 @@ export const nodeCryptoBackend: CryptoBackend = {
   name: 'node',
   x25519Base(privateKey) {
     if (privateKey.length !== 32) throw new RangeError(`x25519Base: private key must be 32 bytes, got ${privateKey.length}`);
-    const jwk = createPublicKey(privateKeyObject(privateKey)).export({ format: 'jwk' });
+    // a private key's JWK carries its public half: no second KeyObject needed
+    const jwk = privateKeyObject(privateKey).export({ format: 'jwk' });
     return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
   },
   x25519(privateKey, publicKey) {
