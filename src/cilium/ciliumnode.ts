@@ -14,6 +14,7 @@ import { rfc3339 } from '../cluster/duration.js';
 import type { Store } from '../state/store.js';
 import { clusterNow } from '../cluster/clock.js';
 import { loadCilium, publishedKey } from './agents.js';
+import { loadImported } from '../insight/import-cluster.js';
 
 export const WG_PUBKEY_ANNOTATION = 'network.cilium.io/wg-pub-key';
 /** spec.encryption.key of a node using WireGuard. */
@@ -25,7 +26,12 @@ export interface CiliumAgentView {
   readonly publicKey?: string;
   /** spec.encryption.key: 255 with WireGuard; 0 / undefined when the node does not encrypt. */
   readonly encryptionKey?: number;
+  /** Imported clusters: the key the real node published (annotation IMPORTED_WG_PUBKEY_ANNOTATION). */
+  readonly importedPublicKey?: string;
 }
+
+/** On an imported cluster's CiliumNodes: the real node's published key beside the simulation's. */
+export const IMPORTED_WG_PUBKEY_ANNOTATION = 'aks-wg.io/imported-wg-pub-key';
 
 /**
  * The agent state of each node, by node name, at the cluster's simulated time: the key each agent has published
@@ -36,9 +42,11 @@ export function agentStatesFor(store: Store, doc: ClusterDoc): Map<string, Ciliu
   const out = new Map<string, CiliumAgentView>();
   const cilium = loadCilium(store, doc.managedCluster.resourceGroup, doc.managedCluster.name);
   const now = clusterNow(doc);
+  const imported = loadImported(store, doc.managedCluster.resourceGroup, doc.managedCluster.name);
   for (const n of doc.nodes) {
     const publicKey = publishedKey(doc, cilium, n.name, now);
-    out.set(n.name, publicKey === null ? {} : { publicKey, encryptionKey: WIREGUARD_ENCRYPTION_KEY });
+    const real = imported?.nodes[n.name]?.publicKey;
+    out.set(n.name, { ...(publicKey === null ? {} : { publicKey, encryptionKey: WIREGUARD_ENCRYPTION_KEY }), ...(real ? { importedPublicKey: real } : {}) });
   }
   return out;
 }
@@ -50,7 +58,14 @@ export function ciliumNodeObject(node: NodeRecord, createdMs: number, agent?: Ci
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNode',
     metadata: {
-      ...(agent?.publicKey ? { annotations: { [WG_PUBKEY_ANNOTATION]: agent.publicKey } } : {}),
+      ...(agent?.publicKey || agent?.importedPublicKey
+        ? {
+            annotations: {
+              ...(agent.importedPublicKey ? { [IMPORTED_WG_PUBKEY_ANNOTATION]: agent.importedPublicKey } : {}),
+              ...(agent.publicKey ? { [WG_PUBKEY_ANNOTATION]: agent.publicKey } : {}),
+            },
+          }
+        : {}),
       creationTimestamp: rfc3339(createdMs),
       generation: 1,
       labels: {

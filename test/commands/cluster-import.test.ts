@@ -53,6 +53,12 @@ describe('cluster import', () => {
       'Deployment/kube-system/coredns:2',
       'Deployment/shop/web:2',
     ]);
+    // the views show the real published key beside the simulation's
+    const listed = (await s.run('node list -g RG -n prod')).json();
+    expect(listed[0].importedPublicKey).toBe('zDIljPSwOVICwpO5ShHU+pAb8zHFj1eChSh0Ng2O5nc=');
+    expect(listed[0].publicKey).not.toBe(listed[0].importedPublicKey);
+    const cn = (await s.run('kubectl get ciliumnode aks-nodepool1-31415926-vmss000000 -o json --context RG/prod')).json();
+    expect(cn.metadata.annotations).toEqual({ 'aks-wg.io/imported-wg-pub-key': 'zDIljPSwOVICwpO5ShHU+pAb8zHFj1eChSh0Ng2O5nc=', 'network.cilium.io/wg-pub-key': listed[0].publicKey });
     // every node has an agent with a (simulation) key file
     const files = listFiles(s.env.home).filter((f) => f.endsWith('cilium_wg0.key'));
     expect(files).toHaveLength(3);

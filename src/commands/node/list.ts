@@ -11,6 +11,8 @@ interface NodeRow {
   encryption: 'Wireguard' | 'Disabled';
   publicKey: string | null;
   peers: number | null;
+  /** Imported clusters: the key the real node published (its simulation key is `publicKey`). */
+  importedPublicKey?: string | null;
 }
 
 export const nodeList: CommandSpec = {
@@ -41,6 +43,9 @@ export const nodeList: CommandSpec = {
         peers: c ? c.peers.length : null,
       };
     });
+    const { loadImported } = await import('../../insight/import-cluster.js');
+    const imported = loadImported(store, rg, name);
+    if (imported) for (const r of rows) r.importedPublicKey = imported.nodes[r.name]?.publicKey ?? null;
     const rogue = snap.cilium.rogue;
     if (rogue) rows.push({ name: rogue.name, pool: '', ip: rogue.ip, podCidr: '', kind: 'rogue', encryption: 'Wireguard', publicKey: rogue.publicKey, peers: null });
     return rows;
