@@ -14,7 +14,7 @@ const NODES = 100;
 const PODS_PER_NODE = 30;
 
 function cli(args, env) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`aks-wg ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }

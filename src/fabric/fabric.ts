@@ -21,7 +21,7 @@ import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../cl
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
-import { decodeKey, privateKeyFromBytes, publicKeyFromBytes, toBase64 } from '../wireguard/keys.js';
+import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig, WgPeerConfig } from './types.js';
 
@@ -642,9 +642,7 @@ export function classifyPath(flow: Pick<Flow, 'src' | 'dst'>): PathClass {
   return 'inter-node';
 }
 
-/** A node's endpoint. */
+/** A node's own endpoint (the host: `hostNetwork` is a pod's property, false here). */
 export function nodeEndpoint(n: FabricNode): Endpoint {
-  return { kind: 'node', name: n.name, namespace: null, node: n.name, ip: n.ip, hostNetwork: true, ipNum: parseIPv4(n.ip) };
+  return { kind: 'node', name: n.name, namespace: null, node: n.name, ip: n.ip, hostNetwork: false, ipNum: parseIPv4(n.ip) };
 }
-
-export { toBase64 };

@@ -60,7 +60,7 @@ export class Resolver {
       if (!p.hostNetwork) this.podByIp.set(p.ip!, p);
     }
     for (const n of topo.nodes) {
-      this.nodeEndpoints.set(n.name, { ...nodeEndpoint(n), hostNetwork: false });
+      this.nodeEndpoints.set(n.name, nodeEndpoint(n));
       this.nodeByIp.set(n.ip, n);
     }
     for (const s of topo.workloads.services) {
