@@ -22,6 +22,7 @@ import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
+import { restorePeer, snapshotDevice, snapshotMatches, type DeviceSnapshot, type PeerSnapshot } from '../wireguard/snapshot.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig, WgPeerConfig } from './types.js';
 
@@ -127,6 +128,8 @@ interface Machine {
   prefixRoutes: { cidr: Cidr; route: Route }[];
   /** A fingerprint of the peer set, to skip reconciling an unchanged configuration. */
   fingerprint: string;
+  /** Saved sessions of peers not used yet in this run, by public key. */
+  saved: Map<string, PeerSnapshot>;
 }
 
 interface InFlight {
@@ -235,6 +238,7 @@ export class Fabric {
       peersByNode: new Map(),
       prefixRoutes: [],
       fingerprint: '',
+      saved: new Map(),
     };
     this.machines.set(n.name, m);
     this.byIp.set(ipNum, m);
@@ -266,6 +270,7 @@ export class Fabric {
     if (!config) {
       if (m.device) m.device.close();
       m.device = null;
+      m.saved.clear();
       m.config = null;
       m.routes.clear();
       m.peersByNode.clear();
@@ -277,6 +282,7 @@ export class Fabric {
       if (m.device) m.device.close();
       m.device = this.newDevice(m, config);
       m.fingerprint = '';
+      m.saved.clear();
     }
     m.config = config;
     m.udpFrom = { address: m.ip, port: config.listenPort };
@@ -304,27 +310,46 @@ export class Fabric {
     }
   }
 
-  /** The engine's Peer for a configured peer, created on first use. */
+  /** The engine's Peer for a configured peer, created on first use (with its saved sessions, if any). */
   private materialize(m: Machine, route: Route): Peer {
     if (route.peer) return route.peer;
     const p = route.config;
-    route.peer = m.device!.addPeer({
+    const peer = m.device!.addPeer({
       publicKey: publicKeyFromBytes(decodeKey(p.publicKey)),
       endpoint: { address: p.endpoint.address, port: p.endpoint.port },
       allowedIps: p.allowedIps,
     });
-    return route.peer;
+    route.peer = peer;
+    const saved = m.saved.get(p.publicKey);
+    if (saved) {
+      m.saved.delete(p.publicKey);
+      try {
+        restorePeer(m.device!, peer, saved);
+      } catch {
+        // a damaged snapshot only costs a new handshake
+      }
+    }
+    return peer;
   }
 
   /**
-   * Create the engine peers of `node`'s device for these public keys (base64) when they are configured peers, so
-   * saved sessions can be restored onto them.
+   * Saved sessions for `node`'s device (from an earlier command). They go back onto each peer when the peer is
+   * first used; peers never used in this run keep their saved state as it was. Ignored when the device's key changed.
    */
-  materializePeers(node: string, publicKeys: Iterable<string>): void {
+  restoreSessions(node: string, snap: DeviceSnapshot): void {
     const m = this.machines.get(node);
-    if (!m?.device) return;
-    const wanted = new Set(publicKeys);
-    for (const route of m.peersByNode.values()) if (wanted.has(route.config.publicKey)) this.materialize(m, route);
+    if (!m?.device || !snapshotMatches(m.device, snap)) return;
+    const configured = new Set(m.config?.peers.map((p) => p.publicKey));
+    for (const ps of snap.peers) if (configured.has(ps.publicKey)) m.saved.set(ps.publicKey, ps);
+  }
+
+  /** The sessions of `node`'s device to save: used peers as they are now, unused ones as they were restored. */
+  sessionSnapshot(node: string): DeviceSnapshot | undefined {
+    const m = this.machines.get(node);
+    if (!m?.device) return undefined;
+    const snap = snapshotDevice(m.device);
+    for (const ps of m.saved.values()) snap.peers.push(ps);
+    return snap;
   }
 
   private newDevice(m: Machine, config: WgConfig): Device {

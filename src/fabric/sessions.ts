@@ -7,7 +7,7 @@
 import type { ClusterDoc } from '../cluster/doc.js';
 import { clusterDirKey } from '../cluster/repo.js';
 import type { Store, Tx } from '../state/store.js';
-import { restoreDevice, snapshotDevice, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import type { DeviceSnapshot } from '../wireguard/snapshot.js';
 import type { Fabric } from './fabric.js';
 
 export interface SessionsDoc {
@@ -24,33 +24,31 @@ const check = (data: unknown): string | undefined => {
   return d && typeof d === 'object' && d.nodes && typeof d.nodes === 'object' ? undefined : '"nodes" is missing';
 };
 
-/** Restore the saved sessions onto the fabric's devices; returns how many peers got theirs back. @throws StateError */
+/**
+ * Hand the saved sessions to the fabric; each peer's come back when it is first used (so a 100-node cluster does
+ * not rebuild 9,900 peers to send a dozen flows). Returns the number of nodes whose sessions matched. @throws StateError
+ */
 export function loadSessions(store: Store, doc: ClusterDoc, fabric: Fabric): number {
   const saved = store.read<SessionsDoc>(sessionsKey(doc), check);
   if (!saved) return 0;
-  let restored = 0;
-  for (const [node, device] of fabric.nodeDevices()) {
+  let nodes = 0;
+  for (const node of fabric.nodeDevices().keys()) {
     const snap = saved.nodes[node];
-    if (!snap) continue;
-    try {
-      fabric.materializePeers(node, (snap.peers ?? []).map((p) => p.publicKey));
-      restored += restoreDevice(device, snap);
-    } catch {
-      // a damaged snapshot only costs new handshakes
-    }
+    if (!snap || !Array.isArray(snap.peers)) continue;
+    fabric.restoreSessions(node, snap);
+    nodes++;
   }
-  return restored;
+  return nodes;
 }
 
 /** Stage the fabric's sessions (or the removal of the document when no node runs WireGuard). */
 export function saveSessions(tx: Tx, doc: ClusterDoc, fabric: Fabric): void {
-  const devices = fabric.nodeDevices();
   const live = new Set(doc.nodes.map((n) => n.name));
-  if (devices.size === 0) {
-    tx.delete(sessionsKey(doc));
-    return;
-  }
   const nodes: Record<string, DeviceSnapshot> = {};
-  for (const [node, device] of devices) if (live.has(node)) nodes[node] = snapshotDevice(device);
-  tx.write(sessionsKey(doc), { nodes } satisfies SessionsDoc);
+  for (const node of fabric.nodeDevices().keys()) {
+    const snap = live.has(node) ? fabric.sessionSnapshot(node) : undefined;
+    if (snap) nodes[node] = snap;
+  }
+  if (Object.keys(nodes).length === 0) tx.delete(sessionsKey(doc));
+  else tx.write(sessionsKey(doc), { nodes } satisfies SessionsDoc);
 }

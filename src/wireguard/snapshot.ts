@@ -142,19 +142,29 @@ export function snapshotDevice(device: Device): DeviceSnapshot {
  * @throws {RangeError} if the snapshot is malformed (the device is then left without the partial state of that peer).
  */
 export function restoreDevice(device: Device, snap: DeviceSnapshot): number {
-  if (snap.version !== SNAPSHOT_VERSION || snap.publicKey !== encodeKey(device.publicKey)) return 0;
+  if (!snapshotMatches(device, snap)) return 0;
   let restored = 0;
   const byName = new Map(device.peers().map((p) => [p.name, p]));
   for (const ps of snap.peers) {
     const peer = byName.get(ps.publicKey);
-    if (!peer || peer.current || peer.next || peer.previous || peer.handshake.state !== 'zeroed') continue;
-    restorePeer(device, peer, ps);
-    restored++;
+    if (!peer) continue;
+    if (restorePeer(device, peer, ps)) restored++;
   }
   return restored;
 }
 
-function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): void {
+/** Whether a snapshot was taken of this device's identity (its static key). */
+export function snapshotMatches(device: Device, snap: Pick<DeviceSnapshot, 'version' | 'publicKey'>): boolean {
+  return snap.version === SNAPSHOT_VERSION && snap.publicKey === encodeKey(device.publicKey);
+}
+
+/**
+ * Put one peer's saved sessions back onto `peer` of `device` (a peer with the snapshot's key and no sessions yet);
+ * returns false, changing nothing, when the keys differ or the peer already has sessions.
+ * @throws {RangeError} if the snapshot is malformed (nothing is changed).
+ */
+export function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): boolean {
+  if (ps.publicKey !== peer.name || peer.current || peer.next || peer.previous || peer.handshake.state !== 'zeroed') return false;
   // decode everything first; commit only when the whole peer decoded
   const keypairs = ps.keypairs.map((k) => {
     const kp = new Keypair(fromHex(k.sendKey), fromHex(k.receiveKey), k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
@@ -196,4 +206,5 @@ function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): void {
   t.handshakeAttempts = ps.timers.handshakeAttempts;
   t.needAnotherKeepalive = ps.timers.needAnotherKeepalive;
   t.sentLastMinuteHandshake = ps.timers.sentLastMinuteHandshake;
+  return true;
 }

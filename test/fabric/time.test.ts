@@ -111,3 +111,32 @@ describe('rolling update', () => {
     expect(after.json().encrypted).toBeGreaterThan(0);
   });
 });
+
+describe('session persistence', () => {
+  test('sessions of peers a command did not use are kept for the next one', async () => {
+    const c = await makeCluster('wireguard', 'persist');
+    const web = (await c.pods()).filter((p) => p.name.startsWith('web-'));
+    const nodes = [...new Set(web.map((p) => p.node))].sort();
+    const on = (i: number) => web.find((p) => p.node === nodes[i])!;
+    const run = async (from: string, to: string) => {
+      const r = await c.run(`traffic inspect -g rg -n c --from default/${from} --to default/${to} --capture p.pcap -o json`);
+      expect(r.code).toBe(0);
+      return { flow: r.json().flows[0], handshakes: readCapture(path.join(c.dir, 'p.pcap')).filter((p) => p.wgType === 1).length };
+    };
+    const first = await run(on(0).name, on(1).name);
+    expect(first.handshakes).toBe(1);
+    const other = await run(on(1).name, on(2).name); // node 1 uses its peer for node 2 only
+    expect(other.handshakes).toBe(1);
+    const again = await run(on(0).name, on(1).name);
+    expect(again.handshakes).toBe(0);
+    expect(again.flow.wireguard.session).toBe(first.flow.wireguard.session);
+    // the saved sessions never show up in any output, and the file is private
+    const file = path.join(c.dir, 'state', 'clusters', 'rg', 'c', 'fabric', 'sessions.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')).data.nodes;
+    const keys = Object.values(saved).flatMap((d: any) => d.peers.flatMap((p: any) => p.keypairs.map((k: any) => k.sendKey)));
+    expect(keys.length).toBeGreaterThan(0);
+    const out = (await c.run('traffic inspect -g rg -n c -o json')).stdout + (await c.run('traffic inspect -g rg -n c -o yaml')).stdout;
+    for (const k of keys) expect(out).not.toContain(k);
+  });
+});
