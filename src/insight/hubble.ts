@@ -76,6 +76,11 @@ export interface ObservedFlow {
   nodes: string[];
   firstTime: string | null;
   lastTime: string | null;
+  /** lastTime as timeValue() (ms since the epoch, µs in the fraction); -Infinity when no time was seen. */
+  lastTimeValue: number;
+  /** The addresses as the log shows them (request direction): the key; `destination.ip` is a service's backend. */
+  wireSource: string;
+  wireDestination: string;
   /** An address outside every known CIDR that Hubble did not mark as world. */
   unknownAddress: boolean;
   /** A ClusterIP service without a backend in the model. */
@@ -190,7 +195,7 @@ export class HubbleAnalyzer {
     unresolvedServices: 0,
   };
   readonly malformed: MalformedLine[] = [];
-  private readonly flows = new Map<string, ObservedFlow>();
+  private readonly flows = new FlowTable();
   /** Coverage of the flows past maxFlows (the listed ones are counted in result()). */
   private readonly overflowCoverage = new CoverageAccumulator();
   private readonly facts;
@@ -293,11 +298,11 @@ export class HubbleAnalyzer {
     const raw: Raw = reply
       ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
       : { src, dst, sport, dport, proto, reply };
-    const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport} ${direction}`;
     this.stats.flowLines++;
     if (reply) this.stats.replies++;
-    let entry = this.flows.get(key);
+    let entry = this.flows.get(proto, raw.src, raw.sport, raw.dst, raw.dport, direction);
     if (!entry) {
+      const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport} ${direction}`;
       const overflowMask = this.overflow.get(key);
       if (overflowMask !== undefined) {
         this.stats.overflowObservations++;
@@ -305,7 +310,7 @@ export class HubbleAnalyzer {
       }
       const srcEp = f[reply ? 'destination' : 'source'] as Record<string, unknown> | undefined;
       const dstEp = f[reply ? 'source' : 'destination'] as Record<string, unknown> | undefined;
-      entry = this.classify(raw, direction, srcEp, dstEp, key);
+      entry = this.classify(raw, direction, srcEp, dstEp);
       if (this.flows.size >= this.maxFlows) {
         this.overflowCoverage.add(entry.path, flowNamespace(entry.source, entry.destination), entry.scenarios);
         if (entry.unknownAddress) this.stats.unknownAddresses++;
@@ -315,22 +320,35 @@ export class HubbleAnalyzer {
         this.stats.overflowObservations++;
         return;
       }
-      this.flows.set(fresh(key), entry);
+      this.flows.add(entry);
     }
     if (reply) entry.replies++;
     else entry.requests++;
-    const verdict = str(f['verdict']) ?? 'VERDICT_UNKNOWN';
-    entry.verdicts[verdict] = (entry.verdicts[verdict] ?? 0) + 1;
+    const verdict = f['verdict'];
+    // the common verdicts by name (a keyed store with a parsed string would re-internalise it on every line)
+    if (verdict === 'FORWARDED') entry.verdicts['FORWARDED'] = (entry.verdicts['FORWARDED'] ?? 0) + 1;
+    else if (verdict === 'DROPPED') entry.verdicts['DROPPED'] = (entry.verdicts['DROPPED'] ?? 0) + 1;
+    else {
+      const v = str(verdict) ?? 'VERDICT_UNKNOWN';
+      entry.verdicts[v] = (entry.verdicts[v] ?? 0) + 1;
+    }
     const drop = str(f['drop_reason_desc']);
     if (drop) entry.dropReasons[drop] = (entry.dropReasons[drop] ?? 0) + 1;
     const point = str(f['trace_observation_point']);
-    if (point && !entry.observationPoints.includes(point) && entry.observationPoints.length < 16) entry.observationPoints.push(this.intern(point));
+    if (point && entry.observationPoints[0] !== point && !entry.observationPoints.includes(point) && entry.observationPoints.length < 16) {
+      entry.observationPoints.push(this.intern(point));
+    }
     const node = str(f['node_name']) ?? lineNode;
-    if (node && !entry.nodes.includes(node) && entry.nodes.length < 16) entry.nodes.push(this.intern(node));
+    if (node && entry.nodes[0] !== node && !entry.nodes.includes(node) && entry.nodes.length < 16) entry.nodes.push(this.intern(node));
     const time = str(f['time']) ?? lineTime;
     if (time) {
       if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = fresh(time);
-      if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = fresh(time);
+      // logs are mostly in time order: remember the latest time as a number, its text only in result()
+      const t = timeValue(time);
+      if (t > entry.lastTimeValue) {
+        entry.lastTimeValue = t;
+        entry.lastTime = null;
+      }
     }
   }
 
@@ -382,12 +400,11 @@ export class HubbleAnalyzer {
     }
   }
 
-  private classify(raw: Raw, direction: string, srcEp: Record<string, unknown> | undefined, dstEp: Record<string, unknown> | undefined, key: string): ObservedFlow {
+  private classify(raw: Raw, direction: string, srcEp: Record<string, unknown> | undefined, dstEp: Record<string, unknown> | undefined): ObservedFlow {
     const s = this.endpoint(raw.src, srcEp, 'src');
     const d = this.endpoint(raw.dst, dstEp, 'dst');
     const place = placeFlow(s.ep, d.ep);
     const scenarios = scenarioMask(s.ep, d.ep, place, this.facts);
-    void key;
     return {
       source: s.ep,
       destination: d.ep,
@@ -407,6 +424,9 @@ export class HubbleAnalyzer {
       nodes: [],
       firstTime: null,
       lastTime: null,
+      lastTimeValue: -Infinity,
+      wireSource: fresh(raw.src),
+      wireDestination: fresh(raw.dst),
       unknownAddress: s.unknown || d.unknown,
       unresolvedService: s.unresolved || d.unresolved,
     };
@@ -417,6 +437,7 @@ export class HubbleAnalyzer {
     coverage.absorb(this.overflowCoverage.data());
     const stats = { ...this.stats, distinctFlows: this.flows.size };
     for (const f of this.flows.values()) {
+      if (f.lastTime === null && f.lastTimeValue > -Infinity) f.lastTime = timeText(f.lastTimeValue);
       coverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
       if (f.unknownAddress) stats.unknownAddresses++;
       if (f.unresolvedService) stats.unresolvedServices++;
@@ -432,10 +453,11 @@ export class HubbleAnalyzer {
 
   /** What this analyzer found, as plain data (a worker's share of a file). */
   partial(): HubblePartial {
+    for (const f of this.flows.values()) if (f.lastTime === null && f.lastTimeValue > -Infinity) f.lastTime = timeText(f.lastTimeValue);
     return {
       stats: { ...this.stats },
       malformed: [...this.malformed],
-      flows: [...this.flows],
+      flows: [...this.flows.values()].map((f) => [flowKey(f), f]),
       overflowCoverage: this.overflowCoverage.data(),
     };
   }
@@ -448,15 +470,15 @@ export class HubbleAnalyzer {
     for (const k of Object.keys(this.stats) as (keyof HubbleStats)[]) this.stats[k] += p.stats[k];
     for (const m of p.malformed) if (this.malformed.length < this.maxReported) this.malformed.push({ line: m.line + lineOffset, message: m.message });
     this.overflowCoverage.absorb(p.overflowCoverage);
-    for (const [key, f] of p.flows) {
-      const have = this.flows.get(key);
+    for (const [, f] of p.flows) {
+      const have = this.flows.get(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort, f.direction);
       if (!have) {
         if (this.flows.size >= this.maxFlows) {
           this.overflowCoverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
           this.stats.overflowObservations += f.requests + f.replies;
           if (f.unknownAddress) this.stats.unknownAddresses++;
           if (f.unresolvedService) this.stats.unresolvedServices++;
-        } else this.flows.set(key, f);
+        } else this.flows.add(f);
         continue;
       }
       have.requests += f.requests;
@@ -466,8 +488,86 @@ export class HubbleAnalyzer {
       for (const o of f.observationPoints) if (!have.observationPoints.includes(o) && have.observationPoints.length < 16) have.observationPoints.push(o);
       for (const n of f.nodes) if (!have.nodes.includes(n) && have.nodes.length < 16) have.nodes.push(n);
       if (f.firstTime !== null && (have.firstTime === null || f.firstTime < have.firstTime)) have.firstTime = f.firstTime;
-      if (f.lastTime !== null && (have.lastTime === null || f.lastTime > have.lastTime)) have.lastTime = f.lastTime;
+      if (f.lastTimeValue > have.lastTimeValue) {
+        have.lastTimeValue = f.lastTimeValue;
+        have.lastTime = f.lastTime;
+      }
     }
+  }
+}
+
+/** The de-duplication key of a flow as text (the request direction's protocol, 5-tuple and direction). */
+export function flowKey(f: Pick<ObservedFlow, 'protocol' | 'wireSource' | 'sourcePort' | 'wireDestination' | 'destinationPort' | 'direction'>): string {
+  return `${f.protocol} ${f.wireSource}:${f.sourcePort} ${f.wireDestination}:${f.destinationPort} ${f.direction}`;
+}
+
+const PROTO_INDEX: Readonly<Record<string, number>> = { TCP: 0, UDP: 1, SCTP: 2, ICMPv4: 3, ICMPv6: 4, other: 5 };
+const DIRECTION_INDEX: Readonly<Record<string, number>> = { EGRESS: 0, INGRESS: 1, TRAFFIC_DIRECTION_UNKNOWN: 2 };
+
+/** Dotted-quad IPv4 as a number by character arithmetic (no allocation); NaN for anything else. */
+export function ipNumber(s: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255 || ++dots > 3) return NaN;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + c - 48;
+      digits++;
+    } else return NaN;
+  }
+  return dots === 3 && digits > 0 && part <= 255 ? v * 256 + part : NaN;
+}
+
+/**
+ * Distinct flows by protocol, 5-tuple and direction. IPv4 flows are found through two maps with number keys (source
+ * address and port; destination address, port, protocol and direction: each under 2^53), which costs a fraction
+ * of hashing a text key per line; anything else (IPv6, odd directions) uses a text key.
+ */
+class FlowTable {
+  private readonly bySource = new Map<number, Map<number, ObservedFlow>>();
+  private readonly byText = new Map<string, ObservedFlow>();
+  private readonly all: ObservedFlow[] = [];
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  private keys(proto: string, src: string, sport: number, dst: string, dport: number, dir: string): [number, number] | undefined {
+    const a = ipNumber(src);
+    const b = ipNumber(dst);
+    const p = PROTO_INDEX[proto];
+    const d = DIRECTION_INDEX[dir];
+    if (Number.isNaN(a) || Number.isNaN(b) || p === undefined || d === undefined || sport > 65535 || dport > 65535) return undefined;
+    return [a * 65536 + sport, ((b * 65536 + dport) * 8 + p) * 4 + d];
+  }
+
+  get(proto: string, src: string, sport: number, dst: string, dport: number, dir: string): ObservedFlow | undefined {
+    const k = this.keys(proto, src, sport, dst, dport, dir);
+    if (k) return this.bySource.get(k[0])?.get(k[1]);
+    return this.byText.get(`${proto} ${src}:${sport} ${dst}:${dport} ${dir}`);
+  }
+
+  add(f: ObservedFlow): void {
+    this.all.push(f);
+    const k = this.keys(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort, f.direction);
+    if (!k) {
+      this.byText.set(flowKey(f), f);
+      return;
+    }
+    let inner = this.bySource.get(k[0]);
+    if (!inner) this.bySource.set(k[0], (inner = new Map()));
+    inner.set(k[1], f);
+  }
+
+  values(): readonly ObservedFlow[] {
+    return this.all;
   }
 }
 
@@ -477,6 +577,40 @@ export interface HubblePartial {
   malformed: MalformedLine[];
   flows: [string, ObservedFlow][];
   overflowCoverage: CoverageData;
+}
+
+const d = (s: string, i: number): number => s.charCodeAt(i) - 48;
+
+/**
+ * An RFC 3339 UTC time (`2026-11-25T14:02:00.123456789Z`, as Hubble prints them) as ms since the epoch with the
+ * microseconds in the fraction, by arithmetic on the characters (no Date, no allocation); NaN for other shapes.
+ */
+export function timeValue(s: string): number {
+  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(s.length - 1) !== 90) return NaN;
+  let y = d(s, 0) * 1000 + d(s, 1) * 100 + d(s, 2) * 10 + d(s, 3);
+  const m = d(s, 5) * 10 + d(s, 6);
+  const day = d(s, 8) * 10 + d(s, 9);
+  const secs = (d(s, 11) * 10 + d(s, 12)) * 3600 + (d(s, 14) * 10 + d(s, 15)) * 60 + d(s, 17) * 10 + d(s, 18);
+  // days from 1970-01-01 (civil calendar, H. Hinnant's days_from_civil)
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  let frac = 0;
+  if (s.charCodeAt(19) === 46) {
+    let scale = 100;
+    for (let i = 20; i < s.length - 1 && scale >= 0.001; i++, scale /= 10) frac += d(s, i) * scale;
+  }
+  return (days * 86400 + secs) * 1000 + frac;
+}
+
+/** timeValue's number back as RFC 3339 text (microsecond precision, nanosecond digits). */
+export function timeText(v: number): string {
+  const ms = Math.floor(v);
+  const micro = Math.round((v - ms) * 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(micro).padStart(3, '0')}000Z`;
 }
 
 function hashString(text: string): number {
