@@ -226,15 +226,26 @@ export class HubbleAnalyzer {
     return v;
   }
 
-  private bad(line: number, message: string): void {
+  private bad(line: number, message: string | (() => string)): void {
     this.stats.malformed++;
-    if (this.malformed.length < this.maxReported) this.malformed.push({ line, message: fresh(message) });
+    if (this.malformed.length < this.maxReported) this.malformed.push({ line, message: fresh(typeof message === 'string' ? message : message()) });
   }
 
   /** Feed one line (without its newline). `lineNo` is 1-based. */
   addLine(text: string, lineNo: number): void {
     this.stats.lines++;
     if (text.length === 0 || (text.charCodeAt(0) !== 123 && /^\s*$/.test(text))) return;
+    if (this.malformed.length >= this.maxReported) {
+      // Past the listed ones, a line that cannot be a JSON object is only counted: no parse, no error message
+      // (a million garbage lines cost a scan each, not an exception each).
+      const first = text.charCodeAt(0);
+      const last = text.charCodeAt(text.length - 1);
+      const space = (c: number) => c === 32 || c === 9 || c === 13;
+      if ((first !== 123 && !space(first)) || (last !== 125 && !space(last))) {
+        this.stats.malformed++;
+        return;
+      }
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(text);
@@ -243,8 +254,10 @@ export class HubbleAnalyzer {
         this.bad(lineNo, `line longer than ${MAX_LINE_CHARS / 1048576} MiB; skipped to the next newline`);
         return;
       }
-      const msg = (e as Error).message.replace(/^JSON\.parse: /, '');
-      this.bad(lineNo, text.trimEnd().endsWith('}') ? `not JSON: ${msg}` : `not JSON (truncated?): ${msg}`);
+      this.bad(lineNo, () => {
+        const msg = (e as Error).message.replace(/^JSON\.parse: /, '');
+        return text.trimEnd().endsWith('}') ? `not JSON: ${msg}` : `not JSON (truncated?): ${msg}`;
+      });
       return;
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
