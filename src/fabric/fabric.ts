@@ -169,7 +169,7 @@ export function engineDropName(reason: string): string {
 
 export class Fabric {
   readonly clock: MutableClock;
-  /** Handshake initiations sent, completed handshakes (as responder-confirmed or initiator-established). */
+  /** Handshake initiations sent, handshakes completed (counted once, on the initiator), eth0 packets, flows run. */
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
   private readonly rng: Rng;
   private readonly backend: CryptoBackend | undefined;
@@ -293,6 +293,7 @@ export class Fabric {
     const wanted = new Map(config.peers.map((p) => [p.publicKey, p]));
     // a removed peer, or one whose key changed, is deleted (with its sessions); a kept one is updated in place
     for (const peer of device.peers()) if (!wanted.has(peer.name)) device.removePeer(peer);
+    for (const key of [...m.saved.keys()]) if (!wanted.has(key)) m.saved.delete(key);
     const existing = new Map(device.peers().map((peer) => [peer.name, peer]));
     m.routes.clear();
     m.peersByNode.clear();
