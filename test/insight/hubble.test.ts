@@ -114,6 +114,18 @@ describe('hubble: bad input and limits', () => {
     expect(r.stats.distinctFlows).toBe(1);
   });
 
+  it('counts 200,000 malformed lines of every shape, listing the first 10, and still reads the good one', async () => {
+    const shapes = ['garbage', '{"flow": {"IP": ', '[1,2]', '{"x": 1', '  nope  ', '{"flow": 5}'];
+    const good = fs.readFileSync('fixtures/hubble/flows.jsonl', 'utf8').split('\n')[1]!;
+    const lines = Array.from({ length: 200_000 }, (_, i) => shapes[i % shapes.length]!);
+    lines.push(good);
+    const r = await analyzeHubble([lines] as unknown as AsyncIterable<string[]>, model(true));
+    expect(r.stats.malformed).toBe(200_000);
+    expect(r.malformed.map((m) => m.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.malformed[5]!.message).toBe('"flow" is not an object');
+    expect(r.stats.flowLines).toBe(1);
+  });
+
   it('stops listing flows at maxFlows but still counts them in the coverage', () => {
     const a = new HubbleAnalyzer(model(true), { maxFlows: 10 });
     for (let i = 0; i < 100; i++) {
