@@ -307,14 +307,16 @@ export class HubbleAnalyzer {
       }
     }
     const reply = f['is_reply'] === true || f['reply'] === true;
-    const direction = this.intern(str(f['traffic_direction']) ?? 'TRAFFIC_DIRECTION_UNKNOWN');
-    const raw: Raw = reply
-      ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
-      : { src, dst, sport, dport, proto, reply };
+    const td = f['traffic_direction'];
+    const direction =
+      td === 'EGRESS' ? 'EGRESS' : td === 'INGRESS' ? 'INGRESS' : td === undefined ? 'TRAFFIC_DIRECTION_UNKNOWN' : this.intern(str(td) ?? 'TRAFFIC_DIRECTION_UNKNOWN');
     this.stats.flowLines++;
     if (reply) this.stats.replies++;
-    let entry = this.flows.get(proto, raw.src, raw.sport, raw.dst, raw.dport, direction);
+    let entry = reply ? this.flows.get(proto, dst, dport, src, sport, direction) : this.flows.get(proto, src, sport, dst, dport, direction);
     if (!entry) {
+      const raw: Raw = reply
+        ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
+        : { src, dst, sport, dport, proto, reply };
       const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport} ${direction}`;
       const overflowMask = this.overflow.get(key);
       if (overflowMask !== undefined) {
