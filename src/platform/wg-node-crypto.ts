@@ -88,7 +88,7 @@ export const nodeCryptoBackend: CryptoBackend = {
     const tag = cipher.getAuthTag();
     // allocUnsafe: every byte is written below
     const out = Buffer.allocUnsafe(16 + body.length + padding + 16);
-    out.set(header, 0);
+    for (let i = 0; i < 16; i++) out[i] = header[i]!;
     out.set(body, 16);
     if (pad) out.set(pad, 16 + body.length);
     out.set(tag, 16 + body.length + padding);

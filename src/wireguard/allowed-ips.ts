@@ -134,9 +134,13 @@ export class AllowedIps<T> {
   private readonly v6: TrieNode<T> = {};
   /** Each value's prefixes, in insertion order (removal and listing without walking the whole trie). */
   private readonly byValue = new Map<T, Cidr[]>();
+  /** The last IPv4 address looked up and its answer (bulk flows repeat one destination); cleared on any change. */
+  private lastV4 = -1;
+  private lastV4Value: T | undefined;
 
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
   insert(cidr: Cidr, value: T): void {
+    this.lastV4 = -1;
     let node = cidr.address.length === 4 ? this.v4 : this.v6;
     for (let i = 0; i < cidr.bits; i++) {
       const key = bitAt(cidr.address, i) ? 'one' : 'zero';
@@ -162,6 +166,20 @@ export class AllowedIps<T> {
 
   /** lookup() of the `length` (4 or 16) address bytes at `offset` in `bytes` (an IP header), without a copy. */
   lookupIn(bytes: Uint8Array, offset: number, length: number): T | undefined {
+    let key = -1;
+    if (length === 4) {
+      key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+      if (key === this.lastV4) return this.lastV4Value;
+    }
+    const found = this.walk(bytes, offset, length);
+    if (key >= 0) {
+      this.lastV4 = key;
+      this.lastV4Value = found;
+    }
+    return found;
+  }
+
+  private walk(bytes: Uint8Array, offset: number, length: number): T | undefined {
     let node: TrieNode<T> | undefined = length === 4 ? this.v4 : length === 16 ? this.v6 : undefined;
     let found: T | undefined;
     const max = length * 8;
@@ -175,6 +193,7 @@ export class AllowedIps<T> {
 
   /** Remove every prefix mapped to `value`, pruning the branches left empty. */
   removeValue(value: T): void {
+    this.lastV4 = -1;
     for (const cidr of this.byValue.get(value) ?? []) {
       const root = cidr.address.length === 4 ? this.v4 : this.v6;
       const path: [TrieNode<T>, 'zero' | 'one'][] = [];

@@ -146,6 +146,14 @@ describe('AllowedIPs bookkeeping', () => {
         (ops, probes) => {
           const t = new AllowedIps<number>();
           let model: { cidr: string; bits: number; net: number; v: number }[] = [];
+          const probe = () => {
+            for (const [a, b] of probes) {
+              const addr = ((a << 24) | (b << 16) | 1) >>> 0;
+              const hits = model.filter((m) => m.bits === 0 || addr >>> (32 - m.bits) === m.net >>> (32 - m.bits));
+              const best = hits.sort((x, y) => y.bits - x.bits)[0];
+              expect(t.lookup(Uint8Array.of(a, b, 0, 1))).toBe(best?.v);
+            }
+          };
           for (const o of ops) {
             if (o.op === 'insert') {
               const c = parseCidr(`${o.a}.${o.b}.0.1/${o.bits}`)!;
@@ -157,12 +165,8 @@ describe('AllowedIPs bookkeeping', () => {
               t.removeValue(o.v);
               model = model.filter((m) => m.v !== o.v);
             }
-          }
-          for (const [a, b] of probes) {
-            const addr = ((a << 24) | (b << 16) | 1) >>> 0;
-            const hits = model.filter((m) => m.bits === 0 || addr >>> (32 - m.bits) === m.net >>> (32 - m.bits));
-            const best = hits.sort((x, y) => y.bits - x.bits)[0];
-            expect(t.lookup(Uint8Array.of(a, b, 0, 1))).toBe(best?.v);
+            // after every change, so a stale lookup cache would show
+            probe();
           }
           for (let v = 0; v <= 4; v++) {
             expect(t.prefixesOf(v).map(formatCidr).sort()).toEqual(model.filter((m) => m.v === v).map((m) => m.cidr).sort());
