@@ -6,8 +6,10 @@ import { systemRng } from '../../src/platform/rng.js';
 import { wgListen } from '../../src/commands/wg/listen.js';
 import { decodeKey, encodeKey, parsePrivateKey, publicKeyFromPrivate } from '../../src/wireguard/keys.js';
 import { run, testEnv } from '../helpers/cli.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { handshakeVector as V } from './vectors.js';
+
+afterEach(removeTempDirs);
 
 describe('wg genkey | pubkey | genpsk', () => {
   test('genkey prints a clamped 44-character key and a newline; pubkey derives the public key', async () => {

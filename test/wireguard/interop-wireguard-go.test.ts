@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { interopPrerequisites, runCommand } from './tools.js';
 
 const missing = interopPrerequisites(['wireguard-go', 'wg', 'ip', 'ping']);
@@ -82,6 +82,7 @@ maybe('interop with wireguard-go', () => {
     await new Promise((r) => setTimeout(r, 200));
     await runCommand('ip', ['netns', 'del', NS]);
     if (distDir) fs.rmSync(distDir, { recursive: true, force: true });
+    removeTempDirs();
   });
 
   const setGoPeer = async () => {

@@ -3,9 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatKeyLog } from '../../src/wireguard/device.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { A_ENDPOINT, A_IP, B_ENDPOINT, B_IP, ipv4Packet, makePair } from './sim.js';
 import { ipv4Udp, missingTools, pcapFile, runCommand } from './tools.js';
+
+afterEach(removeTempDirs);
 
 const missing = missingTools(['tshark']);
 if (missing.length) console.warn(`SKIPPED tshark decryption test: missing ${missing.join(', ')}`);
