@@ -33,6 +33,8 @@ export interface ClusterDoc {
   /** When the cluster was created, and its simulated time now (ms since the epoch; see cluster/clock.ts). */
   createdMs?: number;
   clockMs?: number;
+  /** Built by `aks-wg cluster import` from a real cluster's inventory (its add-ons are not managed by aks-wg). */
+  imported?: true;
 }
 
 export function clusterKey(resourceGroup: string, name: string): string {

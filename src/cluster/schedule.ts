@@ -277,7 +277,8 @@ export function allocateServiceIp(doc: ClusterDoc, w: Workloads, namespace: stri
  */
 export function reconcileWorkloads(doc: ClusterDoc, w: Workloads): void {
   const now = clusterNow(doc);
-  ensureSystemObjects(doc, w, now);
+  // an imported cluster runs the add-ons the real one had (aks-wg cluster import), not the ones aks-wg would add
+  if (!doc.imported) ensureSystemObjects(doc, w, now);
   const table = new NodeTable(doc);
   const controllers = new Map(w.controllers.map((c) => [ownerKey(c.kind, c.namespace, c.name), c]));
   const names = new Set<string>();

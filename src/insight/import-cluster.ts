@@ -183,6 +183,7 @@ export function buildImportedCluster(
     nodes: records,
     createdMs: input.nowMs,
     clockMs: input.nowMs,
+    imported: true,
   };
 
   const imported: ImportedDoc = {
@@ -205,12 +206,24 @@ const HASH_LABELS = ['pod-template-hash', 'controller-revision-hash', 'pod-templ
  */
 function buildWorkloads(plan: ImportPlan, nodes: NodeRecord[], nowMs: number): Workloads {
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  // A DaemonSet runs on every node unless a node selector (not in the export) limits it: one that does not cover
+  // every node here keeps its pods as bare pods, so the simulation does not spread it to nodes it never ran on.
+  const dsNodes = new Map<string, Set<string>>();
+  for (const p of plan.pods) {
+    if (p.owner?.kind !== 'DaemonSet' || p.node === null) continue;
+    const key = `${p.namespace}/${p.owner.name}`;
+    const set = dsNodes.get(key) ?? new Set<string>();
+    set.add(p.node);
+    dsNodes.set(key, set);
+  }
+  const everyNode = (ns: string, name: string): boolean => (dsNodes.get(`${ns}/${name}`)?.size ?? 0) === nodes.length;
   const controllers = new Map<string, Controller>();
   const pods: Pod[] = [];
   for (const p of plan.pods) {
     const node = p.node === null ? undefined : nodeByName.get(p.node);
     const inFirstCidr = p.hostNetwork || p.ip === null || (node !== undefined && cidrContains(parseCidr(node.podCidr, true), parseIPv4(p.ip)));
-    const owned = p.owner !== null && inFirstCidr && (p.node !== null || p.owner.kind === 'Deployment');
+    const owned =
+      p.owner !== null && inFirstCidr && (p.owner.kind === 'Deployment' || (p.node !== null && everyNode(p.namespace, p.owner.name)));
     const labels = Object.fromEntries(Object.entries(p.labels).filter(([k]) => !HASH_LABELS.includes(k)));
     let c: Controller | undefined;
     if (owned) {

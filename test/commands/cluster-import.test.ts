@@ -49,9 +49,22 @@ describe('cluster import', () => {
     const workloads = JSON.parse(fs.readFileSync(path.join(s.env.home, 'clusters/rg/prod/workloads.json'), 'utf8')).data;
     expect(workloads.controllers.map((c: any) => `${c.kind}/${c.namespace}/${c.name}:${c.replicas}`).sort()).toEqual([
       'DaemonSet/kube-system/cilium:3',
-      'DaemonSet/monitoring/node-exporter:1',
       'Deployment/kube-system/coredns:2',
       'Deployment/shop/web:2',
+    ]);
+    // a DaemonSet on only some nodes (a node selector the export does not show) keeps its pods as they are
+    expect(workloads.pods.map((p: any) => p.name)).toEqual(['client', 'node-exporter-4kqzp']);
+    // later commands keep the imported add-ons: nothing aks-wg would install is added, DaemonSets follow new nodes
+    expect((await s.run('nodepool add -g RG --cluster-name prod -n extra -c 1 -o none')).code).toBe(0);
+    const pods = (await s.run('kubectl get pods -A -o json --context RG/prod')).json().items.map((p: any) => p.metadata.name);
+    expect(pods.filter((n: string) => n.startsWith('cilium-'))).toHaveLength(4);
+    expect(pods.filter((n: string) => !n.startsWith('cilium-'))).toEqual([
+      'coredns-6d8f7b9c5-q9z7m',
+      'coredns-6d8f7b9c5-x2k4p',
+      'node-exporter-4kqzp',
+      'client',
+      'web-5b8c7d9f4-hw7tx',
+      'web-5b8c7d9f4-kd2vn',
     ]);
     // the views show the real published key beside the simulation's
     const listed = (await s.run('node list -g RG -n prod')).json();
@@ -59,9 +72,9 @@ describe('cluster import', () => {
     expect(listed[0].publicKey).not.toBe(listed[0].importedPublicKey);
     const cn = (await s.run('kubectl get ciliumnode aks-nodepool1-31415926-vmss000000 -o json --context RG/prod')).json();
     expect(cn.metadata.annotations).toEqual({ 'aks-wg.io/imported-wg-pub-key': 'zDIljPSwOVICwpO5ShHU+pAb8zHFj1eChSh0Ng2O5nc=', 'network.cilium.io/wg-pub-key': listed[0].publicKey });
-    // every node has an agent with a (simulation) key file
+    // every node (the three imported ones and the one added) has an agent with a (simulation) key file
     const files = listFiles(s.env.home).filter((f) => f.endsWith('cilium_wg0.key'));
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
   });
 
   test('warnings name what was skipped; a pod on a missing node is an error line but the rest is imported', async () => {
