@@ -225,7 +225,7 @@ function endpointText(e: HubbleEndpointJson, ip: string, port: number | undefine
   return reserved ? `${hostPort} (${reserved})` : `${hostPort} (ID:${e.identity})`;
 }
 
-const humanDrop = (desc: string): string => desc.charAt(0) + desc.slice(1).toLowerCase().replace(/_/g, ' ');
+const humanDrop = (desc: string | undefined): string => (desc ? desc.charAt(0) + desc.slice(1).toLowerCase().replace(/_/g, ' ') : 'Unknown drop reason');
 
 /** `hubble observe --print-node-name`'s compact line for one event. */
 export function compactLine(line: { flow: HubbleFlowJson | Record<string, unknown>; node_name?: string; time?: string }): string {
@@ -234,7 +234,7 @@ export function compactLine(line: { flow: HubbleFlowJson | Record<string, unknow
   const src = endpointText(f.source ?? { identity: 0, labels: [] }, f.IP?.source ?? '?', portOf(f.l4, 'source_port'));
   const dst = endpointText(f.destination ?? { identity: 0, labels: [] }, f.IP?.destination ?? '?', portOf(f.l4, 'destination_port'));
   const arrow = f.is_reply ? '<-' : '->';
-  const what = f.verdict === 'DROPPED' ? humanDrop(f.drop_reason_desc ?? 'DROPPED') : (f.trace_observation_point ?? 'unknown').toLowerCase().replace(/_/g, '-');
+  const what = f.verdict === 'DROPPED' ? humanDrop(f.drop_reason_desc) : (f.trace_observation_point ?? 'unknown').toLowerCase().replace(/_/g, '-');
   const left = f.is_reply ? `${dst} ${arrow} ${src}` : `${src} ${arrow} ${dst}`;
   return `${time} [${f.node_name ?? line.node_name ?? ''}]: ${left} ${what} ${f.verdict} (${f.Summary ?? ''})`;
 }

@@ -410,7 +410,9 @@ export class HubbleAnalyzer {
       }
       default: {
         const world = identity === RESERVED_IDENTITY.world;
-        return { ep: with_(externalEndpoint(ip)), service: null, unknown: !world, unresolved: false };
+        // outside the model: external for the classification, but keep the names Hubble gave it
+        const ep = hubblePod ? { ...externalEndpoint(ip), namespace: hubbleNs, name: hubblePod } : externalEndpoint(ip);
+        return { ep: with_(ep), service: null, unknown: !world, unresolved: false };
       }
     }
   }

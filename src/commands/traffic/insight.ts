@@ -34,8 +34,8 @@ import {
   type ScenarioCoverage,
 } from '../../insight/coverage.js';
 import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.js';
-import { analyzeHubble, readLines, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
-import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleLine } from '../../insight/hubble-export.js';
+import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
+import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../insight/hubble-export.js';
 import { loadImported } from '../../insight/import-cluster.js';
 import { analyzeHubbleFile, READ_CHUNK_BYTES, workerCount } from '../../insight/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
@@ -290,7 +290,17 @@ function observedJson(f: ObservedFlow): Record<string, unknown> {
 }
 
 /** The identity the log gave, where it gave one (the model's own guess otherwise). */
-const withIdentity = <T extends { identity: number }>(e: T, identity: number | null): T => (identity === null ? e : { ...e, identity });
+/** Hubble's endpoint for an observed end: what the log said (name, identity) first, the model's view otherwise. */
+function observedEndpoint(index: IndexedModel, e: ObservedFlow['source'], observer: string): HubbleEndpointJson {
+  if (e.name && e.namespace) {
+    const model = endpointJson(index, e.ip, observer);
+    return { identity: e.identity ?? model.identity, namespace: e.namespace, labels: model.pod_name === e.name ? model.labels : [], pod_name: e.name };
+  }
+  const reserved = Object.entries(RESERVED_IDENTITY).find(([, id]) => id === e.identity)?.[0];
+  if (reserved) return { identity: e.identity!, labels: [`reserved:${reserved}`] };
+  const model = endpointJson(index, e.ip, observer);
+  return e.identity === null ? model : { ...model, identity: e.identity, labels: model.labels.filter((l) => !l.startsWith('reserved:')) };
+}
 
 /** An observed flow back as a Hubble line (for -o hubble): its request direction, first seen. */
 function observedLine(index: IndexedModel, f: ObservedFlow): HubbleLine {
@@ -311,8 +321,8 @@ function observedLine(index: IndexedModel, f: ObservedFlow): HubbleLine {
       ...(dropped && drop ? { drop_reason_desc: drop } : {}),
       IP: { source: f.source.ip, destination: f.destination.ip, ipVersion: 'IPv4' },
       ...(l4 ? { l4 } : {}),
-      source: withIdentity(endpointJson(index, f.source.ip, node), f.source.identity),
-      destination: withIdentity(endpointJson(index, f.destination.ip, node), f.destination.identity),
+      source: observedEndpoint(index, f.source, node),
+      destination: observedEndpoint(index, f.destination, node),
       Type: 'L3_L4',
       node_name: node,
       event_type: { type: dropped ? 1 : 4 },
