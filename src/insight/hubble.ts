@@ -474,7 +474,7 @@ export class HubbleAnalyzer {
     return {
       stats: { ...this.stats },
       malformed: [...this.malformed],
-      flows: [...this.flows.values()].map((f) => [flowKey(f), f]),
+      flows: [...this.flows.values()],
       overflowCoverage: this.overflowCoverage.data(),
     };
   }
@@ -487,7 +487,7 @@ export class HubbleAnalyzer {
     for (const k of Object.keys(this.stats) as (keyof HubbleStats)[]) this.stats[k] += p.stats[k];
     for (const m of p.malformed) if (this.malformed.length < this.maxReported) this.malformed.push({ line: m.line + lineOffset, message: m.message });
     this.overflowCoverage.absorb(p.overflowCoverage);
-    for (const [, f] of p.flows) {
+    for (const f of p.flows) {
       const have = this.flows.get(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort, f.direction);
       if (!have) {
         if (this.flows.size >= this.maxFlows) {
@@ -592,7 +592,7 @@ class FlowTable {
 export interface HubblePartial {
   stats: HubbleStats;
   malformed: MalformedLine[];
-  flows: [string, ObservedFlow][];
+  flows: ObservedFlow[];
   overflowCoverage: CoverageData;
 }
 
