@@ -513,8 +513,9 @@ export class Fabric {
         if (route) {
           out.iface = 'cilium_wg0';
           sentTo = this.machines.get(route.node) ?? null;
-          this.materialize(from, route);
-          from.device!.sendPacket(packet);
+          // the route into cilium_wg0 already picked the peer by its AllowedIPs (the same prefixes the device holds),
+          // so the device seals for that peer directly; the receiver still checks the inner source against its own
+          this.materialize(from, route).send(packet);
           this.drain();
           if (this.delivered) out.wgPeer = route.peer!.name;
           this.readWire(flow, out, sentTo);

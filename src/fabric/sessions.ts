@@ -52,3 +52,16 @@ export function saveSessions(tx: Tx, doc: ClusterDoc, fabric: Fabric): void {
   if (Object.keys(nodes).length === 0) tx.delete(sessionsKey(doc));
   else tx.write(sessionsKey(doc), { nodes } satisfies SessionsDoc);
 }
+
+/** The saved sessions by node, or null when there are none. @throws StateError */
+export function readSavedSessions(store: Store, doc: ClusterDoc): Record<string, DeviceSnapshot> | null {
+  return store.read<SessionsDoc>(sessionsKey(doc), check)?.nodes ?? null;
+}
+
+/** Stage sessions given as snapshots (a sharded run's merge), or the document's removal when there are none. */
+export function writeSessions(tx: Tx, doc: ClusterDoc, nodes: Record<string, DeviceSnapshot>): void {
+  const live = new Set(doc.nodes.map((n) => n.name));
+  const kept = Object.fromEntries(Object.entries(nodes).filter(([node]) => live.has(node)));
+  if (Object.keys(kept).length === 0) tx.delete(sessionsKey(doc));
+  else tx.write(sessionsKey(doc), { nodes: kept } satisfies SessionsDoc);
+}

@@ -27,7 +27,10 @@ import { PcapWriter } from '../../fabric/pcap.js';
 import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
-import { loadSessions, saveSessions } from '../../fabric/sessions.js';
+import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
+import { mergeSessions, mergeSummaries, type ShardInput } from '../../fabric/shard.js';
+import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
+import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
 import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
@@ -96,8 +99,13 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
   const workloads = loadWorkloads(store, doc);
   const cilium = loadCilium(store, o.resourceGroup, o.name);
   const start = clusterNow(doc);
-  const resolver = new Resolver(topologyOf(doc, workloads, cilium));
+  const topology = topologyOf(doc, workloads, cilium);
+  const resolver = new Resolver(topology);
   const flows = await chooseFlows(ctx, o, resolver);
+  // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up
+  const threads = fabricThreads(env.vars);
+  const minFlows = env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
+  if (threads > 1 && shardable(o, resolver, minFlows)) return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology, start, threads });
 
   // the capture file is opened before the run, so a path that cannot be written fails before anything changes
   let captureFd: number | undefined;
@@ -161,6 +169,46 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
   } finally {
     if (captureFd !== undefined) env.fs.closeSync(captureFd);
   }
+}
+
+/** Flows at which a summary-only `--all-pairs` run is split over threads. */
+export const SHARD_MIN_FLOWS = 200_000;
+
+/** A big `--all-pairs` run that keeps no flows, writes no capture or key log and does not run in time. */
+function shardable(o: InspectOptions, resolver: Resolver, minFlows: number): boolean {
+  return (
+    o.allPairs &&
+    !o.keep &&
+    o.capture === undefined &&
+    o.keylog === undefined &&
+    o.durationMs === undefined &&
+    o.onPacket === undefined &&
+    Math.min(o.sample ?? Infinity, resolver.pairCount) >= minFlows
+  );
+}
+
+/**
+ * The same run split by node pair over threads (fabric/shard.ts): each shard's random stream is drawn from the
+ * command's, so a seeded run still replays; sessions merge back and are saved as in a serial run.
+ */
+async function inspectSharded(
+  ctx: CommandContext,
+  o: InspectOptions,
+  s: { store: Store; doc: ClusterDoc; workloads: Workloads; cilium: CiliumDoc; topology: Topology; start: number; threads: number },
+): Promise<InspectReport> {
+  const setup = fabricSetup(s.store, s.doc, s.workloads, s.cilium, s.start);
+  const saved = readSavedSessions(s.store, s.doc);
+  const inputs: ShardInput[] = [];
+  for (let k = 0; k < s.threads; k++) {
+    inputs.push({ setup, topology: s.topology, startMs: s.start, seed: toHex(ctx.env.rng.bytes(16)), saved, sample: o.sample, shard: k, shards: s.threads });
+  }
+  const outputs = await runShardsInThreads(inputs);
+  const sessions = mergeSessions(setup.wireguard, saved, outputs);
+  await s.store.mutate((tx) => {
+    const fresh = readCluster(tx, o.resourceGroup, o.name);
+    writeSessions(tx, fresh, sessions);
+  });
+  return { flows: [], summary: mergeSummaries(outputs.map((x) => x.summary)) };
 }
 
 function writeAll(env: CommandContext['env'], fd: number, chunk: Uint8Array): void {

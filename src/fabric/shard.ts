@@ -1,0 +1,118 @@
+/**
+ * A large summary-only `--all-pairs` run split into shards that run side by side (one fabric each, in worker
+ * threads). A flow's shard is decided by its unordered pair of nodes, so every WireGuard session — a pair of peers,
+ * one on each node — lives in exactly one shard, and the shards' sessions merge back without conflict. Each shard
+ * sees the same configuration and saved sessions; it only creates the engine peers its own flows use.
+ */
+import type { Clock, Rng } from '../platform/types.js';
+import type { CryptoBackend } from '../wireguard/crypto-backend.js';
+import type { DeviceSnapshot, PeerSnapshot } from '../wireguard/snapshot.js';
+import { snapshotDevice } from '../wireguard/snapshot.js';
+import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
+import { countFlow, emptySummary } from './report.js';
+import { Resolver, type Topology } from './select.js';
+import type { FabricSetup, Flow, ReportSummary, WgConfig } from './types.js';
+import { PATH_CLASSES } from './types.js';
+
+export interface ShardInput {
+  readonly setup: FabricSetup;
+  readonly topology: Topology;
+  readonly startMs: number;
+  /** Seed of this shard's random stream (keys, indices, jitter). */
+  readonly seed: string;
+  /** Saved sessions by node (sessions.json's `nodes`). */
+  readonly saved: Readonly<Record<string, DeviceSnapshot>> | null;
+  /** `--sample`; undefined: every pair. */
+  readonly sample?: number;
+  readonly shard: number;
+  readonly shards: number;
+}
+
+export interface ShardOutput {
+  readonly summary: ReportSummary;
+  /** Per node, the peers this shard used (its sessions now). */
+  readonly sessions: Record<string, DeviceSnapshot>;
+  readonly flows: number;
+}
+
+/** FNV-1a over two names in a fixed order: the same for (a, b) and (b, a). */
+function pairHash(a: string, b: string): number {
+  const text = a < b ? `${a}|${b}` : `${b}|${a}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The shard of a flow: by the unordered pair of its nodes (an address stands in for a machine outside). */
+export function shardOf(flow: Flow, shards: number): number {
+  return pairHash(flow.src.node ?? flow.src.ip, flow.dst.node ?? flow.dst.ip) % shards;
+}
+
+/** Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. */
+export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; rng: Rng; backend?: CryptoBackend }): ShardOutput {
+  const fabric = new Fabric(input.setup, { clock: deps.clock, rng: deps.rng, backend: deps.backend, detail: false });
+  if (input.saved) for (const node of fabric.nodeDevices().keys()) if (input.saved[node]) fabric.restoreSessions(node, input.saved[node]!);
+  const resolver = new Resolver(input.topology);
+  const out = new FlowOutcome();
+  const summary = emptySummary();
+  let flows = 0;
+  // the pair index → nodes mapping is cheap; every shard walks all pairs and keeps its own
+  for (const flow of resolver.allPairs(input.sample)) {
+    if (shardOf(flow, input.shards) !== input.shard) continue;
+    fabric.run(flow, out);
+    countFlow(summary, out);
+    flows++;
+  }
+  const sessions: Record<string, DeviceSnapshot> = {};
+  for (const [node, device] of fabric.nodeDevices()) {
+    const snap = snapshotDevice(device);
+    if (snap.peers.length > 0) sessions[node] = snap;
+  }
+  fabric.close();
+  return { summary, sessions, flows };
+}
+
+/** Add the shards' counts together. */
+export function mergeSummaries(parts: readonly ReportSummary[]): ReportSummary {
+  const total = emptySummary();
+  for (const s of parts) {
+    total.total += s.total;
+    total.encrypted += s.encrypted;
+    total.unencryptedInterNodePod += s.unencryptedInterNodePod;
+    for (const p of PATH_CLASSES) total.byPath[p] += s.byPath[p];
+  }
+  return total;
+}
+
+/**
+ * The sessions to save after a sharded run: for each node whose agent runs WireGuard (its configuration), the peers
+ * some shard used, plus the saved sessions of configured peers no shard touched.
+ */
+export function mergeSessions(
+  wireguard: ReadonlyMap<string, WgConfig | null>,
+  saved: Readonly<Record<string, DeviceSnapshot>> | null,
+  parts: readonly ShardOutput[],
+): Record<string, DeviceSnapshot> {
+  const out: Record<string, DeviceSnapshot> = {};
+  for (const [node, config] of wireguard) {
+    if (!config) continue;
+    const configured = new Set(config.peers.map((p) => p.publicKey));
+    const peers = new Map<string, PeerSnapshot>();
+    const old = saved?.[node];
+    let version = old?.version;
+    if (old && old.publicKey === config.publicKey && Array.isArray(old.peers)) {
+      for (const p of old.peers) if (configured.has(p.publicKey)) peers.set(p.publicKey, p);
+    }
+    for (const part of parts) {
+      const s = part.sessions[node];
+      if (!s || s.publicKey !== config.publicKey) continue;
+      version = s.version;
+      for (const p of s.peers) peers.set(p.publicKey, p);
+    }
+    if (peers.size > 0 && version !== undefined) out[node] = { version, publicKey: config.publicKey, peers: [...peers.values()] };
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+/**
+ * Run fabric shards in worker threads, one per shard. Only available from the compiled build (a worker loads
+ * fabric-worker.js next to this file); from TypeScript sources, and with one CPU, callers run serially instead.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ShardInput, ShardOutput } from '../fabric/shard.js';
+
+/** Most threads a run uses. */
+export const MAX_FABRIC_THREADS = 8;
+
+/** How many threads to use: $AKS_WG_THREADS (1 turns sharding off), else the CPUs (at most 8); 1 without the build. */
+export function fabricThreads(vars: Readonly<Record<string, string | undefined>>): number {
+  if (!existsSync(fileURLToPath(workerUrl()))) return 1;
+  const asked = vars['AKS_WG_THREADS'];
+  const n = asked !== undefined && /^\d+$/.test(asked) ? Number(asked) : availableParallelism();
+  return Math.max(1, Math.min(MAX_FABRIC_THREADS, n));
+}
+
+function workerUrl(): URL {
+  return new URL('./fabric-worker.js', import.meta.url);
+}
+
+/**
+ * Run every shard in its own thread; resolves with their outputs in input order.
+ * @throws Error naming the shard when one fails.
+ */
+export function runShardsInThreads(inputs: readonly ShardInput[]): Promise<ShardOutput[]> {
+  return Promise.all(
+    inputs.map(
+      (input) =>
+        new Promise<ShardOutput>((resolve, reject) => {
+          const worker = new Worker(workerUrl(), { workerData: input });
+          worker.once('message', (m: { ok: boolean; output?: ShardOutput; error?: string }) => {
+            if (m.ok) resolve(m.output!);
+            else reject(new Error(`fabric shard ${input.shard}: ${m.error}`));
+            void worker.terminate();
+          });
+          worker.once('error', (e) => reject(new Error(`fabric shard ${input.shard}: ${e.message}`)));
+        }),
+    ),
+  );
+}
