@@ -5,7 +5,7 @@
 // around main(), so node's start-up is not counted; the cluster is created once through bin/aks-wg.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const BIN = resolve('bin/aks-wg');
@@ -68,7 +68,8 @@ export async function run(ctx) {
       warm.push(SAMPLE / w.seconds);
     }
     if (summary.total !== SAMPLE) throw new Error(`expected ${SAMPLE} flows, the summary says ${summary.total}`);
-    const mix = `${pods} pods on ${NODES} nodes (${pairs.toLocaleString('en')} pairs); per run ${summary.encrypted.toLocaleString('en')} encrypted (AEAD), by path ${JSON.stringify(summary.byPath)}`;
+    const threads = Math.min(8, availableParallelism());
+    const mix = `${threads} thread${threads === 1 ? '' : 's'} (AKS_WG_THREADS); ${pods} pods on ${NODES} nodes (${pairs.toLocaleString('en')} pairs); per run ${summary.encrypted.toLocaleString('en')} encrypted (AEAD), by path ${JSON.stringify(summary.byPath)}`;
     ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, new sessions`, unit: 'flows/s', ...ctx.stats(cold), goal: { op: '>=', value: 100_000 }, note: mix });
     ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, sessions continued`, unit: 'flows/s', ...ctx.stats(warm), goal: { op: '>=', value: 100_000 } });
 

@@ -172,7 +172,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
 }
 
 /** Flows at which a summary-only `--all-pairs` run is split over threads. */
-export const SHARD_MIN_FLOWS = 200_000;
+export const SHARD_MIN_FLOWS = 50_000;
 
 /** A big `--all-pairs` run that keeps no flows, writes no capture or key log and does not run in time. */
 function shardable(o: InspectOptions, resolver: Resolver, minFlows: number): boolean {
