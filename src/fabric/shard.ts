@@ -51,6 +51,31 @@ export function shardOf(flow: Flow, shards: number): number {
   return pairHash(flow.src.node ?? flow.src.ip, flow.dst.node ?? flow.dst.ip) % shards;
 }
 
+/**
+ * The part of the saved sessions a shard can use: on each node, the peers whose node pair falls in the shard (so each
+ * thread is handed 1/shards of the document, not all of it).
+ */
+export function savedForShard(
+  saved: Readonly<Record<string, DeviceSnapshot>> | null,
+  wireguard: ReadonlyMap<string, WgConfig | null>,
+  shard: number,
+  shards: number,
+): Record<string, DeviceSnapshot> | null {
+  if (!saved) return null;
+  const out: Record<string, DeviceSnapshot> = {};
+  for (const [node, snap] of Object.entries(saved)) {
+    const config = wireguard.get(node);
+    if (!config || !Array.isArray(snap.peers)) continue;
+    const nodeOf = new Map(config.peers.map((p) => [p.publicKey, p.node]));
+    const peers = snap.peers.filter((p) => {
+      const other = nodeOf.get(p.publicKey);
+      return other !== undefined && pairHash(node, other) % shards === shard;
+    });
+    if (peers.length > 0) out[node] = { ...snap, peers };
+  }
+  return out;
+}
+
 /** Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. */
 export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; rng: Rng; backend?: CryptoBackend }): ShardOutput {
   const fabric = new Fabric(input.setup, { clock: deps.clock, rng: deps.rng, backend: deps.backend, detail: false });

@@ -28,7 +28,7 @@ import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
-import { mergeSessions, mergeSummaries, type ShardInput } from '../../fabric/shard.js';
+import { mergeSessions, mergeSummaries, savedForShard, type ShardInput } from '../../fabric/shard.js';
 import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
@@ -200,7 +200,8 @@ async function inspectSharded(
   const saved = readSavedSessions(s.store, s.doc);
   const inputs: ShardInput[] = [];
   for (let k = 0; k < s.threads; k++) {
-    inputs.push({ setup, topology: s.topology, startMs: s.start, seed: toHex(ctx.env.rng.bytes(16)), saved, sample: o.sample, shard: k, shards: s.threads });
+    const part = savedForShard(saved, setup.wireguard, k, s.threads);
+    inputs.push({ setup, topology: s.topology, startMs: s.start, seed: toHex(ctx.env.rng.bytes(16)), saved: part, sample: o.sample, shard: k, shards: s.threads });
   }
   const outputs = await runShardsInThreads(inputs);
   const sessions = mergeSessions(setup.wireguard, saved, outputs);
