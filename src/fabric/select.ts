@@ -226,14 +226,25 @@ export class Resolver {
   }
 
   /**
-   * Every ordered pod pair, or a deterministic sample of `sample` of them spread evenly over the pair space. A
-   * generator: a million flows are never held at once.
+   * Every ordered pod pair, or a deterministic sample of `sample` of them spread evenly over the pair space, optionally
+   * only the pairs `keep` accepts (by index into `pods`). A generator: a million flows are never held at once.
    */
-  *allPairs(sample?: number): Generator<Flow> {
+  *allPairs(sample?: number, keep?: (sourcePod: number, destinationPod: number) => boolean): Generator<Flow> {
     const total = this.pairCount;
     if (total <= 0) return;
+    const n = this.pods.length;
     const count = sample === undefined || sample >= total ? total : sample;
-    for (let k = 0; k < count; k++) yield this.pair(count === total ? k : Math.floor((k * total) / count));
+    for (let k = 0; k < count; k++) {
+      const i = count === total ? k : Math.floor((k * total) / count);
+      if (keep) {
+        // decide from the pod indices before building the flow (a shard skips most pairs)
+        const s = Math.floor(i / (n - 1));
+        let t = i % (n - 1);
+        if (t >= s) t++;
+        if (!keep(s, t)) continue;
+      }
+      yield this.pair(i);
+    }
   }
 
   /**

@@ -84,9 +84,19 @@ export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock;
   const out = new FlowOutcome();
   const summary = emptySummary();
   let flows = 0;
-  // the pair index → nodes mapping is cheap; every shard walks all pairs and keeps its own
-  for (const flow of resolver.allPairs(input.sample)) {
-    if (shardOf(flow, input.shards) !== input.shard) continue;
+  // every shard walks all pairs and keeps its own, decided by a node-pair table (no flow built for the others)
+  const nodes = input.topology.nodes;
+  const nodeIndex = new Map(nodes.map((n, i) => [n.name, i]));
+  const podNode = Int32Array.from(resolver.pods, (p) => nodeIndex.get(p.node!) ?? -1);
+  const mine = new Uint8Array(nodes.length * nodes.length);
+  for (let a = 0; a < nodes.length; a++) for (let b = 0; b < nodes.length; b++) mine[a * nodes.length + b] = pairHash(nodes[a]!.name, nodes[b]!.name) % input.shards === input.shard ? 1 : 0;
+  const keep = (s: number, t: number): boolean => {
+    const a = podNode[s]!;
+    const b = podNode[t]!;
+    if (a < 0 || b < 0) return pairHash(resolver.pods[s]!.node!, resolver.pods[t]!.node!) % input.shards === input.shard;
+    return mine[a * nodes.length + b] === 1;
+  };
+  for (const flow of resolver.allPairs(input.sample, keep)) {
     fabric.run(flow, out);
     countFlow(summary, out);
     flows++;
