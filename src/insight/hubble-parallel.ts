@@ -49,7 +49,9 @@ export function lineCuts(size: number, parts: number, read: (position: number, i
 
 /**
  * How many workers to use for a file of `bytes`: one per idle core (cores minus the 1-minute load average, at most
- * 4), and a single pass for small files or a busy machine — where workers only add their start-up and merge cost.
+ * 4) when at least 3 are idle, else a single pass: measured on 2 cores (bench/sections/50-hubble.js), two workers were
+ * no faster than one pass (each worker classifies the flows it sees and the partial results are copied and merged)
+ * and took 1.5× the memory; small files always use one pass.
  * AKS_WG_HUBBLE_WORKERS=N overrides (0 or 1 = one pass). The result is the same either way; only the speed differs.
  */
 export function workerCount(
@@ -61,7 +63,7 @@ export function workerCount(
   if (forced !== undefined && forced !== '') return Math.max(1, Math.min(16, Number.parseInt(forced, 10) || 1));
   if (bytes < PARALLEL_MIN_BYTES) return 1;
   const idle = Math.floor(machine.cores - machine.load + 0.5);
-  return idle >= 2 ? Math.min(4, idle) : 1;
+  return idle >= 3 ? Math.min(4, idle) : 1;
 }
 
 /**

@@ -43,8 +43,10 @@ describe('lineCuts', () => {
 
   test('worker count: small files and the override', () => {
     expect(workerCount(1000, {})).toBe(1);
-    expect(workerCount(1 << 30, {}, { cores: 2, load: 0.2 })).toBe(2);
-    expect(workerCount(1 << 30, {}, { cores: 2, load: 1.2 })).toBe(1);
+    expect(workerCount(1 << 30, {}, { cores: 2, load: 0.2 })).toBe(1);
+    expect(workerCount(1 << 30, {}, { cores: 4, load: 0.3 })).toBe(4);
+    expect(workerCount(1 << 30, {}, { cores: 4, load: 1.2 })).toBe(3);
+    expect(workerCount(1 << 30, {}, { cores: 4, load: 2.2 })).toBe(1);
     expect(workerCount(1 << 30, {}, { cores: 8, load: 0 })).toBe(4);
     expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '3' })).toBe(3);
     expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '0' })).toBe(1);
