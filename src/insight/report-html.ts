@@ -205,6 +205,7 @@ td.hl, th.hl { background: #eef7f0; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 8px 0; }
 .legend label { display: inline-flex; align-items: center; gap: 6px; cursor: pointer; user-select: none; }
 .sw { display: inline-block; width: 22px; height: 4px; border-radius: 2px; }
+.topo svg { max-width: 100%; height: auto; display: block; }
 .topo { overflow: auto; border: 1px solid var(--line); border-radius: 8px; background: #fcfcfd; max-height: 78vh; }
 .node-box { fill: rgba(255,255,255,.86); stroke: #9aa5ad; stroke-width: 1.2; } .world-box { fill: rgba(241,242,243,.8); stroke: #9aa5ad; stroke-dasharray: 4 3; }
 .node-name { font-weight: 600; font-size: 12.5px; } .node-meta { fill: var(--muted); font-size: 11px; }
