@@ -19,6 +19,7 @@ export type Fs = Pick<
   | 'readFileSync'
   | 'writeFileSync'
   | 'mkdirSync'
+  | 'mkdir'
   | 'unlinkSync'
   | 'statSync'
   | 'lstatSync'

@@ -212,10 +212,17 @@ export class Store {
       a.kind !== b.kind ? (a.kind === 'bytes' ? -1 : 1) : ka < kb ? -1 : ka > kb ? 1 : 0,
     );
     const temps: { tmp: string; file: string }[] = [];
+    // Missing directories first, several at once (a new node brings nodes/<node>/var/run/cilium/state: four).
+    const needed = new Map<string, string>();
+    for (const [key] of order) {
+      const file = this.pathOf(key);
+      const dir = path.dirname(file);
+      if (!needed.has(dir) && !this.env.fs.existsSync(dir)) needed.set(dir, file);
+    }
+    await this.ensureDirs(needed);
     try {
       for (const [key, staged] of order) {
         const file = this.pathOf(key);
-        this.ensureDir(path.dirname(file), file);
         const tmp = path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARK}${uniqueToken()}`);
         temps.push({ tmp, file });
         writeTemp(this.env, tmp, file, staged.kind === 'json' ? Buffer.from(staged.text, 'utf8') : staged.bytes);
@@ -290,12 +297,25 @@ export class Store {
     }
   }
 
-  private ensureDir(dir: string, forFile: string): void {
-    try {
-      this.env.fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    } catch (err) {
-      throw new StateError(`cannot write state file ${forFile}: ${describeError(err)}`);
-    }
+  /** Create directories (dir → a file that needs it, for the message), up to SYNC_CONCURRENCY at once. */
+  private async ensureDirs(dirs: Map<string, string>): Promise<void> {
+    const items = [...dirs];
+    let next = 0;
+    let failure: StateError | undefined;
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !failure) {
+        const [dir, file] = items[next++]!;
+        try {
+          await new Promise<void>((resolve, reject) =>
+            this.env.fs.mkdir(dir, { recursive: true, mode: DIR_MODE }, (err) => (err ? reject(err) : resolve())),
+          );
+        } catch (err) {
+          failure ??= new StateError(`cannot write state file ${file}: ${describeError(err)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, worker));
+    if (failure) throw failure;
   }
 }
 
