@@ -23,8 +23,9 @@ import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
 import { restorePeer, snapshotDevice, snapshotMatches, type DeviceSnapshot, type PeerSnapshot } from '../wireguard/snapshot.js';
+import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
-import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgConfig, WgPeerConfig } from './types.js';
+import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgPeerConfig } from './types.js';
 
 /** A settable clock: the fabric moves simulated time forward as it fires timers. */
 export interface MutableClock extends Clock {
@@ -100,15 +101,17 @@ export class FlowOutcome {
 }
 
 /**
- * A configured peer of a node's cilium_wg0. The engine's Peer is created on first use (a packet to or from that
- * node): with 100 nodes each device has 99 peers, and creating one costs a DH and its AllowedIPs; a simulation
- * that never sends between two nodes need not pay for them. Routing, sessions and checks are the device's own once
- * the peer exists.
+ * A node's peer entry for one other node, looked up when a packet first goes between them. The engine's Peer is
+ * created then too: with 100 nodes each device has 99 peers (with 5,000, 4,999) and creating one costs a DH and
+ * its AllowedIPs; a simulation that never sends between two nodes need not pay for them. Routing, sessions and
+ * checks are the device's own once the peer exists.
  */
 interface Route {
   readonly node: string;
-  readonly config: WgPeerConfig;
+  config: WgPeerConfig;
   peer: Peer | null;
+  /** The /32s of the entry, when sources may differ per node (full configurations): checked per packet. */
+  allowed: Set<number> | null;
 }
 
 /** One machine on the wire: a node, or the rogue machine. */
@@ -118,18 +121,16 @@ interface Machine {
   readonly ipNum: number;
   /** Its address as a UDP source, the same object every time (the Device keeps it as the peer's endpoint). */
   udpFrom: UdpEndpoint;
-  config: WgConfig | null;
+  /** Whether its configuration was read (on first use: a 5,000-node run touches only the nodes it sends between). */
+  configured: boolean;
+  dev: WgDeviceConfig | null;
   device: Device | null;
-  /** Destination /32 → peer, from the peers' AllowedIPs (the kernel's route into cilium_wg0). */
-  routes: Map<number, Route>;
-  /** Configured peers by node name. */
-  peersByNode: Map<string, Route>;
-  /** Non-/32 AllowedIPs, looked up after the /32s. */
-  prefixRoutes: { cidr: Cidr; route: Route }[];
-  /** A fingerprint of the peer set, to skip reconciling an unchanged configuration. */
-  fingerprint: string;
+  /** Peer entries looked up so far, by peer node (null: not a peer). */
+  routes: Map<string, Route | null>;
   /** Saved sessions of peers not used yet in this run, by public key. */
   saved: Map<string, PeerSnapshot>;
+  /** Saved sessions handed over before the machine was configured. */
+  pending: DeviceSnapshot | null;
 }
 
 interface InFlight {
@@ -180,6 +181,8 @@ export class Fabric {
   private readonly byIp = new Map<number, Machine>();
   private readonly addressCache = new Map<string, number>();
   private rogue: Machine | null = null;
+  private source: WireGuardSource | null = null;
+  private rogueSource: WireGuardSource | null = null;
   private strict: Cidr | null = null;
   private clusterOffValue: ClusterEncryptionOff = null;
   private ipId = 1;
@@ -215,10 +218,13 @@ export class Fabric {
 
   /** The Device of a node (undefined without WireGuard). */
   device(node: string): Device | undefined {
-    return this.machines.get(node)?.device ?? undefined;
+    const m = this.machines.get(node);
+    if (!m) return undefined;
+    this.ensure(m);
+    return m.device ?? undefined;
   }
 
-  /** Nodes with a Device, in setup order. */
+  /** The devices that exist so far (nodes touched by this run, or asked for), in setup order. */
   devices(): { node: string; device: Device }[] {
     const out: { node: string; device: Device }[] = [];
     for (const m of this.machines.values()) if (m.device) out.push({ node: m.name, device: m.device });
@@ -232,86 +238,129 @@ export class Fabric {
       ip: n.ip,
       ipNum,
       udpFrom: { address: n.ip, port: 0 },
-      config: null,
+      configured: false,
+      dev: null,
       device: null,
       routes: new Map(),
-      peersByNode: new Map(),
-      prefixRoutes: [],
-      fingerprint: '',
       saved: new Map(),
+      pending: null,
     };
     this.machines.set(n.name, m);
     this.byIp.set(ipNum, m);
     return m;
   }
 
+  private sourceOf(m: Machine): WireGuardSource {
+    return (m === this.rogue ? this.rogueSource : this.source)!;
+  }
+
   /**
    * Apply a (new) configuration: devices appear for agents that gained WireGuard and disappear for those that lost
-   * it; peers follow their config (a changed key re-creates the peer). Unchanged devices keep their sessions.
+   * it; peers follow their entries (a changed key re-creates the peer). Unchanged devices keep their sessions.
+   * Machines not used yet read the configuration when they are.
    */
   configure(setup: FabricSetup): void {
     this.clusterOffValue = setup.clusterOff;
     this.strict = setup.strictEgressCidr ? parseCidr(setup.strictEgressCidr, true) : null;
     for (const n of setup.nodes) if (!this.machines.has(n.name)) this.addMachine(n);
-    for (const m of this.machines.values()) {
-      if (m === this.rogue) continue;
-      this.applyConfig(m, setup.wireguard.get(m.name) ?? null);
+    const source = wireGuardSource(setup.wireguard);
+    if (!this.source || this.source.fingerprint !== source.fingerprint) {
+      this.source = source;
+      for (const m of this.machines.values()) if (m.configured) this.reconcile(m);
     }
     if (setup.rogue) {
       if (!this.rogue) {
         this.rogue = this.addMachine({ name: setup.rogue.name, ip: setup.rogue.ip });
         this.machines.delete(setup.rogue.name);
       }
-      this.applyConfig(this.rogue, setup.rogue.config);
-    }
-  }
-
-  private applyConfig(m: Machine, config: WgConfig | null): void {
-    if (!config) {
-      if (m.device) m.device.close();
-      m.device = null;
-      m.saved.clear();
-      m.config = null;
-      m.routes.clear();
-      m.peersByNode.clear();
-      m.prefixRoutes = [];
-      m.fingerprint = '';
-      return;
-    }
-    if (!m.device || !m.config || m.config.publicKey !== config.publicKey || m.config.listenPort !== config.listenPort) {
-      if (m.device) m.device.close();
-      m.device = this.newDevice(m, config);
-      m.fingerprint = '';
-      m.saved.clear();
-    }
-    m.config = config;
-    m.udpFrom = { address: m.ip, port: config.listenPort };
-    const fingerprint = config.peers.map((p) => `${p.publicKey}@${p.endpoint.address}:${p.endpoint.port}=${p.allowedIps.join(',')}`).join(';');
-    if (fingerprint === m.fingerprint) return;
-    m.fingerprint = fingerprint;
-    const device = m.device;
-    const wanted = new Map(config.peers.map((p) => [p.publicKey, p]));
-    // a removed peer, or one whose key changed, is deleted (with its sessions); a kept one is updated in place
-    for (const peer of device.peers()) if (!wanted.has(peer.name)) device.removePeer(peer);
-    for (const key of [...m.saved.keys()]) if (!wanted.has(key)) m.saved.delete(key);
-    const existing = new Map(device.peers().map((peer) => [peer.name, peer]));
-    m.routes.clear();
-    m.peersByNode.clear();
-    m.prefixRoutes = [];
-    for (const p of config.peers) {
-      const peer = existing.get(p.publicKey) ?? null;
-      if (peer) device.updatePeer(peer, { endpoint: { address: p.endpoint.address, port: p.endpoint.port }, allowedIps: p.allowedIps });
-      const route: Route = { node: p.node, config: p, peer };
-      m.peersByNode.set(p.node, route);
-      for (const text of p.allowedIps) {
-        const cidr = parseCidr(text, true);
-        if (cidr.bits === 32) m.routes.set(cidr.base, route);
-        else m.prefixRoutes.push({ cidr, route });
+      const rs = wireGuardSource(new Map([[setup.rogue.name, setup.rogue.config]]));
+      if (!this.rogueSource || this.rogueSource.fingerprint !== rs.fingerprint) {
+        this.rogueSource = rs;
+        if (this.rogue.configured) this.reconcile(this.rogue);
       }
     }
   }
 
-  /** The engine's Peer for a configured peer, created on first use (with its saved sessions, if any). */
+  /** Read a machine's configuration on first use (and put back sessions saved for it). */
+  private ensure(m: Machine): void {
+    if (m.configured) return;
+    m.configured = true;
+    this.applyDevice(m, this.sourceOf(m).device(m.name));
+    const pending = m.pending;
+    m.pending = null;
+    if (pending) this.restoreSessions(m.name, pending);
+  }
+
+  private applyDevice(m: Machine, dev: WgDeviceConfig | null): void {
+    if (!dev) {
+      if (m.device) m.device.close();
+      m.device = null;
+      m.dev = null;
+      m.routes.clear();
+      m.saved.clear();
+      return;
+    }
+    if (!m.device || !m.dev || m.dev.publicKey !== dev.publicKey || m.dev.listenPort !== dev.listenPort) {
+      if (m.device) m.device.close();
+      m.device = this.newDevice(m, dev);
+      m.routes.clear();
+      m.saved.clear();
+    }
+    m.dev = dev;
+    m.udpFrom = { address: m.ip, port: dev.listenPort };
+  }
+
+  /** Bring a configured machine in line with a new source: its device, the peers it has, its saved sessions. */
+  private reconcile(m: Machine): void {
+    const source = this.sourceOf(m);
+    this.applyDevice(m, source.device(m.name));
+    const device = m.device;
+    if (!device) return;
+    for (const [node, route] of [...m.routes]) {
+      const entry = source.peer(m.name, node);
+      if (!route || !entry || entry.publicKey !== route.config.publicKey) {
+        // a removed peer, or one whose key changed, is deleted with its sessions; lookups start again
+        if (route?.peer) device.removePeer(route.peer);
+        m.routes.delete(node);
+        continue;
+      }
+      if (entry.endpoint.address !== route.config.endpoint.address || entry.endpoint.port !== route.config.endpoint.port || entry.allowedIps.join() !== route.config.allowedIps.join()) {
+        if (route.peer) device.updatePeer(route.peer, { endpoint: { address: entry.endpoint.address, port: entry.endpoint.port }, allowedIps: entry.allowedIps });
+        route.config = entry;
+        route.allowed = this.sourceOf(m).uniform ? null : slash32s(entry.allowedIps);
+      }
+    }
+    for (const key of [...m.saved.keys()]) if (!this.isPeerKey(m, key)) m.saved.delete(key);
+  }
+
+  private isPeerKey(m: Machine, publicKey: string): boolean {
+    const source = this.sourceOf(m);
+    const node = source.nodeOfKey(publicKey);
+    return node !== undefined && source.peer(m.name, node)?.publicKey === publicKey;
+  }
+
+  /** `m`'s peer entry for `node`, looked up once. */
+  private routeTo(m: Machine, node: string): Route | undefined {
+    let r = m.routes.get(node);
+    if (r === undefined) {
+      const source = this.sourceOf(m);
+      const entry = m.device ? source.peer(m.name, node) : null;
+      r = entry ? { node, config: entry, peer: null, allowed: source.uniform ? null : slash32s(entry.allowedIps) } : null;
+      m.routes.set(node, r);
+    }
+    return r ?? undefined;
+  }
+
+  /** The peer whose AllowedIPs hold `dst`, as `m`'s cilium_wg0 routes it (undefined: not into WireGuard). */
+  private routeOf(m: Machine, dst: number): Route | undefined {
+    const owner = this.sourceOf(m).owner(dst);
+    if (owner === undefined || owner === m.name) return undefined;
+    const r = this.routeTo(m, owner);
+    if (r && r.allowed && !r.allowed.has(dst)) return undefined;
+    return r;
+  }
+
+  /** The engine's Peer for a peer entry, created on first use (with its saved sessions, if any). */
   private materialize(m: Machine, route: Route): Peer {
     if (route.peer) return route.peer;
     const p = route.config;
@@ -339,21 +388,32 @@ export class Fabric {
    */
   restoreSessions(node: string, snap: DeviceSnapshot): void {
     const m = this.machines.get(node);
-    if (!m?.device || !snapshotMatches(m.device, snap)) return;
-    const configured = new Set(m.config?.peers.map((p) => p.publicKey));
-    for (const ps of snap.peers) if (configured.has(ps.publicKey)) m.saved.set(ps.publicKey, ps);
+    if (!m) return;
+    if (!m.configured) {
+      m.pending = snap;
+      return;
+    }
+    if (!m.device || !snapshotMatches(m.device, snap)) return;
+    for (const ps of snap.peers) if (this.isPeerKey(m, ps.publicKey)) m.saved.set(ps.publicKey, ps);
   }
 
   /** The sessions of `node`'s device to save: used peers as they are now, unused ones as they were restored. */
   sessionSnapshot(node: string): DeviceSnapshot | undefined {
     const m = this.machines.get(node);
-    if (!m?.device) return undefined;
+    if (!m) return undefined;
+    if (!m.configured) {
+      // not used in this run: its saved sessions stay as they were, if its key is still the same
+      if (!m.pending) return undefined;
+      const dev = this.source!.device(node);
+      return dev && dev.publicKey === m.pending.publicKey ? m.pending : undefined;
+    }
+    if (!m.device) return undefined;
     const snap = snapshotDevice(m.device);
     for (const ps of m.saved.values()) snap.peers.push(ps);
     return snap;
   }
 
-  private newDevice(m: Machine, config: WgConfig): Device {
+  private newDevice(m: Machine, config: WgDeviceConfig): Device {
     return new Device({
       privateKey: privateKeyFromBytes(config.privateKey),
       clock: this.clock,
@@ -384,14 +444,6 @@ export class Fabric {
     }
   }
 
-  private routeOf(m: Machine, dst: number): Route | undefined {
-    const r = m.routes.get(dst);
-    if (r || m.prefixRoutes.length === 0) return r;
-    let best: { cidr: Cidr; route: Route } | undefined;
-    for (const p of m.prefixRoutes) if (cidrContains(p.cidr, dst) && (!best || p.cidr.bits > best.cidr.bits)) best = p;
-    return best?.route;
-  }
-
   // --- The wire -------------------------------------------------------------------------------------------------
 
   /** Put one IPv4 packet on the wire from `from`'s eth0; returns its index in the flow's record. */
@@ -409,7 +461,7 @@ export class Fabric {
       dst = parseIPv4(to.address);
       this.addressCache.set(to.address, dst);
     }
-    const sport = from.config?.listenPort ?? 0;
+    const sport = from.dev?.listenPort ?? 0;
     const outer = buildUdpDatagram(from.ipNum, dst, sport, to.port, datagram, this.nextIpId());
     const record = this.onWire(from, outer);
     this.queue.push({ to: dst, port: to.port, from, payload: outer.subarray(IPV4_HEADER_SIZE + UDP_HEADER_SIZE), record });
@@ -422,13 +474,14 @@ export class Fabric {
       if (i > 1_000_000) throw new Error('fabric: the wire did not quiesce');
       const item = q[i]!;
       const target = item.to === this.rogue?.ipNum ? this.rogue : this.byIp.get(item.to);
-      if (!target || !target.device || !target.config || target.config.listenPort !== item.port) {
+      if (target) this.ensure(target);
+      if (!target || !target.device || !target.dev || target.dev.listenPort !== item.port) {
         // nobody listens on that port: the kernel drops it (ICMP port unreachable, not modelled)
         this.lastDrop = { node: target?.name ?? formatIPv4(item.to), reason: 'port-unreachable' };
         continue;
       }
       // the receiver's peer for the sender, if it has one configured (the rogue is nobody's)
-      const back = target.peersByNode.get(item.from.name);
+      const back = this.routeTo(target, item.from.name);
       if (back && !back.peer) this.materialize(target, back);
       this.currentRecord = item.record;
       target.device.receive(item.payload, item.from.udpFrom);
@@ -484,10 +537,10 @@ export class Fabric {
     if (src.rogue) {
       const r = this.rogue;
       out.cause = 'rogue-drop';
+      if (r) this.ensure(r);
       const rogueRoute = r?.device ? this.routeOf(r, dst.ipNum) : undefined;
-      if (r?.device && rogueRoute) {
-        this.materialize(r, rogueRoute);
-        r.device.sendPacket(packet);
+      if (r && rogueRoute) {
+        this.materialize(r, rogueRoute).send(packet);
         this.drain();
       } else if (r) {
         // no WireGuard route: the rogue sends in plaintext, like any outside machine
@@ -503,6 +556,7 @@ export class Fabric {
     } else {
       const from = this.machines.get(src.node);
       if (!from) throw new RangeError(`fabric: unknown node ${src.node}`);
+      this.ensure(from);
       if (dst.node === src.node) {
         // same node: the lxc veth (or the host stack), never eth0
         out.iface = 'lxc';
@@ -639,6 +693,18 @@ export class Fabric {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The /32 prefixes of an AllowedIPs list, as numbers. */
+function slash32s(prefixes: readonly string[]): Set<number> | null {
+  const out = new Set<number>();
+  for (const text of prefixes) {
+    const c = parseCidr(text, true);
+    // a wider prefix: no per-address check (the source's owner() already matched it)
+    if (c.bits !== 32) return null;
+    out.add(c.base);
+  }
+  return out;
+}
 
 /** Age of the peer's session that the peer knows by `remoteIndex` (the receiver index on the wire). */
 function sessionAge(peer: Peer, remoteIndex: number, now: number): number {

@@ -32,22 +32,21 @@ export function loadSessions(store: Store, doc: ClusterDoc, fabric: Fabric): num
   const saved = store.read<SessionsDoc>(sessionsKey(doc), check);
   if (!saved) return 0;
   let nodes = 0;
-  for (const node of fabric.nodeDevices().keys()) {
-    const snap = saved.nodes[node];
+  for (const n of doc.nodes) {
+    const snap = saved.nodes[n.name];
     if (!snap || !Array.isArray(snap.peers)) continue;
-    fabric.restoreSessions(node, snap);
+    fabric.restoreSessions(n.name, snap);
     nodes++;
   }
   return nodes;
 }
 
-/** Stage the fabric's sessions (or the removal of the document when no node runs WireGuard). */
+/** Stage the fabric's sessions (or the removal of the document when no node has any). */
 export function saveSessions(tx: Tx, doc: ClusterDoc, fabric: Fabric): void {
-  const live = new Set(doc.nodes.map((n) => n.name));
   const nodes: Record<string, DeviceSnapshot> = {};
-  for (const node of fabric.nodeDevices().keys()) {
-    const snap = live.has(node) ? fabric.sessionSnapshot(node) : undefined;
-    if (snap) nodes[node] = snap;
+  for (const n of doc.nodes) {
+    const snap = fabric.sessionSnapshot(n.name);
+    if (snap) nodes[n.name] = snap;
   }
   if (Object.keys(nodes).length === 0) tx.delete(sessionsKey(doc));
   else tx.write(sessionsKey(doc), { nodes } satisfies SessionsDoc);

@@ -11,7 +11,8 @@ import { snapshotDevice } from '../wireguard/snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
 import { Resolver, type Topology } from './select.js';
-import type { FabricSetup, Flow, ReportSummary, WgConfig } from './types.js';
+import type { FabricSetup, Flow, ReportSummary } from './types.js';
+import type { WireGuardSource } from './wg-source.js';
 import { PATH_CLASSES } from './types.js';
 
 export interface ShardInput {
@@ -57,18 +58,16 @@ export function shardOf(flow: Flow, shards: number): number {
  */
 export function savedForShard(
   saved: Readonly<Record<string, DeviceSnapshot>> | null,
-  wireguard: ReadonlyMap<string, WgConfig | null>,
+  source: WireGuardSource,
   shard: number,
   shards: number,
 ): Record<string, DeviceSnapshot> | null {
   if (!saved) return null;
   const out: Record<string, DeviceSnapshot> = {};
   for (const [node, snap] of Object.entries(saved)) {
-    const config = wireguard.get(node);
-    if (!config || !Array.isArray(snap.peers)) continue;
-    const nodeOf = new Map(config.peers.map((p) => [p.publicKey, p.node]));
+    if (!Array.isArray(snap.peers)) continue;
     const peers = snap.peers.filter((p) => {
-      const other = nodeOf.get(p.publicKey);
+      const other = source.nodeOfKey(p.publicKey);
       return other !== undefined && pairHash(node, other) % shards === shard;
     });
     if (peers.length > 0) out[node] = { ...snap, peers };
@@ -79,7 +78,7 @@ export function savedForShard(
 /** Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. */
 export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; rng: Rng; backend?: CryptoBackend }): ShardOutput {
   const fabric = new Fabric(input.setup, { clock: deps.clock, rng: deps.rng, backend: deps.backend, detail: false });
-  if (input.saved) for (const node of fabric.nodeDevices().keys()) if (input.saved[node]) fabric.restoreSessions(node, input.saved[node]!);
+  if (input.saved) for (const n of input.setup.nodes) if (input.saved[n.name]) fabric.restoreSessions(n.name, input.saved[n.name]!);
   const resolver = new Resolver(input.topology);
   const out = new FlowOutcome();
   const summary = emptySummary();
@@ -123,31 +122,36 @@ export function mergeSummaries(parts: readonly ReportSummary[]): ReportSummary {
 }
 
 /**
- * The sessions to save after a sharded run: for each node whose agent runs WireGuard (its configuration), the peers
- * some shard used, plus the saved sessions of configured peers no shard touched.
+ * The sessions to save after a sharded run: for each node whose agent runs WireGuard, the peers some shard used,
+ * plus the saved sessions of its current peers that no shard touched.
  */
 export function mergeSessions(
-  wireguard: ReadonlyMap<string, WgConfig | null>,
+  nodes: readonly string[],
+  source: WireGuardSource,
   saved: Readonly<Record<string, DeviceSnapshot>> | null,
   parts: readonly ShardOutput[],
 ): Record<string, DeviceSnapshot> {
   const out: Record<string, DeviceSnapshot> = {};
-  for (const [node, config] of wireguard) {
-    if (!config) continue;
-    const configured = new Set(config.peers.map((p) => p.publicKey));
+  for (const node of nodes) {
+    const dev = source.device(node);
+    if (!dev) continue;
+    const isPeer = (key: string): boolean => {
+      const other = source.nodeOfKey(key);
+      return other !== undefined && source.peer(node, other)?.publicKey === key;
+    };
     const peers = new Map<string, PeerSnapshot>();
     const old = saved?.[node];
     let version = old?.version;
-    if (old && old.publicKey === config.publicKey && Array.isArray(old.peers)) {
-      for (const p of old.peers) if (configured.has(p.publicKey)) peers.set(p.publicKey, p);
+    if (old && old.publicKey === dev.publicKey && Array.isArray(old.peers)) {
+      for (const p of old.peers) if (isPeer(p.publicKey)) peers.set(p.publicKey, p);
     }
     for (const part of parts) {
       const s = part.sessions[node];
-      if (!s || s.publicKey !== config.publicKey) continue;
+      if (!s || s.publicKey !== dev.publicKey) continue;
       version = s.version;
       for (const p of s.peers) peers.set(p.publicKey, p);
     }
-    if (peers.size > 0 && version !== undefined) out[node] = { version, publicKey: config.publicKey, peers: [...peers.values()] };
+    if (peers.size > 0 && version !== undefined) out[node] = { version, publicKey: dev.publicKey, peers: [...peers.values()] };
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * computes), so the fabric stays below cilium/ in the import order.
  */
 import type { L4Protocol } from './packets.js';
+import type { WireGuardPlan } from './wg-source.js';
 
 export type PathClass = 'inter-node' | 'same-node' | 'node-originated' | 'to-node' | 'external';
 export const PATH_CLASSES: readonly PathClass[] = ['inter-node', 'same-node', 'node-originated', 'to-node', 'external'];
@@ -69,8 +70,11 @@ export type ClusterEncryptionOff = null | 'no-cilium' | 'wireguard-off';
 
 export interface FabricSetup {
   readonly nodes: readonly FabricNode[];
-  /** Node → its cilium_wg0 now, or null when its agent runs without WireGuard. */
-  readonly wireguard: ReadonlyMap<string, WgConfig | null>;
+  /**
+   * Every node's cilium_wg0 now: full configurations by node (null: the agent runs without WireGuard), or a plan the
+   * fabric reads lazily (fabric/wg-source.ts; what `traffic inspect` passes, so 5,000 nodes cost what a run uses).
+   */
+  readonly wireguard: ReadonlyMap<string, WgConfig | null> | WireGuardPlan;
   readonly clusterOff: ClusterEncryptionOff;
   /** True while a rolling restart of the agents is still running. */
   readonly rolloutInProgress?: boolean;

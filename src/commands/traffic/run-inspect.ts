@@ -9,10 +9,12 @@ import {
   keyReader,
   loadCilium,
   nodeKeyKey,
+  agentView,
+  podIpsByNode,
   rogueConfig,
   rolloutInProgress,
-  wireguardConfigs,
   wireguardConfiguredFor,
+  WG_MTU,
   WG_PORT,
   type CiliumDoc,
 } from '../../cilium/agents.js';
@@ -30,6 +32,7 @@ import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js'
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
 import { mergeSessions, mergeSummaries, savedForShard, type ShardInput } from '../../fabric/shard.js';
 import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
+import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
@@ -38,14 +41,33 @@ import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store } from '../../state/store.js';
 import type { InspectOptions } from './inspect.js';
 
-/** The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document. */
+/**
+ * The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document: the keys the
+ * CiliumNodes carry and the key files (a plan the fabric reads lazily, with the rules of cilium/agents.ts
+ * wireguardConfigs, so a 5,000-node cluster is not written out as 25 million peer entries).
+ */
 export function fabricSetup(store: Store, doc: ClusterDoc, workloads: Workloads, cilium: CiliumDoc, atMs: number): FabricSetup {
   const { resourceGroup: rg, name } = doc.managedCluster;
   const input = { cluster: doc, workloads, cilium, readKey: keyReader(store, rg, name) };
+  const view = agentView(doc, cilium, atMs);
+  const privateKeys: Record<string, Uint8Array> = {};
+  for (const node of view.keys.keys()) {
+    const key = input.readKey(node);
+    if (key) privateKeys[node] = key;
+  }
   const rogue = cilium.rogue;
   return {
     nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip, podCidr: n.podCidr })),
-    wireguard: wireguardConfigs(input, atMs),
+    wireguard: {
+      kind: 'plan',
+      nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+      keys: Object.fromEntries(view.keys),
+      duplicates: Object.fromEntries(view.duplicates),
+      privateKeys,
+      podIps: Object.fromEntries(podIpsByNode(workloads)),
+      listenPort: WG_PORT,
+      mtu: WG_MTU,
+    },
     clusterOff: !ciliumDataplane(doc) ? 'no-cilium' : !wireguardConfiguredFor(doc) ? 'wireguard-off' : null,
     rolloutInProgress: rolloutInProgress(cilium, atMs),
     strictEgressCidr: cilium.strictEgressCidr,
@@ -198,13 +220,14 @@ async function inspectSharded(
 ): Promise<InspectReport> {
   const setup = fabricSetup(s.store, s.doc, s.workloads, s.cilium, s.start);
   const saved = readSavedSessions(s.store, s.doc);
+  const source = wireGuardSource(setup.wireguard);
   const inputs: ShardInput[] = [];
   for (let k = 0; k < s.threads; k++) {
-    const part = savedForShard(saved, setup.wireguard, k, s.threads);
+    const part = savedForShard(saved, source, k, s.threads);
     inputs.push({ setup, topology: s.topology, startMs: s.start, seed: toHex(ctx.env.rng.bytes(16)), saved: part, sample: o.sample, shard: k, shards: s.threads });
   }
   const outputs = await runShardsInThreads(inputs);
-  const sessions = mergeSessions(setup.wireguard, saved, outputs);
+  const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   await s.store.mutate((tx) => {
     const fresh = readCluster(tx, o.resourceGroup, o.name);
     writeSessions(tx, fresh, sessions);
