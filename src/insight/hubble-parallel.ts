@@ -15,7 +15,7 @@ export const PARALLEL_MIN_BYTES = 32 << 20;
 /** Read chunk of the streams (small chunks keep the young generation, and so the RSS, small). */
 export const READ_CHUNK_BYTES = 64 << 10;
 /** A worker's young generation: parsed lines die young, and a small nursery keeps each worker's RSS small. */
-export const WORKER_YOUNG_GENERATION_MB = 8;
+export const WORKER_YOUNG_GENERATION_MB = 16;
 
 /**
  * Line-aligned cut points for `parts` ranges of a file of `size` bytes: [0, c1, ..., size], each ci the start of a

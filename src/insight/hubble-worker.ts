@@ -19,9 +19,15 @@ interface Job {
 const job = workerData as Job;
 const analyzer = new HubbleAnalyzer(indexModel(job.model), job.options);
 let n = 0;
+let reported = 0;
 const stream = createReadStream(job.file, { start: job.start, end: job.end - 1, encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
 for await (const batch of readLines(stream)) {
   for (let i = 0; i < batch.length; i++) analyzer.addLine(batch[i]!, ++n);
-  parentPort!.postMessage({ progress: batch.length });
+  // progress every 50,000 lines: a message per batch would cost more than the batch
+  if (n - reported >= 50_000) {
+    parentPort!.postMessage({ progress: n - reported });
+    reported = n;
+  }
 }
+if (n > reported) parentPort!.postMessage({ progress: n - reported });
 parentPort!.postMessage({ done: analyzer.partial(), lines: n });
