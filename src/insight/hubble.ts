@@ -152,11 +152,12 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 function l4Of(l4: unknown): { proto: Protocol; sport: number; dport: number } {
   if (!l4 || typeof l4 !== 'object') return { proto: 'other', sport: 0, dport: 0 };
   const o = l4 as Record<string, Record<string, unknown> | undefined>;
-  for (const proto of ['TCP', 'UDP', 'SCTP'] as const) {
-    const p = o[proto];
-    if (p) return { proto, sport: num(p['source_port']), dport: num(p['destination_port']) };
+  const p = o['TCP'] ?? o['UDP'] ?? o['SCTP'];
+  if (p) {
+    const proto: Protocol = o['TCP'] ? 'TCP' : o['UDP'] ? 'UDP' : 'SCTP';
+    return { proto, sport: num(p['source_port']), dport: num(p['destination_port']) };
   }
-  // ICMP has no ports: type and code stand in for them, so echo request and reply stay one flow.
+  // ICMP has no ports: a flow is its addresses, so an echo request and its reply fold together
   if (o['ICMPv4']) return { proto: 'ICMPv4', sport: 0, dport: 0 };
   if (o['ICMPv6']) return { proto: 'ICMPv6', sport: 0, dport: 0 };
   return { proto: 'other', sport: 0, dport: 0 };
