@@ -77,6 +77,33 @@ describe('cluster import', () => {
     expect(files).toHaveLength(4);
   });
 
+  test('a node whose CiliumNode has no key runs without WireGuard, and flows to it stay plaintext', async () => {
+    const s = session();
+    const cn = JSON.parse(fs.readFileSync(`${FIX}/ciliumnodes.json`, 'utf8'));
+    delete cn.items[2].metadata.annotations;
+    const file = path.join(makeTempDir(), 'cn.json');
+    fs.writeFileSync(file, JSON.stringify(cn));
+    const r = await s.run(`cluster import -g RG -n part --from-kubectl ${FIX}/three-nodes.json --ciliumnodes ${file} -o none`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('; 2 nodes with a published WireGuard key');
+    const nodes = (await s.run('node list -g RG -n part')).json();
+    expect(nodes.map((n: any) => [n.name, n.encryption, n.importedPublicKey === null])).toEqual([
+      ['aks-nodepool1-31415926-vmss000000', 'Wireguard', false],
+      ['aks-nodepool1-31415926-vmss000001', 'Wireguard', false],
+      ['aks-userpool-31415926-vmss000000', 'Disabled', true],
+    ]);
+    const h = (await s.run(`traffic inspect -g RG -n part --hubble ${path.resolve('fixtures/hubble/flows.jsonl')} -o json`)).json();
+    const inter = h.flows.filter((f: any) => f.path === 'inter-node');
+    const touchesUserpool = (f: any) => [f.source.node, f.destination.node].includes('aks-userpool-31415926-vmss000000');
+    expect(inter.filter(touchesUserpool).every((f: any) => !f.encrypted)).toBe(true);
+    expect(inter.filter((f: any) => !touchesUserpool(f)).every((f: any) => f.encrypted)).toBe(true);
+    // the simulated wire agrees: pod traffic to the keyless node leaves eth0 in plaintext
+    const sim = (await s.run('traffic inspect -g RG -n part --from shop/client --to shop/web-5b8c7d9f4-kd2vn -o json')).json();
+    expect(sim.flows[0]).toMatchObject({ path: 'inter-node', encrypted: false });
+    const enc = (await s.run('traffic inspect -g RG -n part --from shop/client --to shop/web-5b8c7d9f4-hw7tx -o json')).json();
+    expect(enc.flows[0]).toMatchObject({ path: 'inter-node', encrypted: true });
+  });
+
   test('warnings name what was skipped; a pod on a missing node is an error line but the rest is imported', async () => {
     const s = session();
     const r = await s.run(`cluster import -g RG -n messy --from-kubectl ${FIX}/messy.json -o none`);
