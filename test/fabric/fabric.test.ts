@@ -88,7 +88,7 @@ describe('Fabric', () => {
     expect(wire.filter((w) => parsePacket(w.packet)!.payload[0] === 1)).toHaveLength(2);
     // WireGuard off on node-b: no device there, no peer on node-a: plaintext
     const s = setup(['10.224.0.4/32', '10.244.0.5/32'], keys);
-    f.configure({ ...s, wireguard: new Map([['node-a', { ...s.wireguard.get('node-a')!, peers: [] }], ['node-b', null]]) });
+    f.configure({ ...s, wireguard: new Map([['node-a', { ...(s.wireguard as Map<string, WgConfig>).get('node-a')!, peers: [] }], ['node-b', null]]) });
     expect(f.device('node-b')).toBeUndefined();
     f.run(flow(A, B), out);
     expect(out).toMatchObject({ encrypted: false, iface: 'eth0', cause: 'destination-not-a-peer', eth0Plaintext: 1 });
