@@ -3,6 +3,7 @@
  * validation into typed objects, with kubectl's one-line messages. Everything is checked before anything is
  * applied, so a bad file changes nothing. The YAML library is passed in (imported lazily by the command).
  */
+import { jsonErrorPosition, lineColumn } from '../json-position.js';
 import { CommandError } from '../errors.js';
 import type { Container, ContainerPort, Labels, PodTemplate, Protocol, ServicePort } from './workloads.js';
 
@@ -61,11 +62,6 @@ export function pluralName(kind: ManifestKind): string {
   return kind === 'Deployment' ? 'deployments.apps' : kind === 'DaemonSet' ? 'daemonsets.apps' : `${kind.toLowerCase()}s`;
 }
 
-const lineOf = (text: string, offset: number): number => {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-};
 
 interface YamlDoc {
   errors: { message: string; pos: [number, number] }[];
@@ -76,31 +72,6 @@ interface YamlDoc {
 function parseYaml(yaml: YamlModule, text: string): YamlDoc[] {
   const parsed = yaml.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true }) as unknown;
   return (Array.isArray(parsed) ? parsed : [parsed]) as YamlDoc[];
-}
-
-/** Could `prefix` still become valid JSON (it fails only for running out of input)? */
-function jsonPrefixOk(prefix: string): boolean {
-  try {
-    JSON.parse(prefix);
-    return true;
-  } catch (e) {
-    const message = (e as Error).message;
-    if (message.includes('Unexpected end of JSON input')) return true;
-    const at = /at position (\d+)/.exec(message);
-    return at !== null && Number(at[1]) >= prefix.length;
-  }
-}
-
-/** Where JSON.parse fails: V8 does not always say, so binary-search the longest prefix that is still fine. */
-function jsonErrorOffset(text: string): number {
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (jsonPrefixOk(text.slice(0, mid))) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**
@@ -115,7 +86,7 @@ export function parseManifestText(text: string, source: string, yaml: YamlModule
     try {
       docs = [JSON.parse(text)];
     } catch (e) {
-      const line = lineOf(text, jsonErrorOffset(text));
+      const line = lineColumn(text, jsonErrorPosition(text) ?? text.length).line;
       const problem = (e as Error).message.replace(/\s*(?:in JSON )?at position \d+.*$/, '').split('\n')[0];
       throw fail(`json: line ${line}: ${problem}`);
     }
@@ -126,7 +97,7 @@ export function parseManifestText(text: string, source: string, yaml: YamlModule
       const err = d.errors?.[0];
       if (err) {
         const problem = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        throw fail(`yaml: line ${lineOf(text, err.pos?.[0] ?? 0)}: ${problem}`);
+        throw fail(`yaml: line ${lineColumn(text, err.pos?.[0] ?? 0).line}: ${problem}`);
       }
       if (d.contents === null || d.contents === undefined) continue;
       const value = d.toJS();

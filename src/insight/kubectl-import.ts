@@ -16,6 +16,7 @@
  * object is skipped or partly used, an error when the input itself is wrong (not JSON, not a v1 List, a pod on a node
  * that is not in the list).
  */
+import { jsonErrorPosition, lineColumn } from '../json-position.js';
 import { cidrContains, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../cluster/ip.js';
 
 export interface Diagnostic {
@@ -97,109 +98,6 @@ const protocolOf = (v: unknown): 'TCP' | 'UDP' | 'SCTP' | null => {
   return (PROTOCOLS as readonly string[]).includes(p) ? (p as 'TCP' | 'UDP' | 'SCTP') : null;
 };
 
-/** `line:col` of a character offset. */
-function lineCol(text: string, offset: number): string {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return `${line}:${offset - last}`;
-}
-
-/**
- * Where JSON.parse gave up: the offset of the first character that makes `text` invalid JSON (text.length when it
- * ends too early). V8's messages carry a position only for some errors, so this scans for it (only on failure).
- */
-export function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const n = text.length;
-  const ws = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
-  };
-  class Stop extends Error {}
-  const fail = (): never => {
-    throw new Stop();
-  };
-  const lit = (word: string) => {
-    for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail();
-  };
-  const string = () => {
-    i++;
-    for (;;) {
-      if (i >= n) fail();
-      const c = text.charCodeAt(i);
-      if (c === 34) return void i++;
-      if (c < 32) fail();
-      if (c === 92) {
-        i++;
-        if (i >= n) fail();
-        if (text[i] === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) (i += k), fail();
-          i += 5;
-        } else if ('"\\/bfnrt'.includes(text[i]!)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const number = () => {
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0].length === 0 || m[0] === '-') fail();
-    i += m![0].length;
-  };
-  const value = (): void => {
-    ws();
-    if (i >= n) fail();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
-    }
-    if (c === '"') return string();
-    if (c === 't') return lit('true');
-    if (c === 'f') return lit('false');
-    if (c === 'n') return lit('null');
-    number();
-  };
-  try {
-    value();
-    ws();
-    return i < n ? i : n;
-  } catch (e) {
-    if (e instanceof Stop) return Math.min(i, n);
-    throw e;
-  }
-}
-
 /**
  * Parse a `v1 List` document.
  * @returns the items, or a diagnostic saying why the file is not one (with line:col for JSON syntax errors).
@@ -212,9 +110,10 @@ export function parseList(text: string, file: string, what: string): { items: un
     doc = JSON.parse(body);
   } catch (e) {
     const msg = (e as Error).message;
-    const offset = jsonErrorOffset(body);
+    const offset = jsonErrorPosition(body) ?? body.length;
     const endOfInput = offset >= body.length;
-    const where = `${file}:${lineCol(body, offset)}`;
+    const at = lineColumn(body, offset);
+    const where = `${file}:${at.line}:${at.column}`;
     const hint = endOfInput ? 'the file ends in the middle of the document (truncated?)' : 'not valid JSON';
     const detail = msg.replace(/^JSON\.parse: /, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
     const yamlHint = /^\s*(apiVersion|kind|items)\s*:/m.test(body) && !body.trimStart().startsWith('{') ? ' (this looks like YAML: use -o json)' : '';

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InternalError, StateError } from '../../src/errors.js';
-import { jsonErrorPosition, keySegment, PRETTY_LIMIT_BYTES, SCHEMA_VERSION, Store } from '../../src/state/store.js';
+import { jsonErrorPosition } from '../../src/json-position.js';
+import { keySegment, PRETTY_LIMIT_BYTES, SCHEMA_VERSION, Store } from '../../src/state/store.js';
 import { listFiles, removeTempDirs } from '../helpers/tmp.js';
 import { freshHome, storeEnv } from './env.js';
 

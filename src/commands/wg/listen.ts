@@ -3,7 +3,7 @@
  * echo requests addressed to --address, logging each event on stderr, until --timeout or SIGINT. Needs no root.
  */
 import { PRINTED, type CommandSpec } from '../../cli/command.js';
-import { CommandError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { UdpWireGuard, waitUntil } from '../../platform/wg-udp.js';
 import { formatCidr, parseCidr } from '../../wireguard/allowed-ips.js';
@@ -12,7 +12,7 @@ import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '.
 import { renderShow } from '../../wireguard/show.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';
 import { keyLogWriter } from './ping.js';
-import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile } from './shared.js';
+import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
 
 export interface WgListenParams {
   readonly privateKey: PrivateKey;
@@ -121,12 +121,3 @@ export const wgListenSpec: CommandSpec = {
   },
 };
 
-/** UdpWireGuard.open, with a bind failure (port in use, address not local) as a CommandError. */
-async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]): Promise<UdpWireGuard> {
-  try {
-    return await UdpWireGuard.open(options);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
-  }
-}

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { PRINTED, type CommandSpec } from '../../cli/command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
-import { monotonicMs, sleep, UdpWireGuard } from '../../platform/wg-udp.js';
+import { monotonicMs, sleep } from '../../platform/wg-udp.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';
-import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, parseEndpoint, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile } from './shared.js';
+import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, parseEndpoint, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
 import type { Endpoint } from '../../wireguard/device.js';
 
 export interface WgPingParams {
@@ -169,12 +169,3 @@ export const wgPingSpec: CommandSpec = {
   },
 };
 
-/** UdpWireGuard.open, with a bind failure (port in use, address not local) as a CommandError. */
-async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]): Promise<UdpWireGuard> {
-  try {
-    return await UdpWireGuard.open(options);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
-  }
-}

@@ -1,8 +1,9 @@
 /** Flags and input handling shared by the `wg` commands: key files, endpoints, stdin. */
 import * as path from 'node:path';
 import type { FlagSpec } from '../../cli/command.js';
-import { ValidationError } from '../../errors.js';
+import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
+import { UdpWireGuard } from '../../platform/wg-udp.js';
 import { parseIp } from '../../wireguard/allowed-ips.js';
 import type { Endpoint } from '../../wireguard/device.js';
 import { KeyFormatError, parsePresharedKey, parsePrivateKey, parsePublicKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
@@ -106,4 +107,14 @@ export function portFlag(v: unknown, flag: string, allowZero: boolean): number |
   const n = Number(v);
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1) || n > 65535) throw new ValidationError(`${flag}: expected a port number, got ${String(v)}`);
   return n;
+}
+
+/** UdpWireGuard.open, with a bind failure (port in use, address not local) as a CommandError. */
+export async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]): Promise<UdpWireGuard> {
+  try {
+    return await UdpWireGuard.open(options);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
+  }
 }
