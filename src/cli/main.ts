@@ -5,21 +5,21 @@
 import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { resolveArgs, scanArgv } from './args.js';
-import { PRINTED, type CommandSpec, type OutputFormat } from './command.js';
+import { PRINTED, type OutputFormat } from './command.js';
 import { applyQuery, compileQuery, formatResult } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
-import { GROUPS, SPECS, VERSION } from './registry.js';
+import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';
 import { makeUi } from './ui.js';
 
 const notRecognized = (word: string) => new ArgumentParseError(`'${word}' is misspelled or not recognized by the system.`);
 
 /** The leaf command named by the leading words of argv, and how many words that took. */
-function findCommand(argv: readonly string[]): { spec?: CommandSpec; depth: number } {
+function findCommand(argv: readonly string[]): { entry?: CommandEntry; depth: number } {
   const group = GROUPS.find((g) => g.name === argv[0]);
   if (!group) return { depth: 0 };
-  for (const spec of SPECS) {
-    const rest = spec.path.slice(1);
-    if (spec.path[0] === group.name && rest.every((w, i) => argv[1 + i] === w)) return { spec, depth: spec.path.length };
+  for (const entry of COMMANDS) {
+    const rest = entry.path.slice(1);
+    if (entry.path[0] === group.name && rest.every((w, i) => argv[1 + i] === w)) return { entry, depth: entry.path.length };
   }
   return { depth: 1 };
 }
@@ -38,21 +38,25 @@ export async function main(env: Env, argv: readonly string[]): Promise<number> {
 
 async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boolean): Promise<number> {
   let parsed: Parsed | undefined;
-  const program = buildProgram(env, GROUPS, SPECS, VERSION, (p) => (parsed = p));
-  const { spec, depth } = findCommand(argv);
+  const { entry, depth } = findCommand(argv);
   const wantsHelp = (argv.indexOf('--') >= 0 ? argv.slice(0, argv.indexOf('--')) : argv).some((a) => a === '-h' || a === '--help');
-  if (!spec) {
+  if (!entry) {
     const word = argv[depth];
     // No command word: `aks-wg`, `aks-wg cluster`, `--help`, `--version` → commander prints help/version, exit 0.
     if (word !== undefined && !word.startsWith('-')) throw notRecognized(word);
     if (argv.length === depth || wantsHelp || argv[0] === '--version') {
-      const target = depth === 0 ? program : program.commands.find((c) => c.name() === argv[0])!;
+      // Help lists commands with their summaries: load the group's (or every) command for it.
+      const specs = await loadSpecs((e) => depth === 0 || e.path[0] === argv[0]);
+      const program = buildProgram(env, GROUPS, specs, VERSION, () => {});
       if (argv[0] === '--version' && depth === 0) return parseWithCommander(program, ['--version']);
+      const target = depth === 0 ? program : program.commands.find((c) => c.name() === argv[0])!;
       target.outputHelp();
       return 0;
     }
     throw new ArgumentParseError(`unrecognized arguments: ${argv.slice(depth).join(' ')}`);
   }
+  const spec = await entry.load();
+  const program = buildProgram(env, GROUPS, [spec], VERSION, (p) => (parsed = p));
   const rest = argv.slice(depth);
   const flags = allFlags(spec);
   const scanned = scanArgv(flags, rest, (spec.positionals?.length ?? 0) > 0);

@@ -77,9 +77,14 @@ export function buildProgram(
     .exitOverride()
     .configureOutput(out)
     .helpOption('-h, --help', 'Show this help message and exit.')
-    .helpCommand(false);
+    .helpCommand(false)
+    .configureHelp({ subcommandTerm: (cmd) => cmd.name() });
   for (const group of groups) {
-    const g = program.command(group.name).description(group.summary).helpCommand(false);
+    const g = program
+      .command(group.name)
+      .description(group.summary)
+      .helpCommand(false)
+      .configureHelp({ subcommandTerm: (cmd) => cmd.name() });
     for (const spec of specs.filter((s) => s.path[0] === group.name)) {
       const c = g.command(spec.path.slice(1).join(' ')).description(spec.summary).allowExcessArguments(true);
       for (const flag of allFlags(spec)) c.addOption(toOption(flag));

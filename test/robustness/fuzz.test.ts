@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { CommandSpec, FlagSpec } from '../../src/cli/command.js';
 import { allFlags } from '../../src/cli/program.js';
-import { SPECS } from '../../src/cli/registry.js';
+import { loadSpecs } from '../../src/cli/registry.js';
+
+const SPECS = await loadSpecs();
 import { listClusters } from '../../src/cluster/repo.js';
 import { Store } from '../../src/state/store.js';
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';

@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SPECS } from '../../src/cli/registry.js';
+import { loadSpecs } from '../../src/cli/registry.js';
+
+const SPECS = await loadSpecs();
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';
 import { listFiles, makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
