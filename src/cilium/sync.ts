@@ -9,7 +9,8 @@ import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../clu
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
 import { nodeCryptoBackend } from '../platform/wg-node-crypto.js';
-import { clampPrivateKey, encodeKey, generatePrivateKey, isLowOrderPublicKey, publicKeyFromPrivate } from '../wireguard/keys.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { clampPrivateKey, encodeKey, isLowOrderPublicKey, publicKeyFromPrivate, type PrivateKey } from '../wireguard/keys.js';
 import {
   AGENT_RESTART_INTERVAL_MS,
   ciliumDataplane,
@@ -43,6 +44,20 @@ export interface SyncResult {
 }
 
 /**
+ * A new X25519 private key bound to `label` (cluster, node, key generation): SHA-256 of fresh randomness and the
+ * label, clamped. With the OS CSPRNG that is as random as the randomness; with AKS_WG_SEED, where every process
+ * replays the same stream, it still gives every node and every reimage a key of its own.
+ */
+function newNodeKey(rng: Rng, label: string): PrivateKey {
+  const random = rng.bytes(32);
+  const tag = new TextEncoder().encode(label);
+  const input = new Uint8Array(random.length + tag.length);
+  input.set(random);
+  input.set(tag, random.length);
+  return clampPrivateKey(sha256(input));
+}
+
+/**
  * The node's key, as the agent does it at start: load the key file, or generate a clamped X25519 key and write it
  * (raw 32 bytes, mode 0600). A file that is not 32 bytes, or whose public key is of low order, is replaced.
  * Returns the base64 public key.
@@ -54,7 +69,7 @@ export function loadOrCreateKey(tx: Tx, rg: string, name: string, node: string, 
     const pub = publicKeyFromPrivate(clampPrivateKey(bytes), nodeCryptoBackend);
     if (!isLowOrderPublicKey(pub)) return encodeKey(pub);
   }
-  const priv = generatePrivateKey(rng);
+  const priv = newNodeKey(rng, `${rg}/${name}/${node}/${agent?.keyGeneration ?? 0}`);
   tx.writeBytes(key, priv);
   if (agent) agent.keyGeneration++;
   return encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend));
@@ -194,7 +209,7 @@ export function addRogue(tx: Tx, cluster: ClusterDoc, rogueName: string, rng: Rn
   let ip = subnet.base + cidrSize(subnet) - 2;
   while (ip > subnet.base + 3 && used.has(ip)) ip--;
   if (ip <= subnet.base + 3 || !cidrContains(subnet, ip)) throw new RangeError(`node subnet ${cluster.nodeSubnet} has no free address`);
-  const priv = generatePrivateKey(rng);
+  const priv = newNodeKey(rng, `${rg}/${name}/${rogueName}/rogue`);
   tx.writeBytes(nodeKeyKey(rg, name, rogueName), priv);
   const rogue: RogueRecord = {
     name: rogueName,

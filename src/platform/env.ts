@@ -69,8 +69,10 @@ export function nodeEnv(): Env {
     stderr: process.stderr,
     vars: process.env,
     clock: systemClock,
-    // AKS_WG_SEED makes every random choice (keys, ephemerals, indices, jitter) replay: same seed, same bytes.
-    rng: process.env['AKS_WG_SEED'] ? seededRng(process.env['AKS_WG_SEED']) : systemRng,
+    // AKS_WG_SEED makes every random choice (keys, ephemerals, indices, jitter) replay: the same commands with the
+    // same seed give the same bytes. The command line is part of the seed, so `create` and a later `nodepool add`
+    // do not draw the same stream.
+    rng: process.env['AKS_WG_SEED'] ? seededRng(`${process.env['AKS_WG_SEED']}\u0000${process.argv.slice(2).join('\u0000')}`) : systemRng,
     fs: nodeFs,
     cwd: process.cwd(),
     home: stateHome(process.env),

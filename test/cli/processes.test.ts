@@ -34,3 +34,24 @@ test('20 concurrent nodepool adds on one cluster all land', async () => {
   expect((JSON.parse(list.stdout) as string[]).sort()).toEqual(['nodepool1', ...names].sort());
   expect(listFiles(home).filter((f) => /(^|\/)\.|\.tmp|lock/.test(f))).toEqual([]);
 }, 120_000);
+
+test('AKS_WG_SEED: the same commands give the same keys, and every node its own key', async () => {
+  const keysAfter = async (): Promise<string[]> => {
+    const home = path.join(makeTempDir(), 'state');
+    const env = { ...process.env, AKS_WG_HOME: home, AKS_WG_SEED: 'replay' };
+    for (const args of [
+      ['cluster', 'create', '-g', 'RG', '-n', 'C', '--enable-wireguard', '-c', '2', '-o', 'none'],
+      ['nodepool', 'add', '-g', 'RG', '--cluster-name', 'C', '-n', 'two', '-c', '2', '-o', 'none'],
+    ]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+    }
+    const list = spawnSync(process.execPath, [BIN, 'node', 'list', '-g', 'RG', '-n', 'C', '--query', '[].publicKey'], { env, encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    return JSON.parse(list.stdout) as string[];
+  };
+  const first = await keysAfter();
+  expect(first).toHaveLength(4);
+  expect(new Set(first).size).toBe(4);
+  expect(await keysAfter()).toEqual(first);
+}, 60_000);
