@@ -129,9 +129,16 @@ function bitAt(address: Uint8Array, i: number): number {
 }
 
 /** A longest-prefix-match table from IPv4/IPv6 prefixes to values (peers). */
+const u32 = (b: Uint8Array, off: number): number => ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+
 export class AllowedIps<T> {
   private readonly v4: TrieNode<T> = {};
   private readonly v6: TrieNode<T> = {};
+  /**
+   * IPv4 host routes (/32) by address. Cilium's AllowedIPs are all /32s (a node IP and its pods' IPs), and a trie
+   * spends a node per bit on each; a /32 is also always the longest match, so lookup may ask this map first.
+   */
+  private readonly hosts4 = new Map<number, T>();
   /** Each value's prefixes, in insertion order (removal and listing without walking the whole trie). */
   private readonly byValue = new Map<T, Cidr[]>();
   /** The last IPv4 address looked up and its answer (bulk flows repeat one destination); cleared on any change. */
@@ -141,22 +148,37 @@ export class AllowedIps<T> {
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
   insert(cidr: Cidr, value: T): void {
     this.lastV4 = -1;
+    if (cidr.address.length === 4 && cidr.bits === 32) {
+      const key = u32(cidr.address, 0);
+      const prefix = { address: Uint8Array.from(cidr.address), bits: 32 };
+      const old = this.hosts4.get(key);
+      if (old !== undefined) this.forget(old, prefix);
+      this.hosts4.set(key, value);
+      this.remember(value, prefix);
+      return;
+    }
     let node = cidr.address.length === 4 ? this.v4 : this.v6;
     for (let i = 0; i < cidr.bits; i++) {
       const key = bitAt(cidr.address, i) ? 'one' : 'zero';
       node = node[key] ??= {};
     }
     const prefix = { address: Uint8Array.from(cidr.address), bits: cidr.bits };
-    if (node.value !== undefined) {
-      const old = this.byValue.get(node.value)?.filter((c) => !sameCidr(c, prefix)) ?? [];
-      if (old.length) this.byValue.set(node.value, old);
-      else this.byValue.delete(node.value);
-    }
+    if (node.value !== undefined) this.forget(node.value, prefix);
     node.value = value;
     node.prefix = prefix;
-    const list = this.byValue.get(value) ?? [];
-    list.push(prefix);
-    this.byValue.set(value, list);
+    this.remember(value, prefix);
+  }
+
+  private remember(value: T, prefix: Cidr): void {
+    const list = this.byValue.get(value);
+    if (list) list.push(prefix);
+    else this.byValue.set(value, [prefix]);
+  }
+
+  private forget(value: T, prefix: Cidr): void {
+    const rest = this.byValue.get(value)?.filter((c) => !sameCidr(c, prefix)) ?? [];
+    if (rest.length) this.byValue.set(value, rest);
+    else this.byValue.delete(value);
   }
 
   /** The value of the longest prefix containing `address` (4 or 16 bytes), or undefined. */
@@ -168,10 +190,10 @@ export class AllowedIps<T> {
   lookupIn(bytes: Uint8Array, offset: number, length: number): T | undefined {
     let key = -1;
     if (length === 4) {
-      key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+      key = u32(bytes, offset);
       if (key === this.lastV4) return this.lastV4Value;
     }
-    const found = this.walk(bytes, offset, length);
+    const found = (key >= 0 ? this.hosts4.get(key) : undefined) ?? this.walk(bytes, offset, length);
     if (key >= 0) {
       this.lastV4 = key;
       this.lastV4Value = found;
@@ -195,6 +217,11 @@ export class AllowedIps<T> {
   removeValue(value: T): void {
     this.lastV4 = -1;
     for (const cidr of this.byValue.get(value) ?? []) {
+      if (cidr.address.length === 4 && cidr.bits === 32) {
+        const key = u32(cidr.address, 0);
+        if (this.hosts4.get(key) === value) this.hosts4.delete(key);
+        continue;
+      }
       const root = cidr.address.length === 4 ? this.v4 : this.v6;
       const path: [TrieNode<T>, 'zero' | 'one'][] = [];
       let node: TrieNode<T> | undefined = root;
