@@ -39,16 +39,17 @@ export async function main(env: Env, argv: readonly string[]): Promise<number> {
 async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boolean): Promise<number> {
   let parsed: Parsed | undefined;
   const { entry, depth } = findCommand(argv);
-  const wantsHelp = (argv.indexOf('--') >= 0 ? argv.slice(0, argv.indexOf('--')) : argv).some((a) => a === '-h' || a === '--help');
+  const dashdash = argv.indexOf('--');
+  const wantsHelp = (dashdash >= 0 ? argv.slice(0, dashdash) : argv).some((a) => a === '-h' || a === '--help');
   if (!entry) {
     const word = argv[depth];
     // No command word: `aks-wg`, `aks-wg cluster`, `--help`, `--version` → commander prints help/version, exit 0.
     if (word !== undefined && !word.startsWith('-')) throw notRecognized(word);
     if (argv.length === depth || wantsHelp || argv[0] === '--version') {
+      if (argv[0] === '--version' && depth === 0) return parseWithCommander(buildProgram(env, GROUPS, [], VERSION, () => {}), ['--version']);
       // Help lists commands with their summaries: load the group's (or every) command for it.
       const specs = await loadSpecs((e) => depth === 0 || e.path[0] === argv[0]);
       const program = buildProgram(env, GROUPS, specs, VERSION, () => {});
-      if (argv[0] === '--version' && depth === 0) return parseWithCommander(program, ['--version']);
       const target = depth === 0 ? program : program.commands.find((c) => c.name() === argv[0])!;
       target.outputHelp();
       return 0;
