@@ -1,21 +1,48 @@
 /**
- * `--hubble FILE` on more than one core: the file is cut into line-aligned byte ranges, one per worker thread; each
- * worker analyses its range (hubble-worker.ts) and the partial results are merged in file order, so counts, flows
- * and malformed line numbers are those of a single pass. stdin, small files, one core, or a missing worker script
- * (running from the TypeScript sources) use the single pass.
+ * `--hubble FILE` on more than one core: the file is cut into line-aligned byte ranges ("shares"), one per worker
+ * thread; each worker analyses its share (analyzeShare) and the partial results are merged in file order
+ * (analyzeShares), so counts, flows and malformed line numbers are those of a single pass. stdin, small files, one
+ * core, or a missing worker script (running from the TypeScript sources) use the single pass.
+ *
+ * Pure: reading the file, starting the threads and counting the cores are platform/hubble-workers.ts's job; this
+ * module gets them as a `read` function, a share runner and a machine description.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { HubbleAnalyzer, type HubbleOptions, type HubblePartial, type HubbleResult } from './hubble.js';
-import type { IndexedModel } from './model.js';
+import { HubbleAnalyzer, readLines, type HubbleOptions, type HubblePartial, type HubbleResult } from './hubble.js';
+import { indexModel, type IndexedModel, type InsightModel } from './model.js';
 
 /** Files smaller than this are read in one pass (starting workers costs more than it saves). */
 export const PARALLEL_MIN_BYTES = 32 << 20;
 /** Read chunk of the streams (small chunks keep the young generation, and so the RSS, small). */
 export const READ_CHUNK_BYTES = 64 << 10;
-/** A worker's young generation: parsed lines die young, and a small nursery keeps each worker's RSS small. */
-export const WORKER_YOUNG_GENERATION_MB = 16;
+/** Lines between a worker's progress messages: a message per batch would cost more than the batch. */
+export const SHARE_PROGRESS_LINES = 50_000;
+
+/** What a worker is asked to analyse: the lines in bytes [start, end) of `file` (both line starts). */
+export interface ShareJob {
+  file: string;
+  start: number;
+  end: number;
+  model: InsightModel;
+  options: HubbleOptions;
+}
+
+/** A worker's answer: its partial result and how many lines its share had. */
+export interface ShareResult {
+  partial: HubblePartial;
+  lines: number;
+}
+
+/**
+ * Runs one share somewhere else (a worker thread); calls `onLines(n)` as n more lines are read.
+ * @throws whatever the worker failed with.
+ */
+export type ShareRunner = (job: ShareJob, onLines: (lines: number) => void) => Promise<ShareResult>;
+
+/** The cores and the 1-minute load average, as workerCount weighs them. */
+export interface Machine {
+  cores: number;
+  load: number;
+}
 
 /**
  * Line-aligned cut points for `parts` ranges of a file of `size` bytes: [0, c1, ..., size], each ci the start of a
@@ -53,57 +80,58 @@ export function lineCuts(size: number, parts: number, read: (position: number, i
  * no faster than one pass (each worker classifies the flows it sees and the partial results are copied and merged)
  * and took 1.5× the memory; small files always use one pass.
  * AKS_WG_HUBBLE_WORKERS=N overrides (0 or 1 = one pass). The result is the same either way; only the speed differs.
+ * `machine` is asked only when the file is big enough and there is no override.
  */
-export function workerCount(
-  bytes: number,
-  vars: Readonly<Record<string, string | undefined>>,
-  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0] ?? 0 },
-): number {
+export function workerCount(bytes: number, vars: Readonly<Record<string, string | undefined>>, machine: Machine | (() => Machine)): number {
   const forced = vars['AKS_WG_HUBBLE_WORKERS'];
   if (forced !== undefined && forced !== '') return Math.max(1, Math.min(16, Number.parseInt(forced, 10) || 1));
   if (bytes < PARALLEL_MIN_BYTES) return 1;
-  const idle = Math.floor(machine.cores - machine.load + 0.5);
+  const m = typeof machine === 'function' ? machine() : machine;
+  const idle = Math.floor(m.cores - m.load + 0.5);
   return idle >= 3 ? Math.min(4, idle) : 1;
 }
 
 /**
- * Analyse a file with `workers` worker threads. Returns undefined when workers cannot be used here (the compiled
- * worker script is missing), so the caller falls back to one pass.
+ * A worker's share: every line of `stream` analysed against `model`; `onProgress(n)` reports n more lines every
+ * SHARE_PROGRESS_LINES lines and once at the end.
  */
-export async function analyzeHubbleFile(
-  file: string,
-  index: IndexedModel,
-  workers: number,
-  opts: HubbleOptions & { onProgress?: (lines: number) => void } = {},
-): Promise<HubbleResult | undefined> {
-  const script = new URL('./hubble-worker.js', import.meta.url);
-  if (script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return undefined;
-  const { Worker } = await import('node:worker_threads');
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r');
-  let cuts: number[];
-  try {
-    cuts = lineCuts(size, workers, (position, into) => readSync(fd, into, 0, into.length, position));
-  } finally {
-    closeSync(fd);
+export async function analyzeShare(stream: AsyncIterable<string | Uint8Array>, model: InsightModel, options: HubbleOptions, onProgress: (lines: number) => void): Promise<ShareResult> {
+  const analyzer = new HubbleAnalyzer(indexModel(model), options);
+  let n = 0;
+  let reported = 0;
+  for await (const batch of readLines(stream)) {
+    for (let i = 0; i < batch.length; i++) analyzer.addLine(batch[i]!, ++n);
+    if (n - reported >= SHARE_PROGRESS_LINES) {
+      onProgress(n - reported);
+      reported = n;
+    }
   }
+  if (n > reported) onProgress(n - reported);
+  return { partial: analyzer.partial(), lines: n };
+}
+
+/**
+ * Analyse `file`, already cut at `cuts` (lineCuts), one share per range on `run`, and merge the shares in file order
+ * into what one pass gives. Progress (`opts.onProgress`) is the lines read by all shares, every 100,000.
+ */
+export async function analyzeShares(
+  file: string,
+  cuts: readonly number[],
+  run: ShareRunner,
+  index: IndexedModel,
+  opts: HubbleOptions & { onProgress?: (lines: number) => void } = {},
+): Promise<HubbleResult> {
   let seen = 0;
+  const onLines = (n: number): void => {
+    const before = seen;
+    seen += n;
+    if (opts.onProgress && Math.floor(before / 100_000) !== Math.floor(seen / 100_000)) opts.onProgress(seen);
+  };
+  const options: HubbleOptions = { maxReported: opts.maxReported, maxFlows: opts.maxFlows };
   const parts = await Promise.all(
     cuts.slice(0, -1).map((start, k) => {
       const end = cuts[k + 1]!;
-      if (end <= start) return Promise.resolve(undefined);
-      return new Promise<{ partial: HubblePartial; lines: number }>((resolve, reject) => {
-        const w = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }, workerData: { file, start, end, model: index.model, options: { maxReported: opts.maxReported, maxFlows: opts.maxFlows } } });
-        w.on('message', (m: { progress?: number; done?: HubblePartial; lines?: number }) => {
-          if (m.progress !== undefined) {
-            const before = seen;
-            seen += m.progress;
-            if (opts.onProgress && Math.floor(before / 100_000) !== Math.floor(seen / 100_000)) opts.onProgress(seen);
-          } else if (m.done) resolve({ partial: m.done, lines: m.lines! });
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => (code !== 0 ? reject(new Error(`hubble worker exited with code ${code}`)) : undefined));
-      });
+      return end <= start ? Promise.resolve(undefined) : run({ file, start, end, model: index.model, options }, onLines);
     }),
   );
   const merged = new HubbleAnalyzer(index, opts);

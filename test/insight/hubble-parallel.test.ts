@@ -3,7 +3,11 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lineCuts, workerCount } from '../../src/insight/hubble-parallel.js';
+import { modelFromPlan } from '../../src/insight/from-cluster.js';
+import { analyzeHubble, readLines } from '../../src/insight/hubble.js';
+import { analyzeShare, analyzeShares, lineCuts, workerCount, type ShareRunner } from '../../src/insight/hubble-parallel.js';
+import { planImport } from '../../src/insight/kubectl-import.js';
+import { indexModel } from '../../src/insight/model.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
 afterEach(removeTempDirs);
@@ -42,14 +46,43 @@ describe('lineCuts', () => {
   });
 
   test('worker count: small files and the override', () => {
-    expect(workerCount(1000, {})).toBe(1);
+    expect(workerCount(1000, {}, { cores: 8, load: 0 })).toBe(1);
     expect(workerCount(1 << 30, {}, { cores: 2, load: 0.2 })).toBe(1);
     expect(workerCount(1 << 30, {}, { cores: 4, load: 0.3 })).toBe(4);
     expect(workerCount(1 << 30, {}, { cores: 4, load: 1.2 })).toBe(3);
     expect(workerCount(1 << 30, {}, { cores: 4, load: 2.2 })).toBe(1);
     expect(workerCount(1 << 30, {}, { cores: 8, load: 0 })).toBe(4);
-    expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '3' })).toBe(3);
-    expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '0' })).toBe(1);
+    expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '3' }, { cores: 2, load: 0 })).toBe(3);
+    expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '0' }, { cores: 8, load: 0 })).toBe(1);
+  });
+});
+
+describe('analyzeShares with an in-process share runner', () => {
+  test('shares merged in file order give the single pass', async () => {
+    const read = (f: string) => ({ text: fs.readFileSync(f, 'utf8'), file: f });
+    const plan = planImport(read('fixtures/kubectl/three-nodes.json'), read('fixtures/kubectl/ciliumnodes.json'));
+    const index = indexModel(modelFromPlan(plan, { wireguard: true, clusterCidrs: ['10.224.0.0/16', '10.244.0.0/16', '10.0.0.0/16'] }));
+    const buf = Buffer.from(fs.readFileSync('fixtures/hubble/flows.jsonl', 'utf8').repeat(5));
+    async function* chunks(b: Buffer): AsyncGenerator<string> {
+      yield b.toString('utf8');
+    }
+    const cuts = lineCuts(buf.length, 3, (position, into) => buf.copy(into, 0, position, Math.min(buf.length, position + into.length)));
+    const run: ShareRunner = (job, onLines) => analyzeShare(chunks(buf.subarray(job.start, job.end)), job.model, job.options, onLines);
+    const whole = await analyzeHubble(readLines(chunks(buf)), index);
+    const shared = await analyzeShares('flows.jsonl', cuts, run, index);
+    expect(shared.stats).toEqual(whole.stats);
+    expect(shared.malformed).toEqual(whole.malformed);
+    expect(shared.coverage).toEqual(whole.coverage);
+    expect(shared.flows.length).toBe(whole.flows.length);
+  });
+
+  test('the machine is asked only for a big file without an override', () => {
+    const ask = () => {
+      throw new Error('asked');
+    };
+    expect(workerCount(1000, {}, ask)).toBe(1);
+    expect(workerCount(1 << 30, { AKS_WG_HUBBLE_WORKERS: '2' }, ask)).toBe(2);
+    expect(workerCount(1 << 30, {}, () => ({ cores: 4, load: 0 }))).toBe(4);
   });
 });
 

@@ -37,10 +37,11 @@ import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.
 import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../insight/hubble-export.js';
 import { loadImported } from '../../insight/import-cluster.js';
-import { analyzeHubbleFile, READ_CHUNK_BYTES, workerCount } from '../../insight/hubble-parallel.js';
+import { READ_CHUNK_BYTES } from '../../insight/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
 import { indexModel, type Endpoint, type IndexedModel } from '../../insight/model.js';
 import { renderReport, type ReportInput } from '../../insight/report-html.js';
+import { analyzeHubbleFile, hubbleWorkerCount } from '../../platform/hubble-workers.js';
 import type { InspectOptions } from './inspect.js';
 import { printedSummaries } from './insight-flags.js';
 
@@ -208,7 +209,7 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   const r: HubbleResult = await ui.spin(`Reading ${shown} ..`, async (s) => {
     const onProgress = (n: number) => s.text(`Reading ${shown}: ${n.toLocaleString('en-US')} lines ..`);
     if (abs !== undefined) {
-      const workers = workerCount(env.fs.statSync(abs).size, env.vars);
+      const workers = hubbleWorkerCount(env.fs.statSync(abs).size, env.vars);
       if (workers > 1) {
         (stream as unknown as { destroy?: () => void }).destroy?.();
         const parallel = await analyzeHubbleFile(abs, loaded.index, workers, { onProgress });
