@@ -679,12 +679,12 @@ export const MAX_LINE_CHARS = 16 << 20;
  * stream) is the fastest input.
  */
 export async function* readLines(stream: AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
-  const { StringDecoder } = await import('node:string_decoder');
-  const decoder = new StringDecoder('utf8');
+  // the standard decoder (not node:string_decoder: insight/ imports no node:*); ignoreBOM keeps a BOM, as before
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let rest = '';
   let overlong = false;
   for await (const chunk of stream) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     const s = rest.length > 0 ? rest + text : text;
     const batch: string[] = [];
     let i = 0;
@@ -703,7 +703,7 @@ export async function* readLines(stream: AsyncIterable<string | Uint8Array>): As
     }
     if (batch.length > 0) yield batch;
   }
-  rest += decoder.end();
+  rest += decoder.decode();
   if (overlong) yield [OVERLONG];
   else if (rest.length > 0) yield [rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest];
 }
