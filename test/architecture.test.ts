@@ -1,0 +1,163 @@
+/**
+ * Who may import whom (STYLE.md), checked over every src/**\/*.ts with the TypeScript parser, so comments and
+ * strings never count and `import type` is told apart from an import that runs:
+ *
+ *  1. Side effects live in src/platform/: only there may code import a Node built-in (node:path is pure and allowed
+ *     everywhere; a type-only import loads nothing and is allowed everywhere), or touch `process`, `Date.now()`,
+ *     `new Date()`, `performance.now()`, `Math.random()`, web crypto's randomness, or the timers.
+ *  2. commander, chalk and ora (value imports) only in src/cli/.
+ *  3. src/wireguard/ imports only @noble/*, ../platform/types.js and its siblings, and has no Buffer or Date; src/aks/ imports
+ *     only ../errors.js and its siblings — type imports included. So neither imports the other, nor node:*, nor yaml.
+ *
+ * Rule 3 for src/wireguard was test/wireguard/boundaries.test.ts; it lives here now, with the other directories.
+ *
+ * A file that needs an exception gets an entry in ALLOWANCES with its reason; an allowance that no longer matches
+ * anything fails too, so the list only shrinks.
+ */
+import { describe, expect, test } from '@jest/globals';
+import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as path from 'node:path';
+import ts from 'typescript';
+
+interface Allowance {
+  file: string;
+  /** The import specifier or global use as the violations below spell it. */
+  use: string;
+  reason: string;
+}
+
+/** Documented exceptions: none today. Each entry: the file (relative to src/), what it uses, one line of why. */
+const ALLOWANCES: readonly Allowance[] = [];
+
+const SRC = path.resolve('src');
+
+function sourceFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+interface Use {
+  /** An import specifier, or a global such as `process.` or `Date.now()`. */
+  use: string;
+  kind: 'import' | 'global';
+  typeOnly: boolean;
+  line: number;
+}
+
+const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate']);
+const CLOCK_AND_RANDOM: Record<string, ReadonlySet<string>> = {
+  Date: new Set(['now']),
+  Math: new Set(['random']),
+  performance: new Set(['now', 'timeOrigin', 'mark', 'measure']),
+  crypto: new Set(['getRandomValues', 'randomUUID']),
+};
+
+/** Every import (static, dynamic, re-export, `import('x').T`) and every side-effecting global a file uses. */
+function usesOf(file: string): Use[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const out: Use[] = [];
+  const line = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+  const imp = (n: ts.Node, spec: ts.Node | undefined, typeOnly: boolean) => {
+    if (spec && ts.isStringLiteralLike(spec)) out.push({ use: spec.text, kind: 'import', typeOnly, line: line(n) });
+  };
+  const global = (n: ts.Node, use: string) => out.push({ use, kind: 'global', typeOnly: false, line: line(n) });
+  const visit = (n: ts.Node): void => {
+    if (ts.isImportDeclaration(n)) {
+      const c = n.importClause;
+      // `import { type A, type B }` is elided like `import type` (no verbatimModuleSyntax); `import 'x'` runs x
+      const allTypes = !!c && !c.name && !!c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly);
+      imp(n, n.moduleSpecifier, !!c && (c.isTypeOnly || allTypes));
+    } else if (ts.isExportDeclaration(n)) {
+      imp(n, n.moduleSpecifier, n.isTypeOnly);
+    } else if (ts.isImportTypeNode(n)) {
+      const arg = n.argument;
+      if (ts.isLiteralTypeNode(arg)) imp(n, arg.literal, true);
+    } else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) {
+      imp(n, n.moduleReference.expression, n.isTypeOnly);
+    } else if (ts.isCallExpression(n)) {
+      const callee = n.expression;
+      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) imp(n, n.arguments[0], false);
+      else if (ts.isIdentifier(callee) && TIMERS.has(callee.text)) global(n, `${callee.text}(`);
+      else if (ts.isIdentifier(callee) && callee.text === 'Date') global(n, 'Date()');
+    } else if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'Date') {
+      // new Date(t) only formats a time it was given: a pure directory's concern (below), not a side effect
+      global(n, (n.arguments?.length ?? 0) === 0 ? 'new Date()' : 'new Date(t)');
+    } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+      const target = n.expression;
+      const name = ts.isPropertyAccessExpression(n) ? n.name.text : ts.isStringLiteralLike(n.argumentExpression) ? n.argumentExpression.text : '';
+      // globalThis.process, globalThis.setTimeout, ...
+      if (ts.isIdentifier(target) && target.text === 'globalThis') {
+        if (name === 'process' || TIMERS.has(name)) global(n, name === 'process' ? 'process.' : `${name}(`);
+      } else if (ts.isIdentifier(target)) {
+        if (target.text === 'process') global(n, 'process.');
+        else if (CLOCK_AND_RANDOM[target.text]?.has(name)) global(n, `${target.text}.${name}${name === 'timeOrigin' ? '' : '('}`);
+      }
+    } else if (ts.isIdentifier(n) && n.text === 'Buffer') {
+      out.push({ use: 'Buffer', kind: 'global', typeOnly: false, line: line(n) });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+const BUILTINS = new Set(builtinModules);
+const isBuiltin = (spec: string) => spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0]!);
+const PURE_BUILTINS = new Set(['node:path', 'path']);
+const CLI_ONLY = /^(commander|chalk|ora)(\/|$)/;
+
+/** Why `use` may not appear in `file` (relative to src/, with forward slashes), or undefined when it may. */
+function violation(file: string, u: Use): string | undefined {
+  const dir = file.split('/')[0]!;
+  if (dir === 'wireguard' && u.kind === 'import') {
+    const ok = u.use.startsWith('@noble/') || u.use === '../platform/types.js' || /^\.\/[a-z0-9-]+\.js$/.test(u.use);
+    if (!ok) return 'src/wireguard imports only @noble/*, ../platform/types.js and its own files';
+  }
+  if (dir === 'aks' && u.kind === 'import') {
+    const ok = u.use === '../errors.js' || /^\.\/[a-z0-9-]+\.js$/.test(u.use);
+    if (!ok) return 'src/aks imports only ../errors.js and its own files';
+  }
+  if (dir === 'wireguard' && (u.use === 'Buffer' || u.use === 'new Date(t)')) return 'src/wireguard works on Uint8Array and its own TAI64N, not Node Buffers or Date';
+  if (u.use === 'Buffer' || u.use === 'new Date(t)') return undefined;
+  if (dir === 'platform') return undefined;
+  if (u.kind === 'global') return 'only src/platform touches the process, the clock, timers or OS randomness';
+  if (isBuiltin(u.use) && !PURE_BUILTINS.has(u.use) && !u.typeOnly) return 'only src/platform imports Node built-ins (node:path and type-only imports excepted)';
+  if (CLI_ONLY.test(u.use) && dir !== 'cli' && !u.typeOnly) return 'only src/cli imports commander, chalk and ora';
+  return undefined;
+}
+
+const files = sourceFiles(SRC).map((f) => path.relative(SRC, f).split(path.sep).join('/'));
+const found = files.flatMap((file) => usesOf(path.join(SRC, file)).map((u) => ({ file, u, why: violation(file, u) })));
+
+describe('import boundaries of src/', () => {
+  test('the checker sees the uses it must judge', () => {
+    // guards against a parser change silently finding nothing
+    const uses = (file: string) => found.filter((f) => f.file === file).map((f) => f.u.use);
+    expect(uses('platform/hubble-workers.ts')).toEqual(expect.arrayContaining(['node:fs', 'node:os', 'node:worker_threads']));
+    expect(uses('platform/process.ts').some((u) => u === 'process.')).toBe(true);
+    expect(uses('cli/ui.ts')).toContain('chalk');
+    expect(found.find((f) => f.file === 'state/store.ts' && f.u.use === 'node:fs')?.u.typeOnly).toBe(true);
+    expect(violation('insight/x.ts', { use: 'node:fs', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
+    expect(violation('commands/x.ts', { use: 'chalk', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
+    expect(violation('aks/x.ts', { use: '../wireguard/keys.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();
+    expect(violation('wireguard/x.ts', { use: '../aks/model.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();
+    expect(violation('wireguard/x.ts', { use: 'Buffer', kind: 'global', typeOnly: false, line: 1 })).toBeDefined();
+  });
+
+  test.each(files)('src/%s', (file) => {
+    const bad = found
+      .filter((f) => f.file === file && f.why !== undefined && !ALLOWANCES.some((a) => a.file === file && a.use === f.u.use))
+      .map((f) => `src/${file}:${f.u.line}: ${f.u.use}${f.u.typeOnly ? ' (type)' : ''} — ${f.why}`);
+    expect(bad).toEqual([]);
+  });
+
+  test('every allowance is still needed and says why', () => {
+    for (const a of ALLOWANCES) {
+      expect([a.file, a.use, a.reason.length > 0]).toEqual([a.file, a.use, true]);
+      expect(found.some((f) => f.file === a.file && f.u.use === a.use && f.why !== undefined)).toBe(true);
+    }
+  });
+});
