@@ -41,6 +41,12 @@ export interface CryptoBackend {
   hash(a: Uint8Array, b?: Uint8Array): Uint8Array;
   /** HMAC-BLAKE2s-256(key, data), the building block of KDF1/2/3. */
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * Optional fast path for KDFn (n ∈ 1..3): HKDF over this backend's HMAC with the chaining key as salt and empty info,
+   * returning n 32-byte outputs. Same bytes as the generic KDF in kdf.ts; backends that can reuse the PRK's HMAC
+   * key state across the expand steps implement it.
+   */
+  hkdf?(key: Uint8Array, input: Uint8Array, n: number): Uint8Array[];
 }
 
 const EMPTY = new Uint8Array(0);

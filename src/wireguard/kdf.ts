@@ -8,7 +8,7 @@ import { CONSTRUCTION, IDENTIFIER } from './constants.js';
 import { nobleBackend, type CryptoBackend } from './crypto-backend.js';
 
 /** The part of a backend the KDF needs. */
-export type HashBackend = Pick<CryptoBackend, 'hash' | 'hmac'>;
+export type HashBackend = Pick<CryptoBackend, 'hash' | 'hmac' | 'hkdf'>;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -34,6 +34,7 @@ const ONE = Uint8Array.of(1);
 
 /** KDFn(key, input): n ∈ {1, 2, 3} 32-byte outputs (HKDF-Extract then Expand with empty info). */
 function kdf(n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array, b: HashBackend): Uint8Array[] {
+  if (b.hkdf) return b.hkdf(key, input, n);
   // extract
   const prk = b.hmac(key, input);
   // expand: T(i) = HMAC(prk, T(i−1) ‖ i)

@@ -1,8 +1,9 @@
 // The tuned BLAKE2s-256 and HMAC-BLAKE2s agree with @noble/hashes on RFC 7693's vector and on random inputs.
 import fc from 'fast-check';
 import { blake2s } from '@noble/hashes/blake2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { blake2s256, hmacBlake2s } from '../../src/wireguard/blake2s.js';
+import { blake2s256, hkdfBlake2s, hmacBlake2s } from '../../src/wireguard/blake2s.js';
 import { hexOf } from './vectors.js';
 
 describe('tuned BLAKE2s', () => {
@@ -27,6 +28,16 @@ describe('tuned BLAKE2s', () => {
         expect(hexOf(hmacBlake2s(key, data))).toBe(hexOf(hmac(blake2s, key, data)));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test('property: HKDF with reused PRK key states matches noble hkdf for 1, 2 and 3 outputs', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 1, max: 3 }), (input, key, n) => {
+        const ref = hkdf(blake2s, input, key, new Uint8Array(0), 32 * n);
+        expect(hexOf(Uint8Array.from(hkdfBlake2s(key, input, n).flatMap((t) => [...t])))).toBe(hexOf(ref));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
