@@ -86,17 +86,28 @@ export class CookieChecker {
 
 /** A peer's side: adds mac1/mac2 to the handshakes we send it and keeps the cookie it gave us. */
 export class CookieGenerator {
-  private readonly mac1Key: Uint8Array;
-  private readonly decryptionKey: Uint8Array;
+  /**
+   * HASH(LABEL_MAC1 ‖ Spub) and HASH(LABEL_COOKIE ‖ Spub), as the kernel precomputes per peer, but computed on first
+   * use: a fabric creates thousands of peers that only carry transport data on restored sessions and never send a
+   * handshake. A peer's public key never changes (a new key is a new peer), so neither needs invalidating.
+   */
+  private mac1KeyCache: Uint8Array | undefined;
+  private decryptionKeyCache: Uint8Array | undefined;
   private cookie: Uint8Array | null = null;
   private cookieSetAt = -Infinity;
   private lastMac1: Uint8Array | null = null;
 
-  /** @param remotePublic the peer's static public key */
-  constructor(remotePublic: Uint8Array) {
-    this.mac1Key = mac1Key(remotePublic);
-    this.decryptionKey = cookieKey(remotePublic);
+  /** @param remotePublic the peer's static public key (kept, not copied: the caller's key must not change) */
+  constructor(private readonly remotePublic: Uint8Array) {
     hideSecretFields(this, 'cookie');
+  }
+
+  private get mac1Key(): Uint8Array {
+    return (this.mac1KeyCache ??= mac1Key(this.remotePublic));
+  }
+
+  private get decryptionKey(): Uint8Array {
+    return (this.decryptionKeyCache ??= cookieKey(this.remotePublic));
   }
 
   /** Fill in mac1 and, if we hold a cookie younger than 120 − 5 s, mac2 (else 16 zero bytes). */
