@@ -11,7 +11,7 @@
 import type { Device, Peer } from './device.js';
 import { Keypair } from './keypair.js';
 import { encodeKey, fromHex, toHex, type PrivateKey } from './keys.js';
-import type { TimerName } from './timers.js';
+import { TIMER_NAMES, type TimerName } from './timers.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -109,7 +109,10 @@ export function snapshotDevice(device: Device): DeviceSnapshot {
     }
     const hs = peer.handshake;
     const deadline: Partial<Record<TimerName, number>> = {};
-    for (const [name, d] of Object.entries(peer.timers.deadline) as [TimerName, number | undefined][]) if (d !== undefined) deadline[name] = d;
+    for (const name of TIMER_NAMES) {
+      const d = peer.timers.deadline[name];
+      if (d !== undefined) deadline[name] = d;
+    }
     peers.push({
       publicKey: peer.name,
       endpoint: peer.endpoint ? { address: peer.endpoint.address, port: peer.endpoint.port } : null,
@@ -202,7 +205,7 @@ export function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): boole
   peer.rxBytes = ps.rxBytes;
   peer.txBytes = ps.txBytes;
   const t = peer.timers;
-  for (const name of Object.keys(t.deadline) as TimerName[]) t.deadline[name] = ps.timers.deadline[name];
+  for (const name of TIMER_NAMES) t.deadline[name] = ps.timers.deadline[name];
   t.handshakeAttempts = ps.timers.handshakeAttempts;
   t.needAnotherKeepalive = ps.timers.needAnotherKeepalive;
   t.sentLastMinuteHandshake = ps.timers.sentLastMinuteHandshake;

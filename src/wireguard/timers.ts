@@ -23,19 +23,65 @@ export const TIMER_NAMES: readonly TimerName[] = [
 /** Told about every deadline set, so a device can keep one queue of all its peers' timers. */
 export type TimerListener = (name: TimerName, at: number) => void;
 
+/**
+ * The deadline (clock ms) of each timer of one peer, undefined when not pending. Assigning a field arms or stops the
+ * timer; the listener hears of every deadline set. The accessors live on the prototype (not per-instance closures):
+ * a fabric creates thousands of peers and touches these on every packet.
+ */
+class Deadlines implements Record<TimerName, number | undefined> {
+  private rh: number | undefined = undefined;
+  private sk: number | undefined = undefined;
+  private nh: number | undefined = undefined;
+  private zk: number | undefined = undefined;
+  private pk: number | undefined = undefined;
+
+  constructor(private readonly listener: TimerListener | undefined) {
+    Object.defineProperty(this, 'listener', { enumerable: false });
+  }
+
+  get retransmitHandshake(): number | undefined {
+    return this.rh;
+  }
+  set retransmitHandshake(v: number | undefined) {
+    this.rh = v;
+    if (v !== undefined) this.listener?.('retransmitHandshake', v);
+  }
+  get sendKeepalive(): number | undefined {
+    return this.sk;
+  }
+  set sendKeepalive(v: number | undefined) {
+    this.sk = v;
+    if (v !== undefined) this.listener?.('sendKeepalive', v);
+  }
+  get newHandshake(): number | undefined {
+    return this.nh;
+  }
+  set newHandshake(v: number | undefined) {
+    this.nh = v;
+    if (v !== undefined) this.listener?.('newHandshake', v);
+  }
+  get zeroKeyMaterial(): number | undefined {
+    return this.zk;
+  }
+  set zeroKeyMaterial(v: number | undefined) {
+    this.zk = v;
+    if (v !== undefined) this.listener?.('zeroKeyMaterial', v);
+  }
+  get persistentKeepalive(): number | undefined {
+    return this.pk;
+  }
+  set persistentKeepalive(v: number | undefined) {
+    this.pk = v;
+    if (v !== undefined) this.listener?.('persistentKeepalive', v);
+  }
+}
+
 export class PeerTimers {
   /**
    * Deadline (clock ms) of each pending timer; undefined when not pending. Assigning a field arms or stops the timer
-   * (the listener hears of every deadline set).
+   * (the listener hears of every deadline set). Enumerate it with TIMER_NAMES (its fields are accessors).
    */
   readonly deadline: Record<TimerName, number | undefined>;
-  private readonly at: Record<TimerName, number | undefined> = {
-    retransmitHandshake: undefined,
-    sendKeepalive: undefined,
-    newHandshake: undefined,
-    zeroKeyMaterial: undefined,
-    persistentKeepalive: undefined,
-  };
   /** Initiations retransmitted for the handshake under way. */
   handshakeAttempts = 0;
   /** Data arrived while a keepalive was already pending: send another after it. */
@@ -53,19 +99,7 @@ export class PeerTimers {
     private readonly jitter: () => number,
     listener?: TimerListener,
   ) {
-    const at = this.at;
-    const deadline = {} as Record<TimerName, number | undefined>;
-    for (const name of TIMER_NAMES) {
-      Object.defineProperty(deadline, name, {
-        enumerable: true,
-        get: () => at[name],
-        set: (v: number | undefined) => {
-          at[name] = v;
-          if (v !== undefined) listener?.(name, v);
-        },
-      });
-    }
-    this.deadline = deadline;
+    this.deadline = new Deadlines(listener);
   }
 
   /** The earliest pending deadline, or undefined. */
