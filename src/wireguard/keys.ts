@@ -191,18 +191,32 @@ export function presharedKeyFromBytes(bytes: Uint8Array): PresharedKey {
   return Uint8Array.from(bytes) as PresharedKey;
 }
 
+// byte → two lower-case hex digits, and a character code → its hex value (−1: not a hex digit). Saved sessions hold
+// every key and replay bitmap in hex, and a fabric run restores and saves thousands of them.
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 /** Lower-case hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]!]!;
   return s;
 }
 
 /** Bytes of a hex string. @throws {RangeError} on odd length or a non-hex character. */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new RangeError('fromHex: not a hex string');
+  if (hex.length % 2 !== 0) throw new RangeError('fromHex: not a hex string');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const a = hex.charCodeAt(2 * i), b = hex.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? HEX_VALUE[a]! : -1, lo = b < 128 ? HEX_VALUE[b]! : -1;
+    if (hi < 0 || lo < 0) throw new RangeError('fromHex: not a hex string');
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 
