@@ -61,13 +61,13 @@ export async function run(ctx) {
       AKS_WG_THREADS: '1',
     });
     ctx.record({ name: `traffic inspect, ${SAMPLE.toLocaleString('en')} random pod pairs (≈ as many node pairs)`, unit: 's', median: part.seconds, note: mib(part.maxRssMiB) });
-    const scale = 1_000_000 / SAMPLE;
+    const factor = 1_000_000 / SAMPLE;
     ctx.record({
       name: 'traffic inspect, 1,000,000 random pod pairs: extrapolated (not run)',
       unit: 's',
-      median: part.seconds * scale,
+      median: part.seconds * factor,
       goal: { op: '<=', value: 15 },
-      note: `${SAMPLE.toLocaleString('en')}-flow run × ${scale}; bound by one handshake and one saved session per node pair`,
+      note: `${SAMPLE.toLocaleString("en")}-flow run × ${factor}; bound by one handshake and one saved session per node pair`,
     });
   } finally {
     rmSync(home, { recursive: true, force: true });
