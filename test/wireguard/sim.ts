@@ -1,4 +1,6 @@
 // A two-device test bench: devices A and B on a lossless (or filtered) zero-latency link, one simulated clock.
+import { parseIPv4 } from '../../src/cluster/ip.js';
+import { buildPacket } from '../../src/fabric/packets.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
 import type { CryptoBackend } from '../../src/wireguard/crypto-backend.js';
@@ -96,28 +98,10 @@ export function makePair(options: { seed?: string; backend?: CryptoBackend; psk?
   return pair;
 }
 
-/** An IPv4 packet src → dst (ICMP echo request carrying `payloadLength` bytes), with a valid header checksum. */
+/** An IPv4 ICMP echo request src → dst carrying `payloadLength` bytes (0, 1, 2, … by offset), checksums filled in. */
 export function ipv4Packet(src: string, dst: string, payloadLength = 56, seq = 1): Uint8Array {
-  const total = 20 + 8 + payloadLength;
-  const p = new Uint8Array(total);
-  p[0] = 0x45;
-  p[2] = total >> 8;
-  p[3] = total & 255;
-  p[8] = 64;
-  p[9] = 1;
-  p.set(src.split('.').map(Number), 12);
-  p.set(dst.split('.').map(Number), 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (p[i]! << 8) | p[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  const c = ~sum & 0xffff;
-  p[10] = c >> 8;
-  p[11] = c & 255;
-  p[20] = 8; // echo request
-  p[26] = seq >> 8;
-  p[27] = seq & 255;
-  for (let i = 28; i < total; i++) p[i] = i & 255;
-  return p;
+  const payload = Uint8Array.from({ length: payloadLength }, (_, k) => (28 + k) & 255);
+  return buildPacket({ protocol: 'ICMP', src: parseIPv4(src), dst: parseIPv4(dst), srcPort: 0, dstPort: 0, id: seq, payload });
 }
 
 export function eventsOf<T extends DeviceEvent['type']>(pair: Pair, type: T, on?: 'a' | 'b'): { at: number; on: 'a' | 'b'; event: Extract<DeviceEvent, { type: T }> }[] {

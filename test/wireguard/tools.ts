@@ -1,4 +1,6 @@
 // Helpers for tests that use real tools (wireguard-go, wg, tshark): find what is missing, run commands.
+import { parseIPv4 } from '../../src/cluster/ip.js';
+import { buildUdpDatagram } from '../../src/fabric/packets.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -40,31 +42,9 @@ export function runCommand(cmd: string, args: string[], options: { timeoutMs?: n
   });
 }
 
-/** An IPv4/UDP packet around `payload` (UDP checksum 0, IP header checksum filled in). */
+/** An IPv4/UDP packet around `payload`, checksums filled in. */
 export function ipv4Udp(src: string, srcPort: number, dst: string, dstPort: number, payload: Uint8Array): Uint8Array {
-  const total = 28 + payload.length;
-  const p = new Uint8Array(total);
-  p[0] = 0x45;
-  p[2] = total >> 8;
-  p[3] = total & 255;
-  p[8] = 64;
-  p[9] = 17;
-  p.set(src.split('.').map(Number), 12);
-  p.set(dst.split('.').map(Number), 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += (p[i]! << 8) | p[i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  const c = ~sum & 0xffff;
-  p[10] = c >> 8;
-  p[11] = c & 255;
-  p[20] = srcPort >> 8;
-  p[21] = srcPort & 255;
-  p[22] = dstPort >> 8;
-  p[23] = dstPort & 255;
-  p[24] = (8 + payload.length) >> 8;
-  p[25] = (8 + payload.length) & 255;
-  p.set(payload, 28);
-  return p;
+  return buildUdpDatagram(parseIPv4(src), parseIPv4(dst), srcPort, dstPort, payload, 0);
 }
 
 /** A classic pcap file (LINKTYPE_RAW 101, little-endian) of packets with millisecond timestamps. */
