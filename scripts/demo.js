@@ -15,6 +15,8 @@ const steps = [
   ['cluster', 'show', '-g', 'demo-rg', '-n', 'demo', '-o', 'table'],
   ['cluster', 'show', '-g', 'demo-rg', '-n', 'demo', '--query', 'networkProfile'],
   ['nodepool', 'list', '-g', 'demo-rg', '--cluster-name', 'demo', '-o', 'table'],
+  ['cluster', 'encryption-status', '-g', 'demo-rg', '-n', 'demo'],
+  ['traffic', 'inspect', '-g', 'demo-rg', '-n', 'demo', '--query', 'flows[].{from: source.name, to: destination.name || destination.ip, protocol: protocol, path: path, encrypted: encrypted}', '-o', 'table'],
 ];
 for (const argv of steps) {
   process.stdout.write(`\n$ aks-wg ${argv.join(' ')}\n`);
