@@ -213,12 +213,17 @@ export class Store {
       a.kind !== b.kind ? (a.kind === 'bytes' ? -1 : 1) : ka < kb ? -1 : ka > kb ? 1 : 0,
     );
     const temps: { tmp: string; file: string }[] = [];
-    // Missing directories first, several at once (a new node brings nodes/<node>/var/run/cilium/state: four).
-    const needed = new Map<string, string>();
+    // Missing directories first, parents before children, several at once (a new node brings
+    // nodes/<node>/var/run/cilium/state: four).
+    const needed = new Map<string, string>(); // directory → a file that needs it (for the message)
+    const known = new Set<string>();
     for (const [key] of order) {
       const file = this.pathOf(key);
-      const dir = path.dirname(file);
-      if (!needed.has(dir) && !this.env.fs.existsSync(dir)) needed.set(dir, file);
+      for (let dir = path.dirname(file); !known.has(dir); dir = path.dirname(dir)) {
+        known.add(dir);
+        if (this.env.fs.existsSync(dir)) break;
+        needed.set(dir, file);
+      }
     }
     await this.ensureDirs(needed);
     try {
@@ -298,24 +303,37 @@ export class Store {
     }
   }
 
-  /** Create directories (dir → a file that needs it, for the message), up to SYNC_CONCURRENCY at once. */
+  /**
+   * Create missing directories (dir → a file that needs it, for the message): one depth at a time, parents first,
+   * up to SYNC_CONCURRENCY at once within a depth, each a single mkdir (no recursive probing).
+   */
   private async ensureDirs(dirs: Map<string, string>): Promise<void> {
-    const items = [...dirs];
-    let next = 0;
+    const byDepth = new Map<number, [string, string][]>();
+    for (const entry of dirs) {
+      const depth = entry[0].split(path.sep).length;
+      const list = byDepth.get(depth);
+      if (list) list.push(entry);
+      else byDepth.set(depth, [entry]);
+    }
     let failure: StateError | undefined;
-    const worker = async (): Promise<void> => {
-      while (next < items.length && !failure) {
-        const [dir, file] = items[next++]!;
-        try {
-          await new Promise<void>((resolve, reject) =>
-            this.env.fs.mkdir(dir, { recursive: true, mode: DIR_MODE }, (err) => (err ? reject(err) : resolve())),
-          );
-        } catch (err) {
-          failure ??= new StateError(`cannot write state file ${file}: ${describeError(err)}`);
+    for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+      const items = byDepth.get(depth)!;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < items.length && !failure) {
+          const [dir, file] = items[next++]!;
+          try {
+            await new Promise<void>((resolve, reject) =>
+              this.env.fs.mkdir(dir, { mode: DIR_MODE }, (err) => (err && err.code !== 'EEXIST' ? reject(err) : resolve())),
+            );
+          } catch (err) {
+            failure ??= new StateError(`cannot write state file ${file}: ${describeError(err)}`);
+          }
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, worker));
+      };
+      await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, worker));
+      if (failure) break;
+    }
     if (failure) throw failure;
   }
 }
