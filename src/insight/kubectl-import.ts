@@ -140,6 +140,27 @@ function describe(item: unknown, i: number, file: string): string {
   return `${file} items[${i}] ${str(item['kind']) ?? '<no kind>'} ${ns ? `${ns}/` : ''}${name}`;
 }
 
+interface ObjectParts {
+  md: Obj;
+  name: string;
+  namespace: string;
+  spec: Obj;
+  status: Obj;
+}
+
+/** The parts of a Kubernetes object every reader needs; undefined (with a warning) when it has no name. */
+function objectParts(item: Obj, where: string, warn: (l: string, m: string) => void): ObjectParts | undefined {
+  const md = isObj(item['metadata']) ? item['metadata'] : {};
+  const name = str(md['name']);
+  if (!name) {
+    warn(where, 'metadata.name is missing; skipped');
+    return undefined;
+  }
+  const spec = isObj(item['spec']) ? item['spec'] : {};
+  const status = isObj(item['status']) ? item['status'] : {};
+  return { md, name, namespace: str(md['namespace']) ?? 'default', spec, status };
+}
+
 /** A ReplicaSet's Deployment: `web-7d9f8b6c5d` → `web` (Kubernetes names ReplicaSets `<deployment>-<hash>`). */
 function deploymentOf(replicaSet: string, hash: string | null): string {
   if (hash && replicaSet.endsWith(`-${hash}`)) return replicaSet.slice(0, -hash.length - 1);
@@ -227,14 +248,9 @@ export function planImport(kubectl: { text: string; file: string }, cilium?: { t
 }
 
 function readNode(item: Obj, where: string, warn: (l: string, m: string) => void): ImportedNode | undefined {
-  const md = isObj(item['metadata']) ? item['metadata'] : {};
-  const name = str(md['name']);
-  if (!name) {
-    warn(where, 'metadata.name is missing; skipped');
-    return undefined;
-  }
-  const status = isObj(item['status']) ? item['status'] : {};
-  const spec = isObj(item['spec']) ? item['spec'] : {};
+  const parts = objectParts(item, where, warn);
+  if (!parts) return undefined;
+  const { md, name, spec, status } = parts;
   const addresses = Array.isArray(status['addresses']) ? status['addresses'] : [];
   const internal = addresses.filter(isObj).find((a) => a['type'] === 'InternalIP' && isIPv4(String(a['address'])));
   if (!internal) {
@@ -276,15 +292,9 @@ function readNode(item: Obj, where: string, warn: (l: string, m: string) => void
 }
 
 function readPod(item: Obj, where: string, warn: (l: string, m: string) => void): ImportedPod | undefined {
-  const md = isObj(item['metadata']) ? item['metadata'] : {};
-  const name = str(md['name']);
-  if (!name) {
-    warn(where, 'metadata.name is missing; skipped');
-    return undefined;
-  }
-  const namespace = str(md['namespace']) ?? 'default';
-  const spec = isObj(item['spec']) ? item['spec'] : {};
-  const status = isObj(item['status']) ? item['status'] : {};
+  const parts = objectParts(item, where, warn);
+  if (!parts) return undefined;
+  const { md, name, namespace, spec, status } = parts;
   const phase = str(status['phase']);
   if (phase === 'Succeeded' || phase === 'Failed') {
     warn(where, `phase ${phase}: the pod has finished; skipped`);
@@ -336,14 +346,9 @@ function readPod(item: Obj, where: string, warn: (l: string, m: string) => void)
 }
 
 function readService(item: Obj, where: string, warn: (l: string, m: string) => void): ImportedService | undefined {
-  const md = isObj(item['metadata']) ? item['metadata'] : {};
-  const name = str(md['name']);
-  if (!name) {
-    warn(where, 'metadata.name is missing; skipped');
-    return undefined;
-  }
-  const namespace = str(md['namespace']) ?? 'default';
-  const spec = isObj(item['spec']) ? item['spec'] : {};
+  const parts = objectParts(item, where, warn);
+  if (!parts) return undefined;
+  const { md, name, namespace, spec } = parts;
   const type = str(spec['type']) ?? 'ClusterIP';
   if (type === 'ExternalName') {
     warn(where, 'type ExternalName has no cluster IP; skipped');
