@@ -25,6 +25,9 @@ export interface ShardInput {
   readonly saved: Readonly<Record<string, DeviceSnapshot>> | null;
   /** `--sample`; undefined: every pair. */
   readonly sample?: number;
+  /** Keep the flows running for this long (simulated ms), one round every `intervalMs` (as runFlows does). */
+  readonly durationMs?: number;
+  readonly intervalMs?: number;
   readonly shard: number;
   readonly shards: number;
 }
@@ -34,6 +37,8 @@ export interface ShardOutput {
   /** Per node, the peers this shard used (its sessions now). */
   readonly sessions: Record<string, DeviceSnapshot>;
   readonly flows: number;
+  /** The shard's simulated clock at the end (every shard ends at the same instant). */
+  readonly endMs: number;
 }
 
 /** FNV-1a over two names in a fixed order: the same for (a, b) and (b, a). */
@@ -95,18 +100,27 @@ export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock;
     if (a < 0 || b < 0) return pairHash(resolver.pods[s]!.node!, resolver.pods[t]!.node!) % input.shards === input.shard;
     return mine[a * nodes.length + b] === 1;
   };
-  for (const flow of resolver.allPairs(input.sample, keep)) {
-    fabric.run(flow, out);
-    countFlow(summary, out);
-    flows++;
+  // rounds as in runFlows: one now, or one every interval until the duration has passed
+  const start = deps.clock.now();
+  const end = input.durationMs === undefined ? start : start + input.durationMs;
+  const interval = input.intervalMs ?? 1000;
+  for (let t = start, rounds = 0; rounds === 0 || t < end; t += interval, rounds++) {
+    fabric.advanceTo(t);
+    for (const flow of resolver.allPairs(input.sample, keep)) {
+      fabric.run(flow, out);
+      countFlow(summary, out);
+      flows++;
+    }
+    if (input.durationMs === undefined) break;
   }
+  if (end > deps.clock.now()) fabric.advanceTo(end);
   const sessions: Record<string, DeviceSnapshot> = {};
   for (const [node, device] of fabric.nodeDevices()) {
     const snap = snapshotDevice(device);
     if (snap.peers.length > 0) sessions[node] = snap;
   }
   fabric.close();
-  return { summary, sessions, flows };
+  return { summary, sessions, flows, endMs: deps.clock.now() };
 }
 
 /** Add the shards' counts together. */

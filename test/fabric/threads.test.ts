@@ -43,6 +43,38 @@ describe('sharded --all-pairs', () => {
   });
 });
 
+describe('sharded --all-pairs in time', () => {
+  test('a --duration run over two threads counts every round as the serial run does and moves the clock as far', async () => {
+    const run = async (threads: string) => {
+      const c = await makeCluster('wireguard', `duration-threads-${threads}`);
+      const home = path.join(c.dir, 'state');
+      const args = ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '--sample', '40', '--duration', '5m', '--interval', '30s', '--query', 'summary', '-o', 'json'];
+      const r = aksWg(home, c.dir, args, threads);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const clock = JSON.parse(aksWg(home, c.dir, ['clock', 'show', '-g', 'rg', '-n', 'c', '-o', 'json'], '1').stdout);
+      const doc = JSON.parse(fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json'), 'utf8'));
+      // five minutes of traffic rekeys each pair every 120 s: every peer's last handshake is from the run's last
+      // two minutes, not from its start
+      const ages = Object.values(doc.data.nodes as Record<string, any>).flatMap((n) => n.peers.map((p: any) => clock.timeMs - p.lastHandshakeAt));
+      const indices = Object.values(doc.data.nodes as Record<string, any>).flatMap((n) => n.peers.flatMap((p: any) => p.keypairs.map((k: any) => k.localIndex)));
+      return { summary: JSON.parse(r.stdout), elapsedMs: clock.elapsedMs, peers: ages.length, oldest: Math.max(...ages), indices: indices.sort() };
+    };
+    const serial = await run('1');
+    const sharded = await run('2');
+    expect(serial.summary.total).toBe(40 * 10);
+    expect(sharded.summary).toEqual(serial.summary);
+    expect(sharded.elapsedMs).toBe(5 * 60_000);
+    expect(serial.elapsedMs).toBe(5 * 60_000);
+    expect(sharded.peers).toBe(serial.peers);
+    expect(sharded.peers).toBeGreaterThan(0);
+    expect(serial.oldest).toBeLessThanOrEqual(120_000);
+    expect(sharded.oldest).toBeLessThanOrEqual(120_000);
+    // the same seed draws different indices in the threads' own streams: the sharded run really was sharded
+    expect(sharded.indices).not.toEqual(serial.indices);
+  });
+});
+
 describe('sharded runs replay', () => {
   test('the same seed gives the same sessions with two threads, and not the serial ones (the threads really ran)', async () => {
     const sessionsOf = async (threads: string) => {

@@ -38,7 +38,7 @@ import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
 import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
-import type { Store } from '../../state/store.js';
+import type { Store, Tx } from '../../state/store.js';
 import type { InspectOptions } from './inspect.js';
 
 /**
@@ -127,7 +127,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
   // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up
   const threads = fabricThreads(env.vars);
   const minFlows = env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
-  if (threads > 1 && shardable(o, resolver, minFlows)) return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology, start, threads });
+  if (threads > 1 && shardable(o, resolver, cilium, start, minFlows)) return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology, start, threads });
 
   // the capture file is opened before the run, so a path that cannot be written fails before anything changes
   let captureFd: number | undefined;
@@ -157,7 +157,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
       detail: o.keep,
     });
     loadSessions(store, doc, fabric);
-    const changing = cilium.rollout !== null && o.durationMs !== undefined && cilium.rollout.doneAtMs > start;
+    const changing = setupChanges(cilium, o, start);
     const reasons = (atMs: number): ReasonContext => ({
       wgPort: WG_PORT,
       strictEgressCidr: cilium.strictEgressCidr,
@@ -179,11 +179,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
     // save the sessions and the clock; a cluster changed meanwhile (nodes, keys) keeps its own fields
     await store.mutate((tx) => {
       const fresh = readCluster(tx, o.resourceGroup, o.name);
-      if (result.endMs > clusterNow(fresh)) {
-        fresh.createdMs ??= clusterNow(fresh);
-        fresh.clockMs = result.endMs;
-        writeCluster(tx, fresh);
-      }
+      advanceClusterClock(tx, fresh, result.endMs);
       saveSessions(tx, fresh, fabric);
     });
     fabric.close();
@@ -196,16 +192,25 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
 /** Flows at which a summary-only `--all-pairs` run is split over threads. */
 export const SHARD_MIN_FLOWS = 50_000;
 
-/** A big `--all-pairs` run that keeps no flows, writes no capture or key log and does not run in time. */
-function shardable(o: InspectOptions, resolver: Resolver, minFlows: number): boolean {
+/** A rolling restart still running during a `--duration` run changes the fabric's configuration as it goes. */
+function setupChanges(cilium: CiliumDoc, o: InspectOptions, start: number): boolean {
+  return cilium.rollout !== null && o.durationMs !== undefined && cilium.rollout.doneAtMs > start;
+}
+
+/**
+ * A big `--all-pairs` run that keeps no flows and writes no capture or key log (each shard has its own wire), and whose
+ * configuration does not change while it runs (in time, `--duration`, it may).
+ */
+function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, start: number, minFlows: number): boolean {
+  const rounds = o.durationMs === undefined ? 1 : Math.ceil(o.durationMs / (o.intervalMs ?? 1000));
   return (
     o.allPairs &&
     !o.keep &&
     o.capture === undefined &&
     o.keylog === undefined &&
-    o.durationMs === undefined &&
     o.onPacket === undefined &&
-    Math.min(o.sample ?? Infinity, resolver.pairCount) >= minFlows
+    !setupChanges(cilium, o, start) &&
+    Math.min(o.sample ?? Infinity, resolver.pairCount) * rounds >= minFlows
   );
 }
 
@@ -224,15 +229,36 @@ async function inspectSharded(
   const inputs: ShardInput[] = [];
   for (let k = 0; k < s.threads; k++) {
     const part = savedForShard(saved, source, k, s.threads);
-    inputs.push({ setup, topology: s.topology, startMs: s.start, seed: toHex(ctx.env.rng.bytes(16)), saved: part, sample: o.sample, shard: k, shards: s.threads });
+    inputs.push({
+      setup,
+      topology: s.topology,
+      startMs: s.start,
+      seed: toHex(ctx.env.rng.bytes(16)),
+      saved: part,
+      sample: o.sample,
+      durationMs: o.durationMs,
+      intervalMs: o.intervalMs,
+      shard: k,
+      shards: s.threads,
+    });
   }
   const outputs = await runShardsInThreads(inputs);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
+  const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
     const fresh = readCluster(tx, o.resourceGroup, o.name);
+    advanceClusterClock(tx, fresh, endMs);
     writeSessions(tx, fresh, sessions);
   });
   return { flows: [], summary: mergeSummaries(outputs.map((x) => x.summary)) };
+}
+
+/** Move the cluster's simulated clock to where a run ended (never back: a command meanwhile may have moved it on). */
+function advanceClusterClock(tx: Tx, doc: ClusterDoc, endMs: number): void {
+  if (endMs <= clusterNow(doc)) return;
+  doc.createdMs ??= clusterNow(doc);
+  doc.clockMs = endMs;
+  writeCluster(tx, doc);
 }
 
 function writeAll(env: CommandContext['env'], fd: number, chunk: Uint8Array): void {
