@@ -43,8 +43,7 @@ export class Resolver {
   readonly pods: Pod[];
   private readonly podEndpoints = new Map<Pod, Endpoint>();
   private readonly nodeEndpoints = new Map<string, Endpoint>();
-  private readonly podByKey = new Map<string, Pod>();
-  private readonly podByIp = new Map<string, Pod>();
+  private podIndexes: { byKey: Map<string, Pod>; byIp: Map<string, Pod> } | undefined;
   private readonly nodeByIp = new Map<string, FabricNode>();
   private readonly serviceByKey = new Map<string, Service>();
   private readonly serviceByIp = new Map<string, Service>();
@@ -55,10 +54,8 @@ export class Resolver {
     this.pods = topo.workloads.pods
       .filter((p) => p.node !== null && p.ip !== null)
       .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const p of this.pods) {
-      this.podByKey.set(`${p.namespace}/${p.name}`, p);
-      if (!p.hostNetwork) this.podByIp.set(p.ip!, p);
-    }
+    this.pairEndpoints = new Array<Endpoint | undefined>(this.pods.length);
+    this.pairPorts = new Int32Array(this.pods.length);
     for (const n of topo.nodes) {
       this.nodeEndpoints.set(n.name, nodeEndpoint(n));
       this.nodeByIp.set(n.ip, n);
@@ -72,6 +69,26 @@ export class Resolver {
       this.rogueEndpoint = { kind: 'external', name: topo.rogue.name, namespace: null, node: null, ip: topo.rogue.ip, hostNetwork: false, ipNum: parseIPv4(topo.rogue.ip), rogue: true };
     }
   }
+  /** Pods by "namespace/name" and pod-network pods by IP, built on first use (--all-pairs never needs them). */
+  private get podByKey(): Map<string, Pod> {
+    return this.indexes().byKey;
+  }
+  private get podByIp(): Map<string, Pod> {
+    return this.indexes().byIp;
+  }
+  private indexes(): { byKey: Map<string, Pod>; byIp: Map<string, Pod> } {
+    if (!this.podIndexes) {
+      const byKey = new Map<string, Pod>();
+      const byIp = new Map<string, Pod>();
+      for (const p of this.pods) {
+        byKey.set(`${p.namespace}/${p.name}`, p);
+        if (!p.hostNetwork) byIp.set(p.ip!, p);
+      }
+      this.podIndexes = { byKey, byIp };
+    }
+    return this.podIndexes;
+  }
+
 
   /** A running pod's endpoint (cached: the same object every time). */
   podEndpoint(p: Pod): Endpoint {
@@ -194,8 +211,7 @@ export class Resolver {
     if (d.kind === 'external') return DEFAULT_EXTERNAL_PORT;
     if (d.kind === 'node') return DEFAULT_NODE_PORT;
     const p = d.namespace !== null && d.name !== null ? this.podByKey.get(`${d.namespace}/${d.name}`) : undefined;
-    for (const c of p?.containers ?? []) for (const cp of c.ports) if (cp.protocol === protocol) return cp.containerPort;
-    return DEFAULT_POD_PORT;
+    return p ? podPort(p, protocol) : DEFAULT_POD_PORT;
   }
 
   /** Number of ordered pod pairs (`--all-pairs`). */
@@ -210,19 +226,24 @@ export class Resolver {
     const s = Math.floor(i / (n - 1));
     let t = i % (n - 1);
     if (t >= s) t++;
-    const { endpoints, tcpPorts } = this.pairTables();
-    return { src: endpoints[s]!, dst: endpoints[t]!, service: null, protocol: 'TCP', port: tcpPorts[t]! };
+    const src = this.pairEndpoint(s);
+    const dst = this.pairEndpoint(t);
+    return { src, dst, service: null, protocol: 'TCP', port: this.pairPorts[t]! };
   }
 
-  private tables: { endpoints: Endpoint[]; tcpPorts: number[] } | undefined;
+  /** Pod index → its endpoint and default TCP port (0: not yet known), filled as --all-pairs reaches each pod. */
+  private readonly pairEndpoints: (Endpoint | undefined)[];
+  private readonly pairPorts: Int32Array;
 
-  /** Every pod's endpoint and default TCP port, by pod index (built once: --all-pairs asks millions of times). */
-  private pairTables(): { endpoints: Endpoint[]; tcpPorts: number[] } {
-    if (!this.tables) {
-      const endpoints = this.pods.map((p) => this.podEndpoint(p));
-      this.tables = { endpoints, tcpPorts: endpoints.map((e) => this.defaultPort(e, 'TCP')) };
+  private pairEndpoint(i: number): Endpoint {
+    let e = this.pairEndpoints[i];
+    if (e === undefined) {
+      const pod = this.pods[i]!;
+      e = this.podEndpoint(pod);
+      this.pairEndpoints[i] = e;
+      this.pairPorts[i] = podPort(pod, 'TCP');
     }
-    return this.tables;
+    return e;
   }
 
   /**
@@ -391,3 +412,9 @@ export function looksLikeIp(text: string): boolean {
 }
 
 export type { Pod, Service };
+
+/** A pod's first declared container port of `protocol`, else the default a flow to a pod uses. */
+function podPort(p: Pod, protocol: L4Protocol): number {
+  for (const c of p.containers) for (const cp of c.ports) if (cp.protocol === protocol) return cp.containerPort;
+  return DEFAULT_POD_PORT;
+}
