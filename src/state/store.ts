@@ -5,20 +5,23 @@
  *   <home>/.lock                         the mutation lock while a command holds it (see lock.ts)
  *   <home>/<key>                         a document: {"schemaVersion":1,"data":<doc>} — JSON, pretty-printed when
  *                                        under PRETTY_LIMIT_BYTES, compact above (a 5,000-node cluster)
- *   <home>/<key>                         a raw file (writeBytes), e.g. a node's 32-byte private key
+ *   <home>/<key>                         a raw file (writeBytes, writeFresh), e.g. a node's 32-byte private key
  *   <dir>/.<name>.tmp-<token>            a file being written; exists only while its writer holds the lock
  * Keys are relative paths of `/`-separated segments, none empty, `.`/`..` or starting with `.` (names starting
  * with `.` are the store's own); encode user-supplied names with keySegment().
  *
  * Commit (when the mutate() callback resolves):
  *  1. re-check that we still hold the lock;
- *  2. write every staged file to a temp file in its target directory, then fsync them all (several in flight at
- *     once) — a failure here (ENOSPC) removes the temp files and changes nothing at all;
+ *  2. write each fresh file (writeFresh) straight into place; write every other staged file to a temp file in its
+ *     target directory, then fsync the temp files (several in flight at once) — a failure here (ENOSPC) removes the
+ *     temp and fresh files and changes nothing any document refers to;
  *  3. rename the temp files into place, raw files first and JSON documents last, so a document never names a key
- *     file that is not there yet; then fsync each touched directory;
+ *     file that is not there yet; then fsync each touched directory (fresh files' too);
  *  4. delete: documents first, then other files, then directories left empty.
  * A rename or delete failing part-way leaves the files before it committed and the rest untouched; every single
- * file is either its old or its new version, never half-written.
+ * file is either its old or its new version, never half-written. Fresh files are not fsynced one by one (thousands
+ * of fsyncs were most of a 5,000-node create): after a power loss, never after a killed process, a document may
+ * name a fresh file that is missing or empty, and the caller must handle that (see writeFresh).
  */
 import * as path from 'node:path';
 import { InternalError, StateError } from '../errors.js';
@@ -59,12 +62,23 @@ export interface Tx {
   write(key: string, doc: unknown): void;
   /** Stage a raw file, mode 0600. */
   writeBytes(key: string, bytes: Uint8Array): void;
+  /**
+   * Stage a raw file, mode 0600, that no committed document refers to yet (a new node's key file). At commit it is
+   * written straight into place — no temp file, no rename, no fsync of its own — replacing what is there (a file
+   * left by a killed command, which nothing refers to). Its directory entry is synced with the commit; its bytes
+   * reach the disk with the kernel's writeback, so after a power loss it may be missing or empty although the
+   * committed documents name it: callers must treat that as a file that is not there. A commit that fails before
+   * its first document is in place removes it. Use writeBytes to replace a file a document refers to.
+   */
+  writeFresh(key: string, bytes: Uint8Array): void;
   readBytes(key: string): Uint8Array | undefined;
+  /** The size of the raw file `key` (staged or on disk), undefined if absent. */
+  sizeOf(key: string): number | undefined;
   /** Stage removal of the file `key`, or of everything under the directory `key`. */
   delete(key: string): void;
 }
 
-type Staged = { kind: 'json'; text: string } | { kind: 'bytes'; bytes: Uint8Array };
+type Staged = { kind: 'json'; text: string } | { kind: 'bytes'; bytes: Uint8Array; fresh: boolean };
 
 export class Store {
   private readonly lockTimeoutMs: number;
@@ -136,6 +150,19 @@ export class Store {
       return result;
     } finally {
       releaseLock(this.env, lock);
+    }
+  }
+
+  /** The size of the regular file `key`, undefined if absent (or not a file). @throws StateError if it cannot be checked. */
+  sizeOf(key: string): number | undefined {
+    const file = this.pathOf(key);
+    try {
+      const st = this.env.fs.lstatSync(file);
+      return st.isFile() ? st.size : undefined;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new StateError(`cannot read state file ${file}: ${describeError(err)}`);
     }
   }
 
@@ -212,9 +239,8 @@ export class Store {
     const order = [...tx.writes.entries()].sort(([ka, a], [kb, b]) =>
       a.kind !== b.kind ? (a.kind === 'bytes' ? -1 : 1) : ka < kb ? -1 : ka > kb ? 1 : 0,
     );
-    const temps: { tmp: string; file: string }[] = [];
-    // Missing directories first, parents before children, several at once (a new node brings
-    // nodes/<node>/var/run/cilium/state: four).
+    const temps: { tmp: string; file: string; doc: boolean }[] = [];
+    // Missing directories first, parents before children, several at once.
     const needed = new Map<string, string>(); // directory → a file that needs it (for the message)
     const known = new Set<string>();
     for (const [key] of order) {
@@ -226,30 +252,40 @@ export class Store {
       }
     }
     await this.ensureDirs(needed);
+    const fresh: string[] = [];
+    let published = false;
     try {
       for (const [key, staged] of order) {
         const file = this.pathOf(key);
+        if (staged.kind === 'bytes' && staged.fresh) {
+          fresh.push(file);
+          writeFresh(this.env, file, staged.bytes);
+          continue;
+        }
         const tmp = path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARK}${uniqueToken()}`);
-        temps.push({ tmp, file });
+        temps.push({ tmp, file, doc: staged.kind === 'json' });
         writeTemp(this.env, tmp, file, staged.kind === 'json' ? Buffer.from(staged.text, 'utf8') : staged.bytes);
       }
-      // Every temp file reaches the disk before any rename. The fsyncs run in parallel: a 5,000-node cluster
-      // commits 5,000 key files, and one fsync at a time was most of `cluster create`'s wall time.
+      // Every temp file reaches the disk before any rename; the fsyncs run in parallel.
       await syncAll(this.env, temps, (t) => t.tmp, (t, err) => `cannot write state file ${t.file}: ${describeError(err)}`);
       const dirs = new Set<string>();
       while (temps.length > 0) {
-        const { tmp, file } = temps[0]!;
+        const { tmp, file, doc } = temps[0]!;
         try {
           this.env.fs.renameSync(tmp, file);
         } catch (err) {
           throw new StateError(`cannot write state file ${file}: ${describeError(err)}`);
         }
+        published ||= doc;
         temps.shift();
         dirs.add(path.dirname(file));
       }
+      for (const file of fresh) dirs.add(path.dirname(file));
+      published = true;
       await syncAll(this.env, [...dirs], (d) => d, (d, err) => `cannot sync state directory ${d}: ${describeError(err)}`);
     } finally {
       for (const { tmp } of temps) unlinkQuietly(this.env, tmp);
+      if (!published) for (const file of fresh) unlinkQuietly(this.env, file);
     }
     this.commitDeletes(tx);
   }
@@ -365,7 +401,21 @@ class Transaction implements Tx {
   writeBytes(key: string, bytes: Uint8Array): void {
     this.assertOpen();
     if (!(bytes instanceof Uint8Array)) throw new TypeError('Tx.writeBytes: bytes must be a Uint8Array');
-    this.writes.set(normalise(key), { kind: 'bytes', bytes: Uint8Array.from(bytes) });
+    this.writes.set(normalise(key), { kind: 'bytes', bytes: Uint8Array.from(bytes), fresh: false });
+  }
+
+  writeFresh(key: string, bytes: Uint8Array): void {
+    this.assertOpen();
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('Tx.writeFresh: bytes must be a Uint8Array');
+    this.writes.set(normalise(key), { kind: 'bytes', bytes: Uint8Array.from(bytes), fresh: true });
+  }
+
+  sizeOf(key: string): number | undefined {
+    this.assertOpen();
+    const k = normalise(key);
+    const staged = this.writes.get(k);
+    if (staged) return staged.kind === 'bytes' ? staged.bytes.length : Buffer.byteLength(staged.text, 'utf8');
+    return this.isDeleted(k) ? undefined : this.store.sizeOf(k);
   }
 
   readBytes(key: string): Uint8Array | undefined {
@@ -479,6 +529,36 @@ function writeTemp(env: StoreEnv, tmp: string, file: string, bytes: Uint8Array):
       }
     }
     unlinkQuietly(env, tmp);
+    throw new StateError(`cannot write state file ${file}: ${describeError(err)}`);
+  }
+}
+
+/**
+ * Write a fresh file straight into place (syncAll is not called on it). O_EXCL, so a link planted there is never
+ * followed: a file in the way (left by a killed command) is unlinked first. Removes it and throws StateError on failure.
+ */
+function writeFresh(env: StoreEnv, file: string, bytes: Uint8Array): void {
+  let fd: number | undefined;
+  try {
+    try {
+      fd = env.fs.openSync(file, 'wx', FILE_MODE);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      env.fs.unlinkSync(file);
+      fd = env.fs.openSync(file, 'wx', FILE_MODE);
+    }
+    for (let off = 0; off < bytes.length; ) off += env.fs.writeSync(fd, bytes, off, bytes.length - off);
+    env.fs.closeSync(fd);
+    fd = undefined;
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        env.fs.closeSync(fd);
+      } catch {
+        // the write error is the one to report
+      }
+    }
+    unlinkQuietly(env, file);
     throw new StateError(`cannot write state file ${file}: ${describeError(err)}`);
   }
 }

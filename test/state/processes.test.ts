@@ -164,3 +164,21 @@ describe('a writer killed mid-mutation (SIGKILL)', () => {
     },
   );
 });
+
+test('killed after its fresh files are in place, before the document: the previous state loads; the next writer replaces them', async () => {
+  const home = freshHome();
+  const store = new Store(storeEnv(home), { lockTimeoutMs: 5_000 });
+  await store.mutate((tx) => tx.write(KEY, { ids: ['before'] }));
+  const writer = child(home, 'fresh-hang-before-rename', '7');
+  await writer.ready;
+  // the key file is already in place (no temp file of its own); only the document waits for its rename
+  expect(listFiles(home).filter((f) => f.includes('.tmp-'))).toHaveLength(1);
+  writer.kill();
+  expect((await writer.exit).signal).toBe('SIGKILL');
+  expect(ids(home)).toEqual(['before']);
+  expect(listFiles(home).filter((f) => !path.posix.basename(f).startsWith('.'))).toEqual([KEY, 'keys/7.key']); // no document names it
+  expect((await child(home, 'fresh-append', '7').exit).code).toBe(0);
+  expect(ids(home)).toEqual(['before', '7']);
+  expect(listFiles(home)).toEqual([KEY, 'keys/7.key']);
+  expect(new Store(storeEnv(home)).readBytes('keys/7.key')).toEqual(new Uint8Array(32).fill(7));
+});

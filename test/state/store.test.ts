@@ -96,6 +96,85 @@ describe('Store: writes, layout and modes', () => {
   });
 });
 
+describe('Store: fresh files (writeFresh)', () => {
+  test('written in place, mode 0600, no temp file and no fsync of their own; readable and sized in the transaction', async () => {
+    const home = freshHome();
+    const synced: string[] = [];
+    const fsx = {
+      ...fs,
+      fsync: ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+        synced.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+        fs.fsync(fd, cb);
+      }) as typeof fs.fsync,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        expect(String(to)).not.toMatch(/\.key$/);
+        fs.renameSync(from, to);
+      }) as typeof fs.renameSync,
+    };
+    const store = new Store(storeEnv(home, fsx));
+    await store.mutate((tx) => {
+      for (let i = 0; i < 3; i++) tx.writeFresh(`c/nodes/n${i}.key`, new Uint8Array(32).fill(i));
+      expect(tx.readBytes('c/nodes/n1.key')).toEqual(new Uint8Array(32).fill(1));
+      expect(tx.sizeOf('c/nodes/n1.key')).toBe(32);
+      tx.write(KEY, { nodes: ['n0', 'n1', 'n2'] });
+    });
+    expect(listFiles(home)).toEqual(['c/nodes/n0.key', 'c/nodes/n1.key', 'c/nodes/n2.key', KEY]);
+    for (let i = 0; i < 3; i++) {
+      expect(mode(path.join(home, `c/nodes/n${i}.key`))).toBe(0o600);
+      expect(store.readBytes(`c/nodes/n${i}.key`)).toEqual(new Uint8Array(32).fill(i));
+    }
+    expect(synced.some((f) => f.endsWith('.key'))).toBe(false);
+    expect(synced).toContain(path.join(home, 'c/nodes')); // the directory entries are synced with the commit
+    expect(store.sizeOf('c/nodes/n0.key')).toBe(32);
+    expect(store.sizeOf('c/nodes/none.key')).toBeUndefined();
+    expect(store.sizeOf('c/nodes')).toBeUndefined(); // a directory is not a file
+  });
+
+  test('a file left in the way (by a killed command) is replaced, never followed', async () => {
+    const home = freshHome();
+    const store = new Store(storeEnv(home));
+    await store.mutate((tx) => tx.write(KEY, { nodes: [] }));
+    fs.mkdirSync(path.join(home, 'c/nodes'), { recursive: true });
+    const outside = path.join(path.dirname(home), 'outside');
+    fs.writeFileSync(outside, 'keep');
+    fs.symlinkSync(outside, path.join(home, 'c/nodes/n0.key'));
+    fs.writeFileSync(path.join(home, 'c/nodes/n1.key'), 'left over');
+    await store.mutate((tx) => {
+      tx.writeFresh('c/nodes/n0.key', new Uint8Array(32).fill(1));
+      tx.writeFresh('c/nodes/n1.key', new Uint8Array(32).fill(2));
+    });
+    expect(fs.readFileSync(outside, 'utf8')).toBe('keep');
+    expect(fs.lstatSync(path.join(home, 'c/nodes/n0.key')).isFile()).toBe(true);
+    expect(store.readBytes('c/nodes/n0.key')).toEqual(new Uint8Array(32).fill(1));
+    expect(store.readBytes('c/nodes/n1.key')).toEqual(new Uint8Array(32).fill(2));
+  });
+
+  test('a commit failing before its first document is in place removes them; after it, they stay', async () => {
+    const home = freshHome();
+    const store = new Store(storeEnv(home));
+    await store.mutate((tx) => tx.write(KEY, { nodes: [] }));
+    const failOn = (suffix: string) => ({
+      ...fs,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        if (String(to).endsWith(suffix)) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+        fs.renameSync(from, to);
+      }) as typeof fs.renameSync,
+    });
+    const stage = (tx: import('../../src/state/store.js').Tx) => {
+      tx.writeFresh('c/nodes/n0.key', new Uint8Array(32).fill(1));
+      tx.write(KEY, { nodes: ['n0'] });
+      tx.write('clusters/rg/d.json', { nodes: ['n0'] }); // renamed after KEY
+    };
+    await expect(new Store(storeEnv(home, failOn('c.json'))).mutate(stage)).rejects.toThrow(StateError);
+    expect(listFiles(home)).toEqual([KEY]);
+    expect(store.read(KEY)).toEqual({ nodes: [] });
+    // KEY, in place before d.json failed, names the fresh file: it stays
+    await expect(new Store(storeEnv(home, failOn('d.json'))).mutate(stage)).rejects.toThrow(StateError);
+    expect(listFiles(home)).toEqual(['c/nodes/n0.key', KEY]);
+    expect(store.read(KEY)).toEqual({ nodes: ['n0'] });
+  });
+});
+
 describe('Store: list and delete', () => {
   test('list is recursive and sorted, hides the store files, tolerates a missing prefix', async () => {
     const home = freshHome();
