@@ -92,13 +92,21 @@ export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock;
   const nodes = input.topology.nodes;
   const nodeIndex = new Map(nodes.map((n, i) => [n.name, i]));
   const podNode = Int32Array.from(resolver.pods, (p) => nodeIndex.get(p.node!) ?? -1);
-  const mine = new Uint8Array(nodes.length * nodes.length);
-  for (let a = 0; a < nodes.length; a++) for (let b = 0; b < nodes.length; b++) mine[a * nodes.length + b] = pairHash(nodes[a]!.name, nodes[b]!.name) % input.shards === input.shard ? 1 : 0;
+  // whose each node pair is, decided on first sight: 0 not yet known, 1 this shard's, 2 another's (a 5,000-node
+  // cluster has 25 million ordered pairs; a run meets a few of them)
+  const owner = new Uint8Array(nodes.length * nodes.length);
   const keep = (s: number, t: number): boolean => {
     const a = podNode[s]!;
     const b = podNode[t]!;
     if (a < 0 || b < 0) return pairHash(resolver.pods[s]!.node!, resolver.pods[t]!.node!) % input.shards === input.shard;
-    return mine[a * nodes.length + b] === 1;
+    const cell = a * nodes.length + b;
+    let o = owner[cell]!;
+    if (o === 0) {
+      o = pairHash(nodes[a]!.name, nodes[b]!.name) % input.shards === input.shard ? 1 : 2;
+      owner[cell] = o;
+      owner[b * nodes.length + a] = o;
+    }
+    return o === 1;
   };
   // rounds as in runFlows: one now, or one every interval until the duration has passed
   const start = deps.clock.now();
