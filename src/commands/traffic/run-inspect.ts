@@ -30,12 +30,13 @@ import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
-import { mergeSessions, mergeSummaries, savedForShard, type ShardInput } from '../../fabric/shard.js';
+import { mergeSessions, mergeSummaries, runShard, savedForShard, type ShardInput } from '../../fabric/shard.js';
 import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
+import { seededRng } from '../../platform/rng.js';
 import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
@@ -216,7 +217,8 @@ function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, sta
 
 /**
  * The same run split by node pair over threads (fabric/shard.ts): each shard's random stream is drawn from the
- * command's, so a seeded run still replays; sessions merge back and are saved as in a serial run.
+ * command's, so a seeded run still replays; sessions merge back and are saved as in a serial run. This thread runs
+ * the first shard itself.
  */
 async function inspectSharded(
   ctx: CommandContext,
@@ -242,7 +244,10 @@ async function inspectSharded(
       shards: s.threads,
     });
   }
-  const outputs = await runShardsInThreads(inputs);
+  // this thread runs shard 0 with the same seeded stream, clock and backend a worker would use
+  const outputs = await runShardsInThreads(inputs, (input) =>
+    runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: nodeCryptoBackend }),
+  );
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
