@@ -11,7 +11,7 @@ import {
   COOKIE_SECRET_MAX_AGE_MS,
   MESSAGE_COOKIE_REPLY,
 } from './constants.js';
-import { hash, label, mac } from './kdf.js';
+import { hash, KeyedMac, label, mac } from './kdf.js';
 import { equalBytes, hideSecretFields } from './keys.js';
 import { COOKIE_REPLY, newMessage, writeU32 } from './messages.js';
 import { LABEL_COOKIE, LABEL_MAC1 } from './constants.js';
@@ -35,22 +35,22 @@ export function cookieKey(publicKey: Uint8Array): Uint8Array {
 
 /** The device's side: checks macs on incoming handshake messages and makes cookie replies. */
 export class CookieChecker {
-  private readonly mac1Key: Uint8Array;
+  private readonly mac1: KeyedMac;
   private readonly encryptionKey: Uint8Array;
   private secret: Uint8Array = new Uint8Array(32);
   private secretSetAt = -Infinity;
 
   /** @param localPublic our static public key */
   constructor(localPublic: Uint8Array, private readonly rng: Rng) {
-    this.mac1Key = mac1Key(localPublic);
+    this.mac1 = new KeyedMac(mac1Key(localPublic));
     this.encryptionKey = cookieKey(localPublic);
     hideSecretFields(this, 'secret', 'rng');
   }
 
   /** mac1 = MAC(HASH(LABEL_MAC1 ‖ Spub_local), msg[0 : mac1 offset]) is correct. */
   checkMac1(msg: Uint8Array): boolean {
-    const { mac1 } = macOffsets(msg);
-    return equalBytes(mac(this.mac1Key, msg.subarray(0, mac1)), msg.subarray(mac1, mac1 + MAC_SIZE));
+    const mac1 = msg.length - 2 * MAC_SIZE;
+    return this.mac1.verify(msg.subarray(0, mac1), msg, mac1);
   }
 
   /** mac2 = MAC(cookie(source), msg[0 : mac2 offset]) is correct for the current secret. */
@@ -91,7 +91,7 @@ export class CookieGenerator {
    * use: a fabric creates thousands of peers that only carry transport data on restored sessions and never send a
    * handshake. A peer's public key never changes (a new key is a new peer), so neither needs invalidating.
    */
-  private mac1KeyCache: Uint8Array | undefined;
+  private mac1Cache: KeyedMac | undefined;
   private decryptionKeyCache: Uint8Array | undefined;
   private cookie: Uint8Array | null = null;
   private cookieSetAt = -Infinity;
@@ -102,8 +102,8 @@ export class CookieGenerator {
     hideSecretFields(this, 'cookie');
   }
 
-  private get mac1Key(): Uint8Array {
-    return (this.mac1KeyCache ??= mac1Key(this.remotePublic));
+  private get mac1(): KeyedMac {
+    return (this.mac1Cache ??= new KeyedMac(mac1Key(this.remotePublic)));
   }
 
   private get decryptionKey(): Uint8Array {
@@ -113,9 +113,8 @@ export class CookieGenerator {
   /** Fill in mac1 and, if we hold a cookie younger than 120 − 5 s, mac2 (else 16 zero bytes). */
   addMacs(msg: Uint8Array, now: number): void {
     const { mac1, mac2 } = macOffsets(msg);
-    const m1 = mac(this.mac1Key, msg.subarray(0, mac1));
-    msg.set(m1, mac1);
-    this.lastMac1 = m1;
+    this.mac1.macInto(msg.subarray(0, mac1), msg, mac1);
+    this.lastMac1 = msg.slice(mac1, mac2);
     if (this.cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS) {
       msg.set(mac(this.cookie, msg.subarray(0, mac2)), mac2);
     } else {
