@@ -22,7 +22,8 @@ function keyCache(make: (raw: Uint8Array) => KeyObject): (raw: Uint8Array) => Ke
   };
 }
 
-const b64url = (raw: Uint8Array): string => Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url');
+// a copy (from Buffer's pool), not a view of raw.buffer: reading .buffer moves a small array off the V8 heap
+const b64url = (raw: Uint8Array): string => Buffer.from(raw).toString('base64url');
 
 // the public half "x" is required by the JWK importer but not used for a private X25519 key
 const privateKeyObject = keyCache((raw) => createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(raw), x: '' }, format: 'jwk' }));

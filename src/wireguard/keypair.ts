@@ -3,7 +3,6 @@
  * and the indices both sides know the session by. A peer holds up to three: previous, current and next.
  */
 import { REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES } from './constants.js';
-import { hideSecretFields } from './keys.js';
 import { writeU32, writeU64 } from './messages.js';
 import { ReplayFilter } from './replay.js';
 
@@ -19,9 +18,14 @@ export class Keypair {
   /** True once the keys were erased; an erased keypair neither sends nor receives. */
   zeroed = false;
 
+  // the keys live in #private fields, which JSON.stringify, Object.values and util.inspect never show (cheaper per
+  // session than hideSecretFields' defineProperty calls)
+  readonly #sendKey: Uint8Array;
+  readonly #receiveKey: Uint8Array;
+
   constructor(
-    readonly sendKey: Uint8Array,
-    readonly receiveKey: Uint8Array,
+    sendKey: Uint8Array,
+    receiveKey: Uint8Array,
     /** True on the side that sent the initiation: only it rekeys on age. */
     readonly isInitiator: boolean,
     /** Clock time (ms) the keys were derived. */
@@ -31,7 +35,18 @@ export class Keypair {
     /** The peer's index: the receiver field of transport messages we send. */
     readonly remoteIndex: number,
   ) {
-    hideSecretFields(this, 'sendKey', 'receiveKey');
+    this.#sendKey = sendKey;
+    this.#receiveKey = receiveKey;
+  }
+
+  /** The key of the messages we send. */
+  get sendKey(): Uint8Array {
+    return this.#sendKey;
+  }
+
+  /** The key of the messages we receive. */
+  get receiveKey(): Uint8Array {
+    return this.#receiveKey;
   }
 
   /** The next counter (nonce) to send. */
@@ -81,8 +96,8 @@ export class Keypair {
 
   /** Erase the keys. */
   zero(): void {
-    this.sendKey.fill(0);
-    this.receiveKey.fill(0);
+    this.#sendKey.fill(0);
+    this.#receiveKey.fill(0);
     this.zeroed = true;
   }
 }

@@ -18,10 +18,15 @@ export function tai64n(unixMs: number): Uint8Array {
   const seconds = Math.floor(unixMs / 1000);
   const nanos = Math.floor((unixMs - seconds * 1000) * 1e6);
   const whitened = nanos - (nanos % TIMESTAMP_WHITENER_NS);
+  // big-endian bytes written one by one: a DataView over a fresh small array would move it off the V8 heap
   const out = new Uint8Array(TAI64N_SIZE);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, TAI64_EPOCH + BigInt(seconds), false);
-  view.setUint32(8, whitened, false);
+  const label = TAI64_EPOCH + BigInt(seconds);
+  const hi = Number(label >> 32n), lo = Number(label & 0xffffffffn);
+  for (let i = 0; i < 4; i++) {
+    out[3 - i] = (hi >>> (8 * i)) & 255;
+    out[7 - i] = (lo >>> (8 * i)) & 255;
+    out[11 - i] = (whitened >>> (8 * i)) & 255;
+  }
   return out;
 }
 
