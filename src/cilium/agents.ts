@@ -109,14 +109,38 @@ export function ciliumDocKey(resourceGroup: string, name: string): string {
   return `${clusterDirKey(resourceGroup, name)}/cilium.json`;
 }
 
-/** The key of a node's (or the rogue machine's) agent key file, `/var/run/cilium/state/cilium_wg0.key` under its root. */
+/**
+ * The key of a node's (or the rogue machine's) agent key file, its `/var/run/cilium/state/cilium_wg0.key`:
+ * `<cluster dir>/nodes/<node>.cilium_wg0.key`. One flat directory for every node, so a new node costs one file and
+ * no directories (the node's root with var/run/cilium/state cost five, which was most of a 5,000-node create).
+ */
 export function nodeKeyKey(resourceGroup: string, name: string, node: string): string {
-  return `${nodeRootKey(resourceGroup, name, node)}${WG_KEY_PATH}`;
+  return nodeKeyKeys(resourceGroup, name)(node);
 }
 
-/** The directory standing for a node's filesystem root. */
-export function nodeRootKey(resourceGroup: string, name: string, node: string): string {
-  return `${clusterDirKey(resourceGroup, name)}/nodes/${encodeURIComponent(node).replace(/^\./, '%2E')}`;
+/** nodeKeyKey for many nodes of one cluster (the cluster's names checked once). */
+export function nodeKeyKeys(resourceGroup: string, name: string): (node: string) => string {
+  const dir = `${clusterDirKey(resourceGroup, name)}/nodes/`;
+  return (node) => `${dir}${nodeSegment(node)}.${WG_KEY_FILE}`;
+}
+
+/** The key file's name in WG_KEY_PATH. */
+const WG_KEY_FILE = WG_KEY_PATH.slice(WG_KEY_PATH.lastIndexOf('/') + 1);
+
+function nodeSegment(node: string): string {
+  return encodeURIComponent(node).replace(/^\./, '%2E');
+}
+
+/**
+ * Where aks-wg before the flat layout kept a node's filesystem root (`<cluster dir>/nodes/<node>`, the key file at
+ * WG_KEY_PATH under it). Read as a fallback; the next change to the cluster moves the key and removes the root.
+ */
+export function legacyNodeRootKey(resourceGroup: string, name: string, node: string): string {
+  return `${clusterDirKey(resourceGroup, name)}/nodes/${nodeSegment(node)}`;
+}
+
+export function legacyNodeKeyKey(resourceGroup: string, name: string, node: string): string {
+  return `${legacyNodeRootKey(resourceGroup, name, node)}${WG_KEY_PATH}`;
 }
 
 const checkCilium: ShapeCheck = (data) => {
@@ -139,9 +163,12 @@ export function loadCilium(src: DocSource, resourceGroup: string, name: string):
   return src.read<CiliumDoc>(ciliumDocKey(resourceGroup, name), checkCilium) ?? emptyCilium();
 }
 
-/** A reader of agents' key files for wireguardConfigs' `readKey`. */
+/**
+ * A reader of agents' key files for wireguardConfigs' `readKey` (falling back to the legacy layout). A key file that
+ * is empty — possible after a power loss, see Tx.writeFresh — comes back empty: that agent has no key.
+ */
 export function keyReader(src: BytesSource, resourceGroup: string, name: string): (node: string) => Uint8Array | undefined {
-  return (node) => src.readBytes(nodeKeyKey(resourceGroup, name, node));
+  return (node) => src.readBytes(nodeKeyKey(resourceGroup, name, node)) ?? src.readBytes(legacyNodeKeyKey(resourceGroup, name, node));
 }
 
 /** Is the cluster configured for WireGuard (Cilium dataplane, ACNS security on, transit type WireGuard)? */

@@ -15,9 +15,11 @@ import {
   AGENT_RESTART_INTERVAL_MS,
   ciliumDataplane,
   ciliumDocKey,
+  legacyNodeKeyKey,
+  legacyNodeRootKey,
   loadCilium,
   nodeKeyKey,
-  nodeRootKey,
+  nodeKeyKeys,
   WG_PORT,
   wireguardConfiguredFor,
   type AgentRecord,
@@ -41,6 +43,8 @@ export interface SyncResult {
   /** Nodes whose agents were added or removed. */
   added: string[];
   removed: string[];
+  /** Nodes whose agent found its key file gone or empty, and started again with a new key. */
+  rekeyed: string[];
 }
 
 /**
@@ -58,21 +62,55 @@ function newNodeKey(rng: Rng, label: string): PrivateKey {
 }
 
 /**
+ * The node's key file, raw; one kept in the legacy layout is moved to the flat one (in the transaction).
+ * Undefined when there is none.
+ */
+function readKeyFile(tx: Tx, rg: string, name: string, node: string): Uint8Array | undefined {
+  const key = nodeKeyKey(rg, name, node);
+  const bytes = tx.readBytes(key);
+  if (bytes !== undefined) return bytes;
+  const legacy = tx.readBytes(legacyNodeKeyKey(rg, name, node));
+  if (legacy === undefined) return undefined;
+  tx.writeBytes(key, legacy);
+  tx.delete(legacyNodeRootKey(rg, name, node));
+  return legacy;
+}
+
+/**
  * The node's key, as the agent does it at start: load the key file, or generate a clamped X25519 key and write it
  * (raw 32 bytes, mode 0600). A file that is not 32 bytes, or whose public key is of low order, is replaced.
  * Returns the base64 public key.
  */
 export function loadOrCreateKey(tx: Tx, rg: string, name: string, node: string, rng: Rng, agent?: AgentRecord): string {
-  const key = nodeKeyKey(rg, name, node);
-  const bytes = tx.readBytes(key);
+  const bytes = readKeyFile(tx, rg, name, node);
   if (bytes && bytes.length === 32) {
     const pub = publicKeyFromPrivate(clampPrivateKey(bytes), nodeCryptoBackend);
     if (!isLowOrderPublicKey(pub)) return encodeKey(pub);
   }
+  return createKey(tx, rg, name, node, rng, agent, nodeKeyKey(rg, name, node));
+}
+
+/**
+ * Generate the node's key and write its key file; returns the base64 public key. While the agent publishes no key,
+ * nothing refers to the file, so it is written fresh (Tx.writeFresh: in place, no fsync of its own — a new
+ * 5,000-node cluster writes 5,000); a file whose key is published is replaced atomically.
+ */
+function createKey(tx: Tx, rg: string, name: string, node: string, rng: Rng, agent: AgentRecord | undefined, key: string): string {
   const priv = newNodeKey(rng, `${rg}/${name}/${node}/${agent?.keyGeneration ?? 0}`);
-  tx.writeBytes(key, priv);
+  if (agent && agent.publicKey === null) tx.writeFresh(key, priv);
+  else tx.writeBytes(key, priv);
   if (agent) agent.keyGeneration++;
   return encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend));
+}
+
+/**
+ * Does the agent's published key still have its key file? A fresh key file can be missing or empty after a power
+ * loss (see Tx.writeFresh); a legacy-layout file is moved. A size check only: files are never rewritten in place.
+ */
+function hasKeyFile(tx: Tx, rg: string, name: string, node: string, key: string): boolean {
+  const size = tx.sizeOf(key);
+  if (size !== undefined) return size === 32;
+  return readKeyFile(tx, rg, name, node)?.length === 32;
 }
 
 /**
@@ -89,10 +127,13 @@ export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncO
   const present = new Set(cluster.nodes.map((n) => n.name));
   const added: string[] = [];
   const removed: string[] = [];
+  const rekeyed: string[] = [];
+  const keyOf = nodeKeyKeys(rg, name);
   for (const node of Object.keys(cilium.agents)) {
     if (present.has(node)) continue;
     delete cilium.agents[node];
-    tx.delete(nodeRootKey(rg, name, node));
+    tx.delete(keyOf(node));
+    tx.delete(legacyNodeRootKey(rg, name, node));
     removed.push(node);
   }
   if (!ciliumDataplane(cluster)) {
@@ -102,6 +143,7 @@ export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncO
     delete cilium.strictEgressCidr;
   }
   const wireguard = wireguardConfiguredFor(cluster);
+  if (cilium.rogue) readKeyFile(tx, rg, name, cilium.rogue.name); // moves a legacy-layout key file
   const switching: AgentRecord[] = [];
   if (ciliumDataplane(cluster)) {
     for (const n of cluster.nodes) {
@@ -111,11 +153,22 @@ export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncO
         cilium.agents[n.name] = agent;
         added.push(n.name);
         if (wireguard) {
-          agent.publicKey = loadOrCreateKey(tx, rg, name, n.name, rng, agent);
+          // a new node's /var/run is empty: no key file to load
+          agent.publicKey = createKey(tx, rg, name, n.name, rng, agent, keyOf(n.name));
           agent.wireguardSinceMs = now;
         }
       } else if (wireguard && agent.publicKey === null) {
         switching.push(agent);
+      } else if (wireguard && !hasKeyFile(tx, rg, name, n.name, keyOf(n.name))) {
+        // Cilium cannot load its key at start: it generates one and publishes it. Here the agent starts again now
+        // (one still waiting for its turn in a rollout keeps its time).
+        agent.publicKey = createKey(tx, rg, name, n.name, rng, agent, keyOf(n.name));
+        if (agent.wireguardSinceMs === null || agent.wireguardSinceMs <= now) {
+          agent.wireguardSinceMs = now;
+          agent.restartedAtMs = now;
+          agent.generation++;
+        }
+        rekeyed.push(n.name);
       } else if (!wireguard && agent.publicKey !== null) {
         agent.publicKey = null;
         agent.wireguardSinceMs = null;
@@ -150,7 +203,7 @@ export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncO
     delete cilium.strictEgressCidr;
   }
   tx.write(ciliumDocKey(rg, name), cilium);
-  return { cilium, rollout, added, removed };
+  return { cilium, rollout, added, removed, rekeyed };
 }
 
 /**
@@ -162,7 +215,8 @@ export function reimageNode(tx: Tx, cluster: ClusterDoc, node: string, rng: Rng)
   const { resourceGroup: rg, name } = cluster.managedCluster;
   const cilium = syncCilium(tx, cluster, rng, { mode: 'at-once' }).cilium;
   const now = clusterNow(cluster);
-  tx.delete(nodeRootKey(rg, name, node));
+  tx.delete(nodeKeyKey(rg, name, node));
+  tx.delete(legacyNodeRootKey(rg, name, node));
   const agent = cilium.agents[node];
   if (!agent) return { cilium, publicKey: null };
   agent.restartedAtMs = now;
@@ -203,7 +257,10 @@ export function addRogue(tx: Tx, cluster: ClusterDoc, rogueName: string, rng: Rn
   const { resourceGroup: rg, name } = cluster.managedCluster;
   if (cluster.nodes.some((n) => n.name === rogueName)) throw new RangeError(`'${rogueName}' is the name of a node in the cluster`);
   const cilium = loadCilium(tx, rg, name);
-  if (cilium.rogue) tx.delete(nodeRootKey(rg, name, cilium.rogue.name));
+  if (cilium.rogue) {
+    tx.delete(nodeKeyKey(rg, name, cilium.rogue.name));
+    tx.delete(legacyNodeRootKey(rg, name, cilium.rogue.name));
+  }
   const subnet = parseCidr(cluster.nodeSubnet);
   const used = new Set(cluster.nodes.map((n) => parseIPv4(n.ip)));
   let ip = subnet.base + cidrSize(subnet) - 2;

@@ -100,6 +100,11 @@ export class Store {
     return path.join(this.env.home, ...segments(key));
   }
 
+  /** @internal the path of a key already normalised (and so checked): no second check per file of a big commit. */
+  fileOf(normalisedKey: string): string {
+    return path.join(this.env.home, normalisedKey);
+  }
+
   /**
    * Read one document; undefined if absent. Takes no lock: a document being replaced is read whole, old or new.
    * @throws StateError naming the file's path and what is wrong (not JSON, wrong schemaVersion, wrong shape).
@@ -155,7 +160,11 @@ export class Store {
 
   /** The size of the regular file `key`, undefined if absent (or not a file). @throws StateError if it cannot be checked. */
   sizeOf(key: string): number | undefined {
-    const file = this.pathOf(key);
+    return this.sizeOfFile(this.pathOf(key));
+  }
+
+  /** @internal sizeOf for a path. */
+  sizeOfFile(file: string): number | undefined {
     try {
       const st = this.env.fs.lstatSync(file);
       return st.isFile() ? st.size : undefined;
@@ -244,7 +253,7 @@ export class Store {
     const needed = new Map<string, string>(); // directory → a file that needs it (for the message)
     const known = new Set<string>();
     for (const [key] of order) {
-      const file = this.pathOf(key);
+      const file = this.fileOf(key);
       for (let dir = path.dirname(file); !known.has(dir); dir = path.dirname(dir)) {
         known.add(dir);
         if (this.env.fs.existsSync(dir)) break;
@@ -256,7 +265,7 @@ export class Store {
     let published = false;
     try {
       for (const [key, staged] of order) {
-        const file = this.pathOf(key);
+        const file = this.fileOf(key);
         if (staged.kind === 'bytes' && staged.fresh) {
           fresh.push(file);
           writeFresh(this.env, file, staged.bytes);
@@ -415,7 +424,7 @@ class Transaction implements Tx {
     const k = normalise(key);
     const staged = this.writes.get(k);
     if (staged) return staged.kind === 'bytes' ? staged.bytes.length : Buffer.byteLength(staged.text, 'utf8');
-    return this.isDeleted(k) ? undefined : this.store.sizeOf(k);
+    return this.isDeleted(k) ? undefined : this.store.sizeOfFile(this.store.fileOf(k));
   }
 
   readBytes(key: string): Uint8Array | undefined {

@@ -2,11 +2,12 @@
 import * as fs from 'node:fs';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
-import { removeTempDirs } from '../helpers/tmp.js';
+import { listFiles, removeTempDirs } from '../helpers/tmp.js';
 import { openStore } from '../../src/cluster/repo.js';
 import { loadSnapshot } from '../../src/cilium/snapshot.js';
 import {
   ciliumDocKey,
+  legacyNodeKeyKey,
   nodeKeyKey,
   wireguardConfigs,
   WG_MTU,
@@ -47,7 +48,7 @@ describe('agent keys', () => {
     const before = new Map<string, Buffer>();
     for (const n of cluster.nodes) {
       const file = keyPath(s, n.name);
-      expect(file.endsWith(`/nodes/${n.name}/var/run/cilium/state/cilium_wg0.key`)).toBe(true);
+      expect(file.endsWith(`/nodes/${n.name}.cilium_wg0.key`)).toBe(true);
       const st = fs.statSync(file);
       expect(st.size).toBe(32);
       expect(st.mode & 0o777).toBe(0o600);
@@ -181,6 +182,49 @@ describe('peers', () => {
     const status = await s.run(`kubectl exec --context RG/C -n kube-system ds/cilium -- cilium-dbg status`);
     expect(status.stdout).toContain(`detected duplicate public key. node "${c}" uses same key as existing node "${a}"`);
     expect(status.stdout).toMatch(/Controller Status: +29\/30 healthy/);
+  });
+
+  test('a key file gone or empty (a power loss right after its commit): no key until the next change re-keys the agent', async () => {
+    const s = await wgCluster();
+    const [a, b, c] = snap(s).cluster.nodes.map((n) => n.name) as [string, string, string];
+    const oldPub = pubOfFile(s, b);
+    fs.writeFileSync(keyPath(s, b), ''); // what writeback lost
+    fs.unlinkSync(keyPath(s, c));
+    const before = listFiles(s.env.home).map((f) => [f, fs.readFileSync(`${s.env.home}/${f}`, 'hex')]);
+    // Read-only commands write nothing: those agents run without WireGuard, their CiliumNodes still carry the keys.
+    const configs = snap(s).configs();
+    expect(configs.get(b)).toBeNull();
+    expect(configs.get(c)).toBeNull();
+    expect(configs.get(a)!.peers.map((p) => p.publicKey)).toContain(oldPub);
+    expect((await s.run('node list -g RG -n C')).code).toBe(0);
+    expect(listFiles(s.env.home).map((f) => [f, fs.readFileSync(`${s.env.home}/${f}`, 'hex')])).toEqual(before);
+    // The next change starts them again: each loads no key, generates one and publishes it; the other agents follow.
+    expect((await s.run('nodepool add -g RG --cluster-name C -n pool2 -c 1')).code).toBe(0);
+    const sn = snap(s);
+    for (const node of [b, c]) {
+      expect(fs.statSync(keyPath(s, node)).size).toBe(32);
+      expect(sn.cilium.agents[node]).toMatchObject({ publicKey: pubOfFile(s, node), keyGeneration: 2, generation: 2 });
+      expect(sn.configs().get(a)!.peers.find((p) => p.node === node)!.publicKey).toBe(pubOfFile(s, node));
+    }
+    expect(pubOfFile(s, b)).not.toBe(oldPub);
+    expect(sn.cilium.agents[a]).toMatchObject({ keyGeneration: 1, generation: 1 });
+  });
+
+  test('key files in the layout before the flat one are read, and moved by the next change', async () => {
+    const s = await wgCluster();
+    const nodes = snap(s).cluster.nodes.map((n) => n.name);
+    const store = openStore(s.env);
+    const pubs = nodes.map((n) => pubOfFile(s, n));
+    for (const n of nodes) {
+      const legacy = store.pathOf(legacyNodeKeyKey('RG', 'C', n));
+      fs.mkdirSync(legacy.slice(0, legacy.lastIndexOf('/')), { recursive: true, mode: 0o700 });
+      fs.renameSync(keyPath(s, n), legacy);
+    }
+    expect(nodes.map((n) => snap(s).configs().get(n)!.publicKey)).toEqual(pubs);
+    expect((await s.run('nodepool add -g RG --cluster-name C -n pool2 -c 1')).code).toBe(0);
+    expect(nodes.map((n) => pubOfFile(s, n))).toEqual(pubs);
+    expect(listFiles(s.env.home).filter((f) => f.includes('/var/'))).toEqual([]);
+    expect(nodes.map((n) => snap(s).cilium.agents[n]!.keyGeneration)).toEqual([1, 1, 1]);
   });
 
   test('the all-zero key is never a peer', async () => {
