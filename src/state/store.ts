@@ -442,9 +442,13 @@ class Transaction implements Tx {
     this.deletes.add(k);
   }
 
+  /** Is `k` or a directory above it staged for deletion? (One lookup per depth: a scale-down stages thousands.) */
   private isDeleted(k: string): boolean {
-    for (const d of this.deletes) if (k === d || k.startsWith(`${d}/`)) return true;
-    return false;
+    if (this.deletes.size === 0) return false;
+    for (let i = k.indexOf('/'); ; i = k.indexOf('/', i + 1)) {
+      if (this.deletes.has(i < 0 ? k : k.slice(0, i))) return true;
+      if (i < 0) return false;
+    }
   }
 
   private assertOpen(): void {
