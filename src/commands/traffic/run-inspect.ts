@@ -30,7 +30,7 @@ import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
-import { mergeSessions, mergeSummaries, runShard, savedForShard, type ShardInput } from '../../fabric/shard.js';
+import { mergeSessions, mergeSummaries, runShard, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
 import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
@@ -128,7 +128,9 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
   // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up
   const threads = fabricThreads(env.vars);
   const minFlows = env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
-  if (threads > 1 && shardable(o, resolver, cilium, start, minFlows)) return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology, start, threads });
+  if (threads > 1 && shardable(o, resolver, cilium, start, minFlows)) {
+    return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology: shardTopology(topology, resolver.pods), start, threads });
+  }
 
   // the capture file is opened before the run, so a path that cannot be written fails before anything changes
   let captureFd: number | undefined;
