@@ -19,9 +19,10 @@
  *     file that is not there yet; then fsync each touched directory (fresh files' too);
  *  4. delete: documents first, then other files, then directories left empty.
  * A rename or delete failing part-way leaves the files before it committed and the rest untouched; every single
- * file is either its old or its new version, never half-written. Fresh files are not fsynced one by one (thousands
- * of fsyncs were most of a 5,000-node create): after a power loss, never after a killed process, a document may
- * name a fresh file that is missing or empty, and the caller must handle that (see writeFresh).
+ * file a document refers to is either its old or its new version, never half-written (a fresh file a killed
+ * command left half-written is referred to by nothing). Fresh files are not fsynced one by one (thousands of
+ * fsyncs were most of a 5,000-node create): after a power loss, never after a killed process, a document may name
+ * a fresh file that is missing or empty, and the caller must handle that (see writeFresh).
  */
 import * as path from 'node:path';
 import { InternalError, StateError } from '../errors.js';
