@@ -8,7 +8,6 @@ import {
   ciliumDataplane,
   keyReader,
   loadCilium,
-  nodeKeyKey,
   agentView,
   podIpsByNode,
   rogueConfig,
@@ -73,7 +72,7 @@ export function fabricSetup(store: Store, doc: ClusterDoc, workloads: Workloads,
     rolloutInProgress: rolloutInProgress(cilium, atMs),
     strictEgressCidr: cilium.strictEgressCidr,
     rogue: rogue
-      ? { name: rogue.name, ip: rogue.ip, config: rogueConfig({ ...input, readRogueKey: () => store.readBytes(nodeKeyKey(rg, name, rogue.name)) }, atMs) }
+      ? { name: rogue.name, ip: rogue.ip, config: rogueConfig({ ...input, readRogueKey: () => input.readKey(rogue.name) }, atMs) }
       : undefined,
   };
 }
