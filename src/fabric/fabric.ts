@@ -131,6 +131,10 @@ interface Machine {
   saved: Map<string, PeerSnapshot>;
   /** Saved sessions handed over before the machine was configured. */
   pending: DeviceSnapshot | null;
+  /** Its place in machine order, nodes as added then the rogue (timers due at one instant fire in this order). */
+  readonly order: number;
+  /** The earliest timer deadline its device has in the fabric's timer queue (Infinity: none). */
+  timerAt: number;
 }
 
 interface InFlight {
@@ -199,6 +203,9 @@ export class Fabric {
   private recBytes: Uint8Array[] = [];
   private recCount = 0;
   private queue: InFlight[] = [];
+  /** Machines by their device's earliest timer deadline (advanceTo asks only the devices that are due). */
+  private readonly timers = new MachineTimerQueue();
+  private machineCount = 0;
 
   constructor(setup: FabricSetup, options: FabricOptions) {
     this.clock = options.clock;
@@ -231,7 +238,7 @@ export class Fabric {
     return out;
   }
 
-  private addMachine(n: { name: string; ip: string }): Machine {
+  private addMachine(n: { name: string; ip: string }, order = this.machineCount++): Machine {
     const ipNum = parseIPv4(n.ip);
     const m: Machine = {
       name: n.name,
@@ -244,6 +251,8 @@ export class Fabric {
       routes: new Map(),
       saved: new Map(),
       pending: null,
+      order,
+      timerAt: Infinity,
     };
     this.machines.set(n.name, m);
     this.byIp.set(ipNum, m);
@@ -270,7 +279,7 @@ export class Fabric {
     }
     if (setup.rogue) {
       if (!this.rogue) {
-        this.rogue = this.addMachine({ name: setup.rogue.name, ip: setup.rogue.ip });
+        this.rogue = this.addMachine({ name: setup.rogue.name, ip: setup.rogue.ip }, ROGUE_ORDER);
         this.machines.delete(setup.rogue.name);
       }
       const rs = wireGuardSource(new Map([[setup.rogue.name, setup.rogue.config]]));
@@ -424,6 +433,7 @@ export class Fabric {
       send: (datagram, to) => this.transmitWireGuard(m, datagram, to),
       deliver: (packet) => this.onDeliver(m, packet),
       onEvent: (event) => this.onEvent(m, event),
+      onTimerArmed: (at) => this.armed(m, at),
       keyLog: this.keyLog,
     });
   }
@@ -652,26 +662,57 @@ export class Fabric {
   /** Move the clock to `ms`, firing every WireGuard timer due on the way at its own time. */
   advanceTo(ms: number): void {
     this.cur = null;
+    const q = this.timers;
     for (let guard = 0; ; guard++) {
       if (guard > 10_000_000) throw new Error('fabric: timers did not settle');
+      // the earliest deadline still live (a device's own queue is the truth; ours may hold superseded entries)
       let next = Infinity;
-      for (const m of this.allMachines()) {
+      while (q.size > 0) {
+        const at = q.topAt();
+        const m = q.topMachine();
+        if (at !== m.timerAt) {
+          q.pop();
+          continue;
+        }
         const d = m.device?.nextTimerAt();
-        if (d !== undefined && d < next) next = d;
+        if (d === at) {
+          next = at;
+          break;
+        }
+        q.pop();
+        m.timerAt = Infinity;
+        if (d !== undefined) this.armed(m, d);
       }
       if (next > ms) break;
       if (next > this.clock.now()) this.clock.set(next);
       const now = this.clock.now();
       this.recCount = 0;
-      for (const m of this.allMachines()) {
-        const d = m.device?.nextTimerAt();
-        if (d !== undefined && d <= now) m.device!.tick();
+      // every device with a timer due now, in machine order
+      while (q.size > 0 && q.topAt() <= now) {
+        const at = q.topAt();
+        const m = q.pop();
+        if (at !== m.timerAt) continue;
+        m.timerAt = Infinity;
+        const device = m.device;
+        if (!device) continue;
+        const d = device.nextTimerAt();
+        if (d !== undefined && d <= now) device.tick();
+        const after = device.nextTimerAt();
+        if (after !== undefined) this.armed(m, after);
       }
       this.drain();
       for (let i = 0; i < this.recCount; i++) this.recBytes[i] = EMPTY;
       this.recCount = 0;
     }
     if (ms > this.clock.now()) this.clock.set(ms);
+  }
+
+  /** A device armed a timer: queue the machine at that deadline if it is the earliest the queue knows of. */
+  private armed(m: Machine, at: number): void {
+    if (at < m.timerAt) {
+      m.timerAt = at;
+      this.timers.push(at, m);
+    }
   }
 
   private *allMachines(): Iterable<Machine> {
@@ -738,4 +779,71 @@ export function classifyPath(flow: Pick<Flow, 'src' | 'dst'>): PathClass {
 /** A node's own endpoint (the host: `hostNetwork` is a pod's property, false here). */
 export function nodeEndpoint(n: FabricNode): Endpoint {
   return { kind: 'node', name: n.name, namespace: null, node: n.name, ip: n.ip, hostNetwork: false, ipNum: parseIPv4(n.ip) };
+}
+
+/** The rogue machine comes after every node in machine order. */
+const ROGUE_ORDER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A binary min-heap of (deadline, machine), ties in machine order. Entries are never removed early: an entry whose
+ * deadline is no longer its machine's `timerAt` is skipped when it reaches the top.
+ */
+class MachineTimerQueue {
+  private readonly at: number[] = [];
+  private readonly machine: Machine[] = [];
+
+  get size(): number {
+    return this.at.length;
+  }
+
+  topAt(): number {
+    return this.at[0]!;
+  }
+
+  topMachine(): Machine {
+    return this.machine[0]!;
+  }
+
+  push(at: number, m: Machine): void {
+    let i = this.at.length;
+    this.at.push(at);
+    this.machine.push(m);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(at, m, parent)) break;
+      this.at[i] = this.at[parent]!;
+      this.machine[i] = this.machine[parent]!;
+      i = parent;
+    }
+    this.at[i] = at;
+    this.machine[i] = m;
+  }
+
+  /** Remove the top entry and return its machine. */
+  pop(): Machine {
+    const top = this.machine[0]!;
+    const at = this.at.pop()!;
+    const m = this.machine.pop()!;
+    const n = this.at.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && this.before(this.at[l + 1]!, this.machine[l + 1]!, l) ? l + 1 : l;
+        if (!this.before(this.at[c]!, this.machine[c]!, -1, at, m)) break;
+        this.at[i] = this.at[c]!;
+        this.machine[i] = this.machine[c]!;
+        i = c;
+      }
+      this.at[i] = at;
+      this.machine[i] = m;
+    }
+    return top;
+  }
+
+  /** Does (at, m) come before the entry at index `j` (or, with j = −1, before (bAt, bM))? */
+  private before(at: number, m: Machine, j: number, bAt = this.at[j]!, bM = this.machine[j]!): boolean {
+    return at < bAt || (at === bAt && m.order < bM.order);
+  }
 }

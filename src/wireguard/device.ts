@@ -167,6 +167,12 @@ export interface DeviceOptions {
   /** An authenticated inner IP packet from `peer`. */
   readonly deliver?: (packet: Uint8Array, peer: Peer) => void;
   readonly onEvent?: (event: DeviceEvent) => void;
+  /**
+   * Called with the deadline of every timer the device arms, so a driver of many devices can keep one queue of
+   * deadlines instead of asking each device for nextTimerAt(). A deadline may later be cancelled or superseded:
+   * nextTimerAt() stays the truth.
+   */
+  readonly onTimerArmed?: (at: number) => void;
   /** Receives the secrets of each handshake this side takes part in (write them only where asked to). */
   readonly keyLog?: (entry: KeyLogEntry) => void;
   /** Handshake messages per second above which cookies are demanded (default 1024). */
@@ -311,6 +317,7 @@ export class Device {
   private readonly out: DeviceOptions['send'];
   private readonly deliver: DeviceOptions['deliver'];
   private readonly onEvent: DeviceOptions['onEvent'];
+  private readonly onTimerArmed: DeviceOptions['onTimerArmed'];
   private readonly keyLog: DeviceOptions['keyLog'];
   private readonly cookieChecker: CookieChecker;
   private readonly peersByKey = new Map<string, Peer>();
@@ -341,6 +348,7 @@ export class Device {
     this.out = options.send;
     this.deliver = options.deliver;
     this.onEvent = options.onEvent;
+    this.onTimerArmed = options.onTimerArmed;
     this.keyLog = options.keyLog;
     this.underLoadThreshold = options.underLoadThreshold ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
     this.cookieChecker = new CookieChecker(this.publicKey, this.rng);
@@ -832,6 +840,7 @@ export class Device {
   /** @internal A peer's timer was set: queue it (stale entries are skipped when they surface). */
   scheduleTimer(peer: Peer, name: TimerName, at: number): void {
     this.timerQueue.push(peer, name, at);
+    this.onTimerArmed?.(at);
     // drop stale entries now and then, so a peer re-arming a timer on every packet does not grow the queue
     if (this.timerQueue.size > 64 + 10 * this.peersByKey.size) this.timerQueue.compact(isLive);
   }
