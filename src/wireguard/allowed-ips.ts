@@ -113,12 +113,24 @@ export function parseCidr(text: string): Cidr | null {
   const max = address.length * 8;
   let bits = max;
   if (slash >= 0) {
-    const b = text.slice(slash + 1);
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(b)) return null;
-    bits = Number(b);
-    if (bits > max) return null;
+    bits = prefixLength(text, slash + 1);
+    if (bits < 0 || bits > max) return null;
   }
-  return { address: maskAddress(address, bits), bits };
+  // a host prefix has no host bits to clear: the parsed bytes are already the answer
+  return { address: bits === max ? address : maskAddress(address, bits), bits };
+}
+
+/** The decimal prefix length from `start` to the end of `text` ("0", or 1–3 digits without a leading zero); −1 if not. */
+function prefixLength(text: string, start: number): number {
+  const n = text.length - start;
+  if (n < 1 || n > 3) return -1;
+  let v = 0;
+  for (let i = start; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9 || (d === 0 && i === start && n > 1)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 /** Text of a prefix: "10.0.0.0/24". */
@@ -158,22 +170,28 @@ export class AllowedIps<T> {
 
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
   insert(cidr: Cidr, value: T): void {
+    this.insertOwned({ address: Uint8Array.from(cidr.address), bits: cidr.bits }, value);
+  }
+
+  /**
+   * insert() of a prefix the table may keep as it is: the caller made it for this call and never changes it (a
+   * device adding a peer's freshly parsed AllowedIPs; a fabric adds tens of thousands).
+   */
+  insertOwned(prefix: Cidr, value: T): void {
     this.lastV4 = -1;
-    if (cidr.address.length === 4 && cidr.bits === 32) {
-      const key = u32(cidr.address, 0);
-      const prefix = { address: Uint8Array.from(cidr.address), bits: 32 };
+    if (prefix.address.length === 4 && prefix.bits === 32) {
+      const key = u32(prefix.address, 0);
       const old = this.hosts4.get(key);
       if (old !== undefined) this.forget(old, prefix);
       this.hosts4.set(key, value);
       this.remember(value, prefix);
       return;
     }
-    let node = cidr.address.length === 4 ? this.v4 : this.v6;
-    for (let i = 0; i < cidr.bits; i++) {
-      const key = bitAt(cidr.address, i) ? 'one' : 'zero';
+    let node = prefix.address.length === 4 ? this.v4 : this.v6;
+    for (let i = 0; i < prefix.bits; i++) {
+      const key = bitAt(prefix.address, i) ? 'one' : 'zero';
       node = node[key] ??= {};
     }
-    const prefix = { address: Uint8Array.from(cidr.address), bits: cidr.bits };
     if (node.value !== undefined) this.forget(node.value, prefix);
     node.value = value;
     node.prefix = prefix;

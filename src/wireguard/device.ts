@@ -380,7 +380,7 @@ export class Device {
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
     this.peersByKey.set(key, peer);
-    for (const c of cidrs) this.routes.insert(c, peer);
+    for (const c of cidrs) this.routes.insertOwned(c, peer);
     if (peer.timers.persistentKeepaliveSeconds > 0 && peer.endpoint) this.sendKeepalive(peer);
     return peer;
   }
@@ -398,7 +398,7 @@ export class Device {
     if (update.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, update.persistentKeepaliveSeconds);
     if (cidrs) {
       this.routes.removeValue(peer);
-      for (const c of cidrs) this.routes.insert(c, peer);
+      for (const c of cidrs) this.routes.insertOwned(c, peer);
     }
   }
 
