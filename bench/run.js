@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: runs every bench/sections/*.js (or those named on the command line), prints each figure beside its
 // goal and the machine limit it is compared against, and writes bench/results.json for comparison across commits.
-import { readdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -14,6 +14,7 @@ const sections = readdirSync(join(here, 'sections'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 
 const results = [];
+const scratch = [];
 
 /** Median, min and max of a list of numbers. */
 export function stats(samples) {
@@ -25,6 +26,16 @@ export function stats(samples) {
 
 const ctx = {
   stats,
+  /**
+   * A fresh temporary directory, removed when the whole run ends rather than when its section does: on a filesystem
+   * without a journal, ext4 rescans recently freed inodes on every create, so one section deleting a 5,000-node
+   * cluster's files made the next section's cluster create several times slower (a cost of the bench, not of aks-wg).
+   */
+  scratch(prefix) {
+    const dir = mkdtempSync(join(os.tmpdir(), prefix));
+    scratch.push(dir);
+    return dir;
+  },
   /**
    * Record one figure. goal: { op: '<=' | '>=', value, unit? } (omit for figures without a goal, e.g. a limit).
    */
@@ -39,10 +50,14 @@ const ctx = {
 };
 
 console.log(`aks-wg bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}`);
-for (const file of sections) {
-  console.log(`\n# ${file.replace(/\.js$/, '')}`);
-  const mod = await import(join(here, 'sections', file));
-  await mod.run(ctx);
+try {
+  for (const file of sections) {
+    console.log(`\n# ${file.replace(/\.js$/, '')}`);
+    const mod = await import(join(here, 'sections', file));
+    await mod.run(ctx);
+  }
+} finally {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 }
 const out = join(here, 'results.json');
 writeFileSync(`${out}.tmp`, JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');

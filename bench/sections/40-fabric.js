@@ -4,8 +4,8 @@
 // Each measurement runs in a fresh process (bench/lib/inspect-child.js, importing ../../dist) and is timed inside it
 // around main(), so node's start-up is not counted; the cluster is created once through bin/aks-wg.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const BIN = resolve('bin/aks-wg');
@@ -35,56 +35,52 @@ function inspect(args, env) {
 }
 
 export async function run(ctx) {
-  const home = mkdtempSync(join(tmpdir(), 'aks-wg-bench-fabric-'));
+  const home = ctx.scratch('aks-wg-bench-fabric-');
   const env = { AKS_WG_HOME: home, AKS_WG_SEED: 'bench' };
-  try {
-    // a 100-node WireGuard cluster; system pods plus a Deployment make 30 pods per node
-    cli(['cluster', 'create', '-g', 'RG', '-n', 'big', '-c', String(NODES), '--enable-wireguard', '-o', 'none'], env);
-    cli(['cluster', 'get-credentials', '-g', 'RG', '-n', 'big'], env);
-    const system = JSON.parse(cli(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env)).items.length;
-    const replicas = NODES * PODS_PER_NODE - system;
-    const manifest = join(home, 'load.yaml');
-    writeFileSync(
-      manifest,
-      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: load, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: load}}\n  template:\n    metadata: {labels: {app: load}}\n    spec:\n      containers: [{name: app, image: nginx, ports: [{containerPort: 8080}]}]\n`,
-    );
-    cli(['kubectl', 'apply', '-f', manifest], env);
-    const pods = JSON.parse(cli(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env)).items.filter((p) => p.spec.nodeName).length;
-    const pairs = pods * (pods - 1);
+  // a 100-node WireGuard cluster; system pods plus a Deployment make 30 pods per node
+  cli(['cluster', 'create', '-g', 'RG', '-n', 'big', '-c', String(NODES), '--enable-wireguard', '-o', 'none'], env);
+  cli(['cluster', 'get-credentials', '-g', 'RG', '-n', 'big'], env);
+  const system = JSON.parse(cli(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env)).items.length;
+  const replicas = NODES * PODS_PER_NODE - system;
+  const manifest = join(home, 'load.yaml');
+  writeFileSync(
+    manifest,
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: load, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: load}}\n  template:\n    metadata: {labels: {app: load}}\n    spec:\n      containers: [{name: app, image: nginx, ports: [{containerPort: 8080}]}]\n`,
+  );
+  cli(['kubectl', 'apply', '-f', manifest], env);
+  const pods = JSON.parse(cli(['kubectl', 'get', 'pods', '-A', '-o', 'json'], env)).items.filter((p) => p.spec.nodeName).length;
+  const pairs = pods * (pods - 1);
 
-    // throughput: 100,000 sampled pairs; "cold" starts without sessions (one handshake per node pair used),
-    // "warm" continues the sessions the previous command saved
-    const SAMPLE = 100_000;
-    const sessions = join(home, 'clusters', 'rg', 'big', 'fabric', 'sessions.json');
-    const cold = [];
-    const warm = [];
-    let summary;
-    for (let i = 0; i < 3; i++) {
-      rmSync(sessions, { force: true });
-      const c = inspect(['--all-pairs', '--sample', String(SAMPLE), '--query', 'summary', '-o', 'json'], env);
-      summary = JSON.parse(c.stdout);
-      cold.push(SAMPLE / c.seconds);
-      const w = inspect(['--all-pairs', '--sample', String(SAMPLE), '-o', 'none'], env);
-      warm.push(SAMPLE / w.seconds);
-    }
-    if (summary.total !== SAMPLE) throw new Error(`expected ${SAMPLE} flows, the summary says ${summary.total}`);
-    const threads = Math.min(8, availableParallelism());
-    const mix = `${threads} thread${threads === 1 ? '' : 's'} (AKS_WG_THREADS); ${pods} pods on ${NODES} nodes (${pairs.toLocaleString('en')} pairs); per run ${summary.encrypted.toLocaleString('en')} encrypted (AEAD), by path ${JSON.stringify(summary.byPath)}`;
-    ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, new sessions`, unit: 'flows/s', ...ctx.stats(cold), goal: { op: '>=', value: 100_000 }, note: mix });
-    ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, sessions continued`, unit: 'flows/s', ...ctx.stats(warm), goal: { op: '>=', value: 100_000 } });
-
-    // the million-flow run, from fresh sessions, streamed (-o none keeps no flow objects)
+  // throughput: 100,000 sampled pairs; "cold" starts without sessions (one handshake per node pair used),
+  // "warm" continues the sessions the previous command saved
+  const SAMPLE = 100_000;
+  const sessions = join(home, 'clusters', 'rg', 'big', 'fabric', 'sessions.json');
+  const cold = [];
+  const warm = [];
+  let summary;
+  for (let i = 0; i < 3; i++) {
     rmSync(sessions, { force: true });
-    const MILLION = 1_000_000;
-    const m = inspect(['--all-pairs', '--sample', String(MILLION), '--query', 'summary', '-o', 'json'], env);
-    const ms = JSON.parse(m.stdout);
-    if (ms.total !== MILLION) throw new Error(`expected ${MILLION} flows, the summary says ${ms.total}`);
-    const note = `${ms.encrypted.toLocaleString('en')} encrypted; CPU ${m.cpuSeconds.toFixed(1)} s`;
-    ctx.record({ name: 'traffic inspect, 1,000,000 flows: time', unit: 's', median: m.seconds, goal: { op: '<=', value: 15 }, note });
-    ctx.record({ name: 'traffic inspect, 1,000,000 flows: throughput', unit: 'flows/s', median: MILLION / m.seconds, goal: { op: '>=', value: 100_000 } });
-    ctx.record({ name: 'traffic inspect, 1,000,000 flows: per CPU second', unit: 'flows/cpu-s', median: MILLION / m.cpuSeconds, note: 'all threads; insensitive to other load' });
-    ctx.record({ name: 'traffic inspect, 1,000,000 flows: peak RSS', unit: 'MiB', median: m.maxRssMiB, goal: { op: '<=', value: 1024 } });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
+    const c = inspect(['--all-pairs', '--sample', String(SAMPLE), '--query', 'summary', '-o', 'json'], env);
+    summary = JSON.parse(c.stdout);
+    cold.push(SAMPLE / c.seconds);
+    const w = inspect(['--all-pairs', '--sample', String(SAMPLE), '-o', 'none'], env);
+    warm.push(SAMPLE / w.seconds);
   }
+  if (summary.total !== SAMPLE) throw new Error(`expected ${SAMPLE} flows, the summary says ${summary.total}`);
+  const threads = Math.min(8, availableParallelism());
+  const mix = `${threads} thread${threads === 1 ? '' : 's'} (AKS_WG_THREADS); ${pods} pods on ${NODES} nodes (${pairs.toLocaleString('en')} pairs); per run ${summary.encrypted.toLocaleString('en')} encrypted (AEAD), by path ${JSON.stringify(summary.byPath)}`;
+  ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, new sessions`, unit: 'flows/s', ...ctx.stats(cold), goal: { op: '>=', value: 100_000 }, note: mix });
+  ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, sessions continued`, unit: 'flows/s', ...ctx.stats(warm), goal: { op: '>=', value: 100_000 } });
+
+  // the million-flow run, from fresh sessions, streamed (-o none keeps no flow objects)
+  rmSync(sessions, { force: true });
+  const MILLION = 1_000_000;
+  const m = inspect(['--all-pairs', '--sample', String(MILLION), '--query', 'summary', '-o', 'json'], env);
+  const ms = JSON.parse(m.stdout);
+  if (ms.total !== MILLION) throw new Error(`expected ${MILLION} flows, the summary says ${ms.total}`);
+  const note = `${ms.encrypted.toLocaleString('en')} encrypted; CPU ${m.cpuSeconds.toFixed(1)} s`;
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: time', unit: 's', median: m.seconds, goal: { op: '<=', value: 15 }, note });
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: throughput', unit: 'flows/s', median: MILLION / m.seconds, goal: { op: '>=', value: 100_000 } });
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: per CPU second', unit: 'flows/cpu-s', median: MILLION / m.cpuSeconds, note: 'all threads; insensitive to other load' });
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: peak RSS', unit: 'MiB', median: m.maxRssMiB, goal: { op: '<=', value: 1024 } });
 }

@@ -3,8 +3,8 @@
 // that runs the real CLI entry point, so the generator's memory is not counted). The file is generated into a temp
 // directory and deleted afterwards. AKS_WG_BENCH_HUBBLE_MB sets another size (default 1024).
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -144,31 +144,27 @@ function measured(argv, env) {
 }
 
 export async function run(ctx) {
-  const dir = mkdtempSync(join(tmpdir(), 'aks-wg-bench-hubble-'));
+  const dir = ctx.scratch('aks-wg-bench-hubble-');
   const env = { AKS_WG_HOME: join(dir, 'state'), NO_COLOR: '1' };
-  try {
-    const { list, pods } = kubectlList();
-    writeFileSync(join(dir, 'cluster.json'), JSON.stringify(list));
-    measured(['cluster', 'import', '-g', 'RG', '-n', 'bench', '--from-kubectl', join(dir, 'cluster.json'), '-o', 'none'], env);
-    const file = join(dir, 'flows.jsonl');
-    const g0 = process.hrtime.bigint();
-    const { lines, bytes } = generate(file, templates(pods));
-    const gen = Number(process.hrtime.bigint() - g0) / 1e9;
-    console.log(`  generated ${(bytes / 1048576).toFixed(0)} MiB, ${lines.toLocaleString('en-US')} lines in ${gen.toFixed(1)} s`);
-    const args = ['traffic', 'inspect', '-g', 'RG', '-n', 'bench', '--hubble', file, '--compare', '-o', 'none', '--only-show-errors'];
-    const load = loadavg()[0].toFixed(1);
-    const runs = [1, 2, 3].map(() => measured(args, env));
-    const one = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '1' }));
-    const two = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '2' }));
-    const name = `traffic inspect --hubble (${(bytes / 1048576).toFixed(0)} MiB, ${lines.toLocaleString('en-US')} lines)`;
-    ctx.record({ name, unit: 'lines/s', ...ctx.stats(runs.map((r) => lines / r.seconds)), goal: { op: '>=', value: 200_000 }, note: `default workers; load average ${load} at start` });
-    ctx.record({ name: 'traffic inspect --hubble peak RSS', unit: 'MB', ...ctx.stats(runs.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 }, note: 'maxRSS of the command process (worker threads included)' });
-    ctx.record({ name: 'traffic inspect --hubble, one pass (AKS_WG_HUBBLE_WORKERS=1)', unit: 'lines/s', ...ctx.stats(one.map((r) => lines / r.seconds)) });
-    ctx.record({ name: 'traffic inspect --hubble, one pass, per CPU second', unit: 'lines/cpu-s', ...ctx.stats(one.map((r) => lines / r.cpuSeconds)), note: 'insensitive to other load' });
-    ctx.record({ name: 'traffic inspect --hubble, one pass, peak RSS', unit: 'MB', ...ctx.stats(one.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
-    ctx.record({ name: 'traffic inspect --hubble, 2 worker threads (AKS_WG_HUBBLE_WORKERS=2)', unit: 'lines/s', ...ctx.stats(two.map((r) => lines / r.seconds)), note: `load average ${loadavg()[0].toFixed(1)} after` });
-    ctx.record({ name: 'traffic inspect --hubble, 2 worker threads, peak RSS', unit: 'MB', ...ctx.stats(two.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { list, pods } = kubectlList();
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(list));
+  measured(['cluster', 'import', '-g', 'RG', '-n', 'bench', '--from-kubectl', join(dir, 'cluster.json'), '-o', 'none'], env);
+  const file = join(dir, 'flows.jsonl');
+  const g0 = process.hrtime.bigint();
+  const { lines, bytes } = generate(file, templates(pods));
+  const gen = Number(process.hrtime.bigint() - g0) / 1e9;
+  console.log(`  generated ${(bytes / 1048576).toFixed(0)} MiB, ${lines.toLocaleString('en-US')} lines in ${gen.toFixed(1)} s`);
+  const args = ['traffic', 'inspect', '-g', 'RG', '-n', 'bench', '--hubble', file, '--compare', '-o', 'none', '--only-show-errors'];
+  const load = loadavg()[0].toFixed(1);
+  const runs = [1, 2, 3].map(() => measured(args, env));
+  const one = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '1' }));
+  const two = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '2' }));
+  const name = `traffic inspect --hubble (${(bytes / 1048576).toFixed(0)} MiB, ${lines.toLocaleString('en-US')} lines)`;
+  ctx.record({ name, unit: 'lines/s', ...ctx.stats(runs.map((r) => lines / r.seconds)), goal: { op: '>=', value: 200_000 }, note: `default workers; load average ${load} at start` });
+  ctx.record({ name: 'traffic inspect --hubble peak RSS', unit: 'MB', ...ctx.stats(runs.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 }, note: 'maxRSS of the command process (worker threads included)' });
+  ctx.record({ name: 'traffic inspect --hubble, one pass (AKS_WG_HUBBLE_WORKERS=1)', unit: 'lines/s', ...ctx.stats(one.map((r) => lines / r.seconds)) });
+  ctx.record({ name: 'traffic inspect --hubble, one pass, per CPU second', unit: 'lines/cpu-s', ...ctx.stats(one.map((r) => lines / r.cpuSeconds)), note: 'insensitive to other load' });
+  ctx.record({ name: 'traffic inspect --hubble, one pass, peak RSS', unit: 'MB', ...ctx.stats(one.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
+  ctx.record({ name: 'traffic inspect --hubble, 2 worker threads (AKS_WG_HUBBLE_WORKERS=2)', unit: 'lines/s', ...ctx.stats(two.map((r) => lines / r.seconds)), note: `load average ${loadavg()[0].toFixed(1)} after` });
+  ctx.record({ name: 'traffic inspect --hubble, 2 worker threads, peak RSS', unit: 'MB', ...ctx.stats(two.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
 }
