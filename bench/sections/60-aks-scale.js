@@ -69,11 +69,15 @@ export async function run(ctx) {
   // node pairs with a real handshake) each sending a packet a second for 100 simulated seconds, on both cores.
   const PAIRS = 10_000;
   const sessions = join(home, 'clusters', 'rg', 'aks', 'fabric', 'sessions.json');
-  rmSync(sessions, { force: true });
-  const million = measure(['traffic', 'inspect', '-g', 'RG', '-n', 'aks', '--all-pairs', '--sample', String(PAIRS), '--duration', '100s', '--interval', '1s', '-o', 'none'], env);
-  const millionNote = `${PAIRS.toLocaleString('en')} random pod pairs × 100 rounds (1 s apart), one real packet each`;
-  ctx.record({ name: 'traffic inspect, 1,000,000 flows: time', unit: 's', median: million.seconds, goal: { op: '<=', value: 15 }, note: millionNote });
-  ctx.record({ name: 'traffic inspect, 1,000,000 flows: peak RSS', unit: 'MiB', median: million.maxRssMiB, goal: { op: '<=', value: 1024 } });
+  // three runs, each from fresh sessions (the run's wall time varies by ±1 s with the machine's other work)
+  const millions = [0, 1, 2].map(() => {
+    rmSync(sessions, { force: true });
+    return measure(['traffic', 'inspect', '-g', 'RG', '-n', 'aks', '--all-pairs', '--sample', String(PAIRS), '--duration', '100s', '--interval', '1s', '-o', 'none'], env);
+  });
+  const millionNote = `${PAIRS.toLocaleString('en')} random pod pairs × 100 rounds (1 s apart), one real packet each; 3 runs`;
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: time', unit: 's', ...ctx.stats(millions.map((m) => m.seconds)), goal: { op: '<=', value: 15 }, note: millionNote });
+  const rss = millions.map((m) => m.maxRssMiB);
+  ctx.record({ name: 'traffic inspect, 1,000,000 flows: peak RSS, worst of 3', unit: 'MiB', median: Math.max(...rss), min: Math.min(...rss), max: Math.max(...rss), goal: { op: '<=', value: 1024 } });
   // A million *distinct* random pod pairs of 5,000 nodes are about a million distinct node pairs, each needing its
   // own real handshake (8 X25519 operations) and saved session. Measure 20,000 such flows from fresh sessions,
   // scale linearly, and give the floor the handshakes alone set on this machine's cores.
