@@ -223,17 +223,17 @@ type HandshakeState =
 
 type IndexEntry = { readonly peer: Peer; readonly keypair?: Keypair };
 
-/** One peer of a device. Created by Device.addPeer. */
+/**
+ * One peer of a device. Created by Device.addPeer. Its secrets (preshared key, static-static DH, handshake state) and
+ * its device live in #private fields, behind accessors on the prototype: JSON, Object.keys, util.inspect and a test
+ * failure printing a peer never show them (and, unlike non-enumerable own fields, they cost nothing per peer to hide).
+ */
 export class Peer {
   endpoint: Endpoint | undefined;
-  presharedKey: PresharedKey;
   /** Base64 of the public key, the peer's name. */
   readonly name: string;
-  /** DH(S_local, Spub_peer), computed on first use (so adding thousands of peers costs no X25519). */
-  private ss: Uint8Array | null | undefined;
   /** @internal */ readonly cookies: CookieGenerator;
   /** @internal */ readonly timers: PeerTimers;
-  /** @internal */ handshake: HandshakeState = { state: 'zeroed' };
   /** @internal */ previous: Keypair | undefined;
   /** @internal */ current: Keypair | undefined;
   /** @internal */ next: Keypair | undefined;
@@ -245,42 +245,66 @@ export class Peer {
   txBytes = 0;
   lastHandshakeAt: number | undefined;
   /** @internal */ removed = false;
+  readonly #device: Device;
+  readonly #computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null;
+  #presharedKey: PresharedKey;
+  /** DH(S_local, Spub_peer), computed on first use (so adding thousands of peers costs no X25519). */
+  #ss: Uint8Array | null | undefined;
+  #handshake: HandshakeState = { state: 'zeroed' };
 
   /** @internal */
   constructor(
-    private readonly device: Device,
+    device: Device,
     readonly publicKey: PublicKey,
     presharedKey: PresharedKey,
-    private readonly computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
+    computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
     jitter: () => number,
   ) {
+    this.#device = device;
+    this.#computeStaticStatic = computeStaticStatic;
+    this.#presharedKey = presharedKey;
     this.name = encodeKey(publicKey);
-    const timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
-    this.presharedKey = presharedKey;
     this.cookies = new CookieGenerator(publicKey);
-    this.timers = timers;
-    hideSecretFields(this, 'presharedKey', 'ss', 'handshake', 'device', 'computeStaticStatic');
+    this.timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
+  }
+
+  get presharedKey(): PresharedKey {
+    return this.#presharedKey;
+  }
+
+  set presharedKey(key: PresharedKey) {
+    this.#presharedKey = key;
+  }
+
+  /** @internal */
+  get handshake(): HandshakeState {
+    return this.#handshake;
+  }
+
+  /** @internal */
+  set handshake(state: HandshakeState) {
+    this.#handshake = state;
   }
 
   /** @internal DH(S_local, Spub_peer), or null if it is zero (a low-order key: never for a key addPeer accepted). */
   get staticStatic(): Uint8Array | null {
-    if (this.ss === undefined) this.ss = this.computeStaticStatic(this.publicKey);
-    return this.ss;
+    if (this.#ss === undefined) this.#ss = this.#computeStaticStatic(this.publicKey);
+    return this.#ss;
   }
 
   /** Seal and send an inner IP packet to this peer (bypassing AllowedIPs routing). */
   send(packet: Uint8Array): void {
-    this.device.sendToPeer(this, packet);
+    this.#device.sendToPeer(this, packet);
   }
 
   /** This peer's AllowedIPs, as prefixes. */
   get allowedIps(): Cidr[] {
-    return this.device.allowedIpsOf(this);
+    return this.#device.allowedIpsOf(this);
   }
 
   /** Counters and the current session. */
   stats(): PeerStats {
-    const now = this.device.clock.now();
+    const now = this.#device.clock.now();
     const kp = this.current;
     return {
       rxBytes: this.rxBytes,

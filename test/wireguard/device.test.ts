@@ -1,4 +1,5 @@
 // Two devices on a simulated link: handshake, transport, routing, drops, and peer changes at runtime.
+import { inspect } from 'node:util';
 import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
 import { parseIp } from '../../src/wireguard/allowed-ips.js';
@@ -157,6 +158,22 @@ describe('device rules', () => {
     expect(() => parsePublicKey('4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=')).toThrow('low-order');
   });
 
+  test("a peer's and a device's secrets do not show in JSON or util.inspect, even with showHidden", () => {
+    const psk = generatePresharedKey(seededRng('psk')) as PresharedKey;
+    const p = makePair({ psk });
+    // mid-handshake, so the peer holds its handshake state, and the static-static DH is computed
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    const secrets: Uint8Array[] = [psk, p.peerOfA.staticStatic!];
+    // the scanner sees a secret held in a plain field, in either form
+    for (const secret of secrets) expect(reveals({ field: Uint8Array.from(secret) }, secret)).toBe(true);
+    for (const secret of secrets) {
+      expect(reveals(p.peerOfA, secret)).toBe(false);
+      expect(reveals(p.a, secret)).toBe(false);
+    }
+    // still readable by the engine and the views
+    expect(p.peerOfA.presharedKey).toEqual(psk);
+  });
+
   test('wg show and showconf', () => {
     const psk = generatePresharedKey(seededRng('psk')) as PresharedKey;
     const p = makePair({ psk });
@@ -297,3 +314,15 @@ describe('message-count limits', () => {
     expect(times.slice(0, 3)).toEqual([45_000, 70_000, 95_000]);
   });
 });
+
+/** Does util.inspect (showHidden) or JSON of `o` show `secret`'s bytes, as a byte list, base64 or hex? */
+function reveals(o: object, secret: Uint8Array): boolean {
+  const inspected = inspect(o, { depth: 8, showHidden: true }).replace(/\s+/g, '');
+  const json = JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  const head = [...secret.subarray(0, 8)];
+  return (
+    inspected.includes(head.join(',')) ||
+    json.includes(head.map((b, i) => `"${i}":${b}`).join(',')) ||
+    [inspected, json].some((t) => t.includes(Buffer.from(secret).toString('base64')) || t.includes(Buffer.from(secret).toString('hex')))
+  );
+}
