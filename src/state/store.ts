@@ -528,38 +528,31 @@ function jsonProblem(text: string, err: unknown): string {
 
 /** Write a new temp file (syncAll makes it durable); removes it and throws StateError (naming the target) on failure. */
 function writeTemp(env: StoreEnv, tmp: string, file: string, bytes: Uint8Array): void {
-  let fd: number | undefined;
-  try {
-    fd = env.fs.openSync(tmp, 'wx', FILE_MODE);
-    for (let off = 0; off < bytes.length; ) off += env.fs.writeSync(fd, bytes, off, bytes.length - off);
-    env.fs.closeSync(fd);
-    fd = undefined;
-  } catch (err) {
-    if (fd !== undefined) {
-      try {
-        env.fs.closeSync(fd);
-      } catch {
-        // the write error is the one to report
-      }
-    }
-    unlinkQuietly(env, tmp);
-    throw new StateError(`cannot write state file ${file}: ${describeError(err)}`);
-  }
+  writeExclusive(env, tmp, file, bytes, false);
 }
 
 /**
- * Write a fresh file straight into place (syncAll is not called on it). O_EXCL, so a link planted there is never
- * followed: a file in the way (left by a killed command) is unlinked first. Removes it and throws StateError on failure.
+ * Write a fresh file straight into place (syncAll is not called on it); a file in the way (left by a killed command)
+ * is unlinked first. Removes it and throws StateError on failure.
  */
 function writeFresh(env: StoreEnv, file: string, bytes: Uint8Array): void {
+  writeExclusive(env, file, file, bytes, true);
+}
+
+/**
+ * Create the file `at` with O_EXCL (mode 0600, so a link planted there is never followed) and write all of `bytes`;
+ * with `replace`, a file already there is unlinked and the create tried once more. On failure removes it and throws
+ * StateError naming `target`.
+ */
+function writeExclusive(env: StoreEnv, at: string, target: string, bytes: Uint8Array, replace: boolean): void {
   let fd: number | undefined;
   try {
     try {
-      fd = env.fs.openSync(file, 'wx', FILE_MODE);
+      fd = env.fs.openSync(at, 'wx', FILE_MODE);
     } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-      env.fs.unlinkSync(file);
-      fd = env.fs.openSync(file, 'wx', FILE_MODE);
+      if (!replace || errnoCode(err) !== 'EEXIST') throw err;
+      env.fs.unlinkSync(at);
+      fd = env.fs.openSync(at, 'wx', FILE_MODE);
     }
     for (let off = 0; off < bytes.length; ) off += env.fs.writeSync(fd, bytes, off, bytes.length - off);
     env.fs.closeSync(fd);
@@ -572,8 +565,8 @@ function writeFresh(env: StoreEnv, file: string, bytes: Uint8Array): void {
         // the write error is the one to report
       }
     }
-    unlinkQuietly(env, file);
-    throw new StateError(`cannot write state file ${file}: ${describeError(err)}`);
+    unlinkQuietly(env, at);
+    throw new StateError(`cannot write state file ${target}: ${describeError(err)}`);
   }
 }
 
