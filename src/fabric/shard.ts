@@ -4,13 +4,13 @@
  * one on each node — lives in exactly one shard, and the shards' sessions merge back without conflict. Each shard
  * sees the same configuration and saved sessions; it only creates the engine peers its own flows use.
  */
+import type { Pod } from '../cluster/workloads.js';
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import type { DeviceSnapshot, PeerSnapshot } from '../wireguard/snapshot.js';
 import { snapshotDevice } from '../wireguard/snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
-import type { Pod } from '../cluster/workloads.js';
 import { Resolver, type Topology } from './select.js';
 import type { FabricSetup, Flow, ReportSummary } from './types.js';
 import type { WireGuardSource } from './wg-source.js';

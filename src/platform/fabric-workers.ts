@@ -30,10 +30,12 @@ function workerUrl(): URL {
  * @throws Error naming the shard when one fails.
  */
 export async function runShardsInThreads(inputs: readonly ShardInput[], runHere: (input: ShardInput) => ShardOutput): Promise<ShardOutput[]> {
+  const started: Worker[] = [];
   const workers = inputs.slice(1).map(
     (input) =>
       new Promise<ShardOutput>((resolve, reject) => {
         const worker = new Worker(workerUrl(), { workerData: input });
+        started.push(worker);
         worker.once('message', (m: { ok: boolean; output?: ShardOutput; error?: string }) => {
           if (m.ok) resolve(m.output!);
           else reject(new Error(`fabric shard ${input.shard}: ${m.error}`));
@@ -45,6 +47,13 @@ export async function runShardsInThreads(inputs: readonly ShardInput[], runHere:
   // a failing worker must not leave an unhandled rejection while this thread runs its own shard
   const others = Promise.all(workers);
   others.catch(() => undefined);
-  const first = runHere(inputs[0]!);
+  let first: ShardOutput;
+  try {
+    first = runHere(inputs[0]!);
+  } catch (e) {
+    // this shard failed: the others' work is wasted, so stop them rather than wait
+    for (const w of started) void w.terminate();
+    throw e;
+  }
   return [first, ...(await others)];
 }
