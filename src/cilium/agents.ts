@@ -254,8 +254,9 @@ export function podIpsByNode(workloads: Workloads): Map<string, string[]> {
     else byNode.set(p.node, [p.ip]);
   }
   for (const [node, ips] of byNode) {
-    const unique = [...new Set(ips)].sort((a, b) => ipValue(a) - ipValue(b));
-    byNode.set(node, unique.map((ip) => `${ip}/32`));
+    // each address parsed once, not twice per comparison (150,000 pods at 5,000 nodes)
+    const keyed = [...new Set(ips)].map((ip) => ({ ip, n: ipValue(ip) })).sort((a, b) => a.n - b.n);
+    byNode.set(node, keyed.map((k) => `${k.ip}/32`));
   }
   return byNode;
 }
