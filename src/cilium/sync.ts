@@ -20,6 +20,7 @@ import {
   loadCilium,
   nodeKeyKey,
   nodeKeyKeys,
+  WG_KEY_PATH,
   WG_PORT,
   wireguardConfiguredFor,
   type AgentRecord,
@@ -111,6 +112,17 @@ function hasKeyFile(tx: Tx, rg: string, name: string, node: string, key: string)
   const size = tx.sizeOf(key);
   if (size !== undefined) return size === 32;
   return readKeyFile(tx, rg, name, node)?.length === 32;
+}
+
+/**
+ * The warning for agents that started again with a new key because their key file was gone or empty (see syncCilium),
+ * or undefined when there were none: a key that changes under the user's feet is said aloud, as Cilium logs it.
+ */
+export function rekeyedWarning(nodes: readonly string[]): string | undefined {
+  if (nodes.length === 0) return undefined;
+  const list = nodes.length > 5 ? `${nodes.slice(0, 5).join(', ')} and ${nodes.length - 5} more` : nodes.join(', ');
+  const one = nodes.length === 1;
+  return `The Cilium agent${one ? '' : 's'} on ${list} found no WireGuard key at ${WG_KEY_PATH} and generated a new one; ${one ? 'its' : 'their'} CiliumNode${one ? '' : 's'} now publish${one ? 'es' : ''} the new public key and the other nodes' peers follow.`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ValidationError } from '../errors.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
 import { wireguardConfiguredFor } from './agents.js';
-import { setStrictEgress, syncCilium } from './sync.js';
+import { rekeyedWarning, setStrictEgress, syncCilium } from './sync.js';
 
 const STRICT_FLAG = '--encryption-strict-egress-cidr';
 
@@ -45,6 +45,8 @@ export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string |
     );
   }
   const before = syncCilium(tx, doc, options.rng, { mode: 'rolling' });
+  const warning = rekeyedWarning(before.rekeyed);
+  if (warning) options.ui?.warn(warning);
   if (strictEgressCidr !== undefined) setStrictEgress(tx, doc, strictEgressCidr);
   const rollout = before.rollout;
   if (!rollout) return;

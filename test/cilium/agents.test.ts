@@ -199,7 +199,13 @@ describe('peers', () => {
     expect((await s.run('node list -g RG -n C')).code).toBe(0);
     expect(listFiles(s.env.home).map((f) => [f, fs.readFileSync(`${s.env.home}/${f}`, 'hex')])).toEqual(before);
     // The next change starts them again: each loads no key, generates one and publishes it; the other agents follow.
-    expect((await s.run('nodepool add -g RG --cluster-name C -n pool2 -c 1')).code).toBe(0);
+    const change = await s.run('nodepool add -g RG --cluster-name C -n pool2 -c 1');
+    expect(change.code).toBe(0);
+    expect(change.stderr).toBe(
+      `WARNING: The Cilium agents on ${b}, ${c} found no WireGuard key at /var/run/cilium/state/cilium_wg0.key and generated a new one; their CiliumNodes now publish the new public key and the other nodes' peers follow.\n`,
+    );
+    // a change with every key file in place says nothing of keys
+    expect((await s.run('nodepool scale -g RG --cluster-name C -n pool2 -c 2')).stderr).toBe('');
     const sn = snap(s);
     for (const node of [b, c]) {
       expect(fs.statSync(keyPath(s, node)).size).toBe(32);

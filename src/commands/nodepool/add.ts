@@ -31,7 +31,8 @@ export const nodepoolAdd: CommandSpec = {
     const count = num(args['nodeCount'])!;
     const mode = str(args['mode']) as NodepoolMode;
     validateNodepoolName(name, '--name');
-    const { syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    let rekeyed: string[] = [];
     const store = openStore(env);
     const pool = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -57,10 +58,12 @@ export const nodepoolAdd: CommandSpec = {
         mc.agentPoolProfiles.push(profile);
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
-        syncCilium(tx, doc, env.rng);
+        rekeyed = syncCilium(tx, doc, env.rng).rekeyed;
         return agentPoolView(mc, profile);
       }),
     );
+    const warning = rekeyedWarning(rekeyed);
+    if (warning) ui.warn(warning);
     return args['noWait'] ? undefined : pool;
   },
 };

@@ -15,7 +15,8 @@ export const nodepoolDelete: CommandSpec = {
     const rg = str(args['resourceGroup'])!;
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
-    const { syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    let rekeyed: string[] = [];
     const store = openStore(env);
     await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -33,9 +34,11 @@ export const nodepoolDelete: CommandSpec = {
         delete doc.nextInstance[name];
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
-        syncCilium(tx, doc, env.rng);
+        rekeyed = syncCilium(tx, doc, env.rng).rekeyed;
       }),
     );
+    const warning = rekeyedWarning(rekeyed);
+    if (warning) ui.warn(warning);
     return undefined;
   },
 };

@@ -25,7 +25,8 @@ export const nodepoolScale: CommandSpec = {
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
     const count = num(args['nodeCount'])!;
-    const { syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    let rekeyed: string[] = [];
     const store = openStore(env);
     const pool = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
@@ -39,10 +40,12 @@ export const nodepoolScale: CommandSpec = {
         profile.count = count;
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
-        syncCilium(tx, doc, env.rng);
+        rekeyed = syncCilium(tx, doc, env.rng).rekeyed;
         return agentPoolView(mc, profile);
       }),
     );
+    const warning = rekeyedWarning(rekeyed);
+    if (warning) ui.warn(warning);
     return args['noWait'] ? undefined : pool;
   },
 };
