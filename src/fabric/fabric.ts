@@ -21,6 +21,7 @@ import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../cl
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
+import { parseCidr as parsePrefix, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
 import { restorePeer, snapshotDevice, snapshotMatches, type DeviceSnapshot, type PeerSnapshot } from '../wireguard/snapshot.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
@@ -376,7 +377,7 @@ export class Fabric {
     const peer = m.device!.addPeer({
       publicKey: publicKeyFromBytes(decodeKey(p.publicKey)),
       endpoint: { address: p.endpoint.address, port: p.endpoint.port },
-      allowedIps: p.allowedIps,
+      allowedIps: parsedPrefixes(p.allowedIps),
     });
     route.peer = peer;
     const saved = m.saved.get(p.publicKey);
@@ -846,4 +847,24 @@ class MachineTimerQueue {
   private before(at: number, m: Machine, j: number, bAt = this.at[j]!, bM = this.machine[j]!): boolean {
     return at < bAt || (at === bAt && m.order < bM.order);
   }
+}
+
+/**
+ * A peer entry's AllowedIPs, parsed once per list: a source hands every node the same list for a given peer node, so
+ * its 31 prefixes are parsed and held once, not once in each of the (up to 4,999) devices that add that peer. The
+ * devices keep the parsed prefixes as they are and never change them.
+ */
+const parsedLists = new WeakMap<readonly string[], readonly Prefix[]>();
+
+function parsedPrefixes(list: readonly string[]): readonly Prefix[] {
+  let parsed = parsedLists.get(list);
+  if (!parsed) {
+    parsed = list.map((text) => {
+      const c = parsePrefix(text);
+      if (!c) throw new RangeError(`allowed IP is not a valid prefix: ${JSON.stringify(text)}`);
+      return c;
+    });
+    parsedLists.set(list, parsed);
+  }
+  return parsed;
 }

@@ -133,6 +133,17 @@ function prefixLength(text: string, start: number): number {
   return v;
 }
 
+/** Is `cidr` a well-formed prefix: 4 or 16 address bytes, a length in range, no host bits set? */
+export function isCanonicalCidr(cidr: Cidr): boolean {
+  const n = cidr.address.length;
+  if ((n !== 4 && n !== 16) || !Number.isInteger(cidr.bits) || cidr.bits < 0 || cidr.bits > n * 8) return false;
+  for (let i = 0; i < n; i++) {
+    const keep = Math.max(0, Math.min(8, cidr.bits - i * 8));
+    if ((cidr.address[i]! & ~(0xff << (8 - keep)) & 0xff) !== 0) return false;
+  }
+  return true;
+}
+
 /** Text of a prefix: "10.0.0.0/24". */
 export function formatCidr(cidr: Cidr): string {
   return `${formatIp(cidr.address)}/${cidr.bits}`;

@@ -15,7 +15,7 @@
  * dropped and counted by reason; no state changes until a message has authenticated.
  */
 import type { Clock, Rng } from '../platform/types.js';
-import { AllowedIps, formatIp, parseCidr, parseIp, type Cidr } from './allowed-ips.js';
+import { AllowedIps, formatIp, isCanonicalCidr, parseCidr, parseIp, type Cidr } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   INITIATION_MIN_INTERVAL_MS,
@@ -184,8 +184,11 @@ export interface PeerConfig {
   readonly publicKey: PublicKey;
   readonly presharedKey?: PresharedKey;
   readonly endpoint?: Endpoint;
-  /** Prefixes as text ("10.0.0.0/24", "fd00::1/128"). */
-  readonly allowedIps?: readonly string[];
+  /**
+   * Prefixes as text ("10.0.0.0/24", "fd00::1/128"), or already parsed: a parsed prefix is kept as it is (never
+   * copied), so many devices can share one list — it must not change afterwards.
+   */
+  readonly allowedIps?: readonly (string | Cidr)[];
   readonly persistentKeepaliveSeconds?: number;
 }
 
@@ -193,8 +196,8 @@ export interface PeerConfig {
 export interface PeerUpdate {
   readonly presharedKey?: PresharedKey | null;
   readonly endpoint?: Endpoint;
-  /** Replaces the peer's prefixes. */
-  readonly allowedIps?: readonly string[];
+  /** Replaces the peer's prefixes (text, or parsed as in PeerConfig). */
+  readonly allowedIps?: readonly (string | Cidr)[];
   readonly persistentKeepaliveSeconds?: number;
 }
 
@@ -1044,10 +1047,14 @@ function isZeroed(kp: Keypair): boolean {
   return kp.zeroed;
 }
 
-function parseCidrs(list: readonly string[]): Cidr[] {
-  return list.map((text) => {
-    const c = parseCidr(text.trim());
-    if (!c) throw new RangeError(`allowed IP is not a valid prefix: ${JSON.stringify(text)}`);
+function parseCidrs(list: readonly (string | Cidr)[]): Cidr[] {
+  return list.map((entry) => {
+    if (typeof entry !== 'string') {
+      if (!isCanonicalCidr(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
+      return entry;
+    }
+    const c = parseCidr(entry.trim());
+    if (!c) throw new RangeError(`allowed IP is not a valid prefix: ${JSON.stringify(entry)}`);
     return c;
   });
 }

@@ -2,7 +2,7 @@
 import { inspect } from 'node:util';
 import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
-import { parseIp } from '../../src/wireguard/allowed-ips.js';
+import { formatCidr, parseCidr, parseIp } from '../../src/wireguard/allowed-ips.js';
 import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';
 import { renderLatestHandshakes, renderShow, renderShowConf } from '../../src/wireguard/show.js';
 import { encodeKey, generatePresharedKey, parsePublicKey, type PresharedKey } from '../../src/wireguard/keys.js';
@@ -148,6 +148,27 @@ describe('device rules', () => {
     expect(p.peerOfA.allowedIps.map((c) => c.bits)).toEqual([16, 64]);
     p.a.sendPacket(ipv4Packet(A_IP, B_IP));
     expect(p.a.drops['no-route']).toBe(1);
+  });
+
+  test('parsed AllowedIPs are kept as given, shared between devices, and checked', () => {
+    const p = makePair();
+    const shared = [parseCidr('10.77.0.0/24')!, parseCidr('10.77.1.7/32')!];
+    const other = makePair({ seed: 'other' });
+    const onA = p.a.addPeer({ publicKey: other.a.publicKey, allowedIps: shared });
+    const onB = p.b.addPeer({ publicKey: other.a.publicKey, allowedIps: shared });
+    // the same prefix objects, not copies, on both devices, and they route
+    expect(onA.allowedIps[0]).toBe(shared[0]);
+    expect(onB.allowedIps[1]).toBe(shared[1]);
+    expect(onA.allowedIps.map(formatCidr)).toEqual(['10.77.0.0/24', '10.77.1.7/32']);
+    // routed to that peer (staged: it has no endpoint to handshake with)
+    p.a.sendPacket(ipv4Packet(A_IP, '10.77.0.200'));
+    expect(onA.stats().stagedPackets).toBe(1);
+    // a parsed prefix with host bits set is refused like its text would be (wg clears them; a shared one must be exact)
+    const third = makePair({ seed: 'third' });
+    expect(() => p.a.addPeer({ publicKey: third.a.publicKey, allowedIps: [{ address: Uint8Array.of(10, 77, 2, 1), bits: 24 }] })).toThrow(
+      'allowed IP is not a valid prefix: 10.77.2.1/24',
+    );
+    expect(() => p.a.addPeer({ publicKey: third.a.publicKey, allowedIps: [{ address: Uint8Array.of(10, 77, 2), bits: 24 }] })).toThrow('not a valid prefix');
   });
 
   test('low-order, own and duplicate peer keys are refused', () => {
