@@ -6,7 +6,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ShardInput, ShardOutput } from '../fabric/shard.js';
+import { runShard, type ShardInput, type ShardOutput } from '../fabric/shard.js';
+import { SimClock } from './clock.js';
+import { seededRng } from './rng.js';
+import { nodeCryptoBackend } from './wg-node-crypto.js';
 
 /** Most threads a run uses. */
 export const MAX_FABRIC_THREADS = 8;
@@ -23,13 +26,18 @@ function workerUrl(): URL {
   return new URL('./fabric-worker.js', import.meta.url);
 }
 
+/** Run one shard on the calling thread: its own simulated clock, its seeded random stream, the node:crypto backend. */
+export function runShardHere(input: ShardInput): ShardOutput {
+  return runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: nodeCryptoBackend });
+}
+
 /**
- * Run the shards side by side: every shard but the first in its own worker thread, the first on this thread with
- * `runHere` once the workers have their inputs (so a run on n cores starts n − 1 threads and holds one copy of the
- * inputs fewer). Resolves with their outputs in input order.
+ * Run the shards side by side: every shard but the first in its own worker thread, the first on this thread once the
+ * workers have their inputs (so a run on n cores starts n − 1 threads and holds one copy of the inputs fewer).
+ * Resolves with their outputs in input order.
  * @throws Error naming the shard when one fails.
  */
-export async function runShardsInThreads(inputs: readonly ShardInput[], runHere: (input: ShardInput) => ShardOutput): Promise<ShardOutput[]> {
+export async function runShardsInThreads(inputs: readonly ShardInput[]): Promise<ShardOutput[]> {
   const started: Worker[] = [];
   const workers = inputs.slice(1).map(
     (input) =>
@@ -49,7 +57,7 @@ export async function runShardsInThreads(inputs: readonly ShardInput[], runHere:
   others.catch(() => undefined);
   let first: ShardOutput;
   try {
-    first = runHere(inputs[0]!);
+    first = runShardHere(inputs[0]!);
   } catch (e) {
     // this shard failed: the others' work is wasted, so stop them rather than wait
     for (const w of started) void w.terminate();

@@ -29,13 +29,12 @@ import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
-import { mergeSessions, mergeSummaries, runShard, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
+import { mergeSessions, mergeSummaries, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
 import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
-import { seededRng } from '../../platform/rng.js';
 import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
@@ -245,10 +244,7 @@ async function inspectSharded(
       shards: s.threads,
     });
   }
-  // this thread runs shard 0 with the same seeded stream, clock and backend a worker would use
-  const outputs = await runShardsInThreads(inputs, (input) =>
-    runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: nodeCryptoBackend }),
-  );
+  const outputs = await runShardsInThreads(inputs);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
