@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { runShard, type ShardInput, type ShardOutput } from '../fabric/shard.js';
 import { SimClock } from './clock.js';
 import { seededRng } from './rng.js';
-import { nodeCryptoBackend } from './wg-node-crypto.js';
+import { fastCryptoBackend } from './wg-fast-crypto.js';
 
 /** Most threads a run uses. */
 export const MAX_FABRIC_THREADS = 8;
@@ -26,9 +26,9 @@ function workerUrl(): URL {
   return new URL('./fabric-worker.js', import.meta.url);
 }
 
-/** Run one shard on the calling thread: its own simulated clock, its seeded random stream, the node:crypto backend. */
+/** Run one shard on the calling thread: its own simulated clock, its seeded random stream, the fast crypto backend. */
 export function runShardHere(input: ShardInput): ShardOutput {
-  return runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: nodeCryptoBackend });
+  return runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: fastCryptoBackend });
 }
 
 /**

@@ -1,4 +1,4 @@
-// Known-answer tests: the Wireshark capture's handshake and transport reproduce byte for byte on both backends.
+// Known-answer tests: the Wireshark capture's handshake and transport reproduce byte for byte on every backend.
 import {
   consumeInitiation,
   consumeResponse,

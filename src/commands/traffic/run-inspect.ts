@@ -35,7 +35,7 @@ import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
-import { nodeCryptoBackend } from '../../platform/wg-node-crypto.js';
+import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import type { InspectOptions } from './inspect.js';
@@ -146,7 +146,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
     const fabric = new Fabric(setup, {
       clock: new SimClock(start),
       rng: env.rng,
-      backend: nodeCryptoBackend,
+      backend: fastCryptoBackend,
       capture:
         pcap || o.onPacket
           ? (t, p, node) => {
