@@ -3,14 +3,15 @@
  * clock, seeded stream and crypto backend the main thread's shard uses) and posts the result back. Lives in
  * platform/ because a thread is a process-level side effect.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ShardInput } from '../fabric/shard.js';
 import { runShardHere } from './fabric-workers.js';
 
-const input = workerData as ShardInput;
-try {
-  const output = runShardHere(input);
-  parentPort!.postMessage({ ok: true, output });
-} catch (e) {
-  parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
-}
+// started ahead (ShardThreads): the code above is loaded while the main thread prepares; the shard comes as one message
+parentPort!.once('message', (input: ShardInput) => {
+  try {
+    parentPort!.postMessage({ ok: true, output: runShardHere(input) });
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});

@@ -1,5 +1,5 @@
 /**
- * Run fabric shards in worker threads, one per shard. Only available from the compiled build (a worker loads
+ * Run fabric shards in worker threads, one per shard but the first (the calling thread runs that one). Only available from the compiled build (a worker loads
  * fabric-worker.js next to this file); from TypeScript sources, and with one CPU, callers run serially instead.
  */
 import { existsSync } from 'node:fs';
@@ -32,36 +32,78 @@ export function runShardHere(input: ShardInput): ShardOutput {
 }
 
 /**
- * Run the shards side by side: every shard but the first in its own worker thread, the first on this thread once the
- * workers have their inputs (so a run on n cores starts n − 1 threads and holds one copy of the inputs fewer).
- * Resolves with their outputs in input order.
- * @throws Error naming the shard when one fails.
+ * Worker threads started before their shards are known: each loads the fabric's code (about 0.2 s) while the caller
+ * reads the cluster and the saved sessions, then waits for its input. One fewer than the shards: the calling thread
+ * runs the first shard itself. Until run() the workers do not keep the process alive; close() stops those not run.
  */
-export async function runShardsInThreads(inputs: readonly ShardInput[]): Promise<ShardOutput[]> {
-  const started: Worker[] = [];
-  const workers = inputs.slice(1).map(
-    (input) =>
-      new Promise<ShardOutput>((resolve, reject) => {
-        const worker = new Worker(workerUrl(), { workerData: input });
-        started.push(worker);
+export class ShardThreads {
+  private readonly workers: Worker[] = [];
+  /** A worker that failed before it was given a shard (its code did not load). */
+  private readonly failures = new Map<Worker, Error>();
+
+  private constructor(count: number) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(workerUrl());
+      worker.on('error', (e) => this.failures.set(worker, e));
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Start the workers for a run on `threads` threads. */
+  static start(threads: number): ShardThreads {
+    return new ShardThreads(Math.max(0, threads - 1));
+  }
+
+  /** How many shards a run takes: the workers and this thread. */
+  get shards(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Run the shards side by side, inputs[k] on worker k − 1 and inputs[0] on this thread (after the workers have
+   * theirs). Resolves with their outputs in input order; every worker has ended by then.
+   * @throws Error naming the shard when one fails.
+   */
+  async run(inputs: readonly ShardInput[]): Promise<ShardOutput[]> {
+    if (inputs.length !== this.shards) throw new Error(`ShardThreads.run: ${inputs.length} inputs for ${this.shards} shards`);
+    const workers = inputs.slice(1).map((input, i) => {
+      const worker = this.workers[i]!;
+      return new Promise<ShardOutput>((resolve, reject) => {
+        const early = this.failures.get(worker);
+        if (early) return reject(new Error(`fabric shard ${input.shard}: ${early.message}`));
+        worker.ref();
         worker.once('message', (m: { ok: boolean; output?: ShardOutput; error?: string }) => {
           if (m.ok) resolve(m.output!);
           else reject(new Error(`fabric shard ${input.shard}: ${m.error}`));
           void worker.terminate();
         });
         worker.once('error', (e) => reject(new Error(`fabric shard ${input.shard}: ${e.message}`)));
-      }),
-  );
-  // a failing worker must not leave an unhandled rejection while this thread runs its own shard
-  const others = Promise.all(workers);
-  others.catch(() => undefined);
-  let first: ShardOutput;
-  try {
-    first = runShardHere(inputs[0]!);
-  } catch (e) {
-    // this shard failed: the others' work is wasted, so stop them rather than wait
-    for (const w of started) void w.terminate();
-    throw e;
+        worker.once('exit', (code) => reject(new Error(`fabric shard ${input.shard}: the thread exited (${code})`)));
+        worker.postMessage(input);
+      });
+    });
+    // a failing worker must not leave an unhandled rejection while this thread runs its own shard
+    const others = Promise.all(workers);
+    others.catch(() => undefined);
+    let first: ShardOutput;
+    try {
+      first = runShardHere(inputs[0]!);
+    } catch (e) {
+      // this shard failed: the others' work is wasted, so stop them rather than wait
+      this.close();
+      throw e;
+    }
+    try {
+      return [first, ...(await others)];
+    } catch (e) {
+      this.close();
+      throw e;
+    }
   }
-  return [first, ...(await others)];
+
+  /** Stop every worker (those that finished have stopped already). */
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+  }
 }

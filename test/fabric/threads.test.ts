@@ -10,8 +10,12 @@ afterAll(removeTempDirs);
 
 const BIN = path.resolve('bin/aks-wg');
 
-function aksWg(home: string, cwd: string, args: string[], threads: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, AKS_WG_HOME: home, AKS_WG_THREADS: threads, AKS_WG_SEED: 'threads' }, encoding: 'utf8' });
+/** Run bin/aks-wg; `threads` undefined leaves $AKS_WG_THREADS unset (the command decides). */
+function aksWg(home: string, cwd: string, args: string[], threads: string | undefined) {
+  const env: NodeJS.ProcessEnv = { ...process.env, AKS_WG_HOME: home, AKS_WG_SEED: 'threads' };
+  if (threads === undefined) delete env['AKS_WG_THREADS'];
+  else env['AKS_WG_THREADS'] = threads;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -40,6 +44,24 @@ describe('sharded --all-pairs', () => {
     expect(next.code).toBe(0);
     expect(JSON.parse(next.stdout).flows[0].encrypted).toBe(true);
     expect(readCapture(path.join(fresh.dir, 'n.pcap')).filter((p) => p.wgType === 1)).toEqual([]);
+  });
+});
+
+describe('threads started ahead', () => {
+  test('a run whose options allow sharding but whose cluster is too small runs serially, stops its threads and exits', async () => {
+    const c = await makeCluster('wireguard', 'ahead');
+    const home = path.join(c.dir, 'state');
+    const args = ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '--query', 'summary', '-o', 'json'];
+    const serial = aksWg(home, c.dir, args, '1');
+    // no $AKS_WG_THREADS: threads start (the options allow it), the pair count says no, the command must still end
+    const decided = aksWg(home, c.dir, args, undefined);
+    expect(decided.stderr).toBe('');
+    expect(decided.code).toBe(0);
+    expect(JSON.parse(decided.stdout)).toEqual(JSON.parse(serial.stdout));
+    // and a command that fails after its threads started ends with its own error, not a hang
+    const missing = aksWg(home, c.dir, ['traffic', 'inspect', '-g', 'rg', '-n', 'nope', '--all-pairs', '-o', 'none'], '2');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\)/);
   });
 });
 

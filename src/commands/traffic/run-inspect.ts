@@ -30,7 +30,7 @@ import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
 import { mergeSessions, mergeSummaries, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
-import { fabricThreads, runShardsInThreads } from '../../platform/fabric-workers.js';
+import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
@@ -114,6 +114,19 @@ async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Res
 }
 
 export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<InspectReport> {
+  // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up.
+  // A run that may shard starts its threads now, so they load their code while this one reads the cluster.
+  const threads = fabricThreads(ctx.env.vars);
+  const minFlows = ctx.env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
+  const pool = threads > 1 && mayShard(o, minFlows) ? ShardThreads.start(threads) : undefined;
+  try {
+    return await inspectWith(ctx, o, pool, minFlows);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function inspectWith(ctx: CommandContext, o: InspectOptions, pool: ShardThreads | undefined, minFlows: number): Promise<InspectReport> {
   const { env } = ctx;
   const store = openStore(env);
   const doc = loadCluster(store, o.resourceGroup, o.name);
@@ -123,11 +136,8 @@ export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<I
   const topology = topologyOf(doc, workloads, cilium);
   const resolver = new Resolver(topology);
   const flows = await chooseFlows(ctx, o, resolver);
-  // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up
-  const threads = fabricThreads(env.vars);
-  const minFlows = env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
-  if (threads > 1 && shardable(o, resolver, cilium, start, minFlows)) {
-    return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology: shardTopology(topology, resolver.pods), start, threads });
+  if (pool && shardable(o, resolver, cilium, start, minFlows)) {
+    return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology: shardTopology(topology, resolver.pods), start, pool });
   }
 
   // the capture file is opened before the run, so a path that cannot be written fails before anything changes
@@ -199,10 +209,10 @@ function setupChanges(cilium: CiliumDoc, o: InspectOptions, start: number): bool
 }
 
 /**
- * A big `--all-pairs` run that keeps no flows and writes no capture or key log (each shard has its own wire), and whose
- * configuration does not change while it runs (in time, `--duration`, it may).
+ * What the options alone say: a big `--all-pairs` run that keeps no flows and writes no capture or key log (each
+ * shard has its own wire).
  */
-function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, start: number, minFlows: number): boolean {
+function mayShard(o: InspectOptions, minFlows: number, pairCount = Infinity): boolean {
   const rounds = o.durationMs === undefined ? 1 : Math.ceil(o.durationMs / (o.intervalMs ?? 1000));
   return (
     o.allPairs &&
@@ -210,9 +220,13 @@ function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, sta
     o.capture === undefined &&
     o.keylog === undefined &&
     o.onPacket === undefined &&
-    !setupChanges(cilium, o, start) &&
-    Math.min(o.sample ?? Infinity, resolver.pairCount) * rounds >= minFlows
+    Math.min(o.sample ?? Infinity, pairCount) * rounds >= minFlows
   );
+}
+
+/** mayShard() with the cluster's pair count, and a configuration that does not change while it runs (in time it may). */
+function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, start: number, minFlows: number): boolean {
+  return mayShard(o, minFlows, resolver.pairCount) && !setupChanges(cilium, o, start);
 }
 
 /**
@@ -223,14 +237,15 @@ function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, sta
 async function inspectSharded(
   ctx: CommandContext,
   o: InspectOptions,
-  s: { store: Store; doc: ClusterDoc; workloads: Workloads; cilium: CiliumDoc; topology: Topology; start: number; threads: number },
+  s: { store: Store; doc: ClusterDoc; workloads: Workloads; cilium: CiliumDoc; topology: Topology; start: number; pool: ShardThreads },
 ): Promise<InspectReport> {
   const setup = fabricSetup(s.store, s.doc, s.workloads, s.cilium, s.start);
   const saved = readSavedSessions(s.store, s.doc);
   const source = wireGuardSource(setup.wireguard);
   const inputs: ShardInput[] = [];
-  for (let k = 0; k < s.threads; k++) {
-    const part = savedForShard(saved, source, k, s.threads);
+  const shards = s.pool.shards;
+  for (let k = 0; k < shards; k++) {
+    const part = savedForShard(saved, source, k, shards);
     inputs.push({
       setup,
       topology: s.topology,
@@ -241,10 +256,10 @@ async function inspectSharded(
       durationMs: o.durationMs,
       intervalMs: o.intervalMs,
       shard: k,
-      shards: s.threads,
+      shards,
     });
   }
-  const outputs = await runShardsInThreads(inputs);
+  const outputs = await s.pool.run(inputs);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
