@@ -93,14 +93,13 @@ export class CookieGenerator {
    */
   private mac1Cache: KeyedMac | undefined;
   private decryptionKeyCache: Uint8Array | undefined;
-  private cookie: Uint8Array | null = null;
+  // a #private field: JSON and util.inspect never show it (cheaper per peer than hideSecretFields' defineProperty)
+  #cookie: Uint8Array | null = null;
   private cookieSetAt = -Infinity;
   private lastMac1: Uint8Array | null = null;
 
   /** @param remotePublic the peer's static public key (kept, not copied: the caller's key must not change) */
-  constructor(private readonly remotePublic: Uint8Array) {
-    hideSecretFields(this, 'cookie');
-  }
+  constructor(private readonly remotePublic: Uint8Array) {}
 
   private get mac1(): KeyedMac {
     return (this.mac1Cache ??= new KeyedMac(mac1Key(this.remotePublic)));
@@ -115,8 +114,8 @@ export class CookieGenerator {
     const { mac1, mac2 } = macOffsets(msg);
     this.mac1.macInto(msg.subarray(0, mac1), msg, mac1);
     this.lastMac1 = msg.slice(mac1, mac2);
-    if (this.cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS) {
-      msg.set(mac(this.cookie, msg.subarray(0, mac2)), mac2);
+    if (this.#cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS) {
+      msg.set(mac(this.#cookie, msg.subarray(0, mac2)), mac2);
     } else {
       msg.fill(0, mac2, mac2 + MAC_SIZE);
     }
@@ -132,13 +131,13 @@ export class CookieGenerator {
     } catch {
       return false;
     }
-    this.cookie = cookie;
+    this.#cookie = cookie;
     this.cookieSetAt = now;
     return true;
   }
 
   /** True while a usable cookie is held. */
   hasCookie(now: number): boolean {
-    return this.cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS;
+    return this.#cookie !== null && now - this.cookieSetAt < COOKIE_SECRET_MAX_AGE_MS - COOKIE_SECRET_LATENCY_MS;
   }
 }

@@ -348,6 +348,8 @@ export class Device {
   private readonly keyLog: DeviceOptions['keyLog'];
   private readonly cookieChecker: CookieChecker;
   private readonly peersByKey = new Map<string, Peer>();
+  /** keyId(publicKey), asked on every addPeer. */
+  private readonly publicKeyId: string;
   private readonly indices = new Map<number, IndexEntry>();
   private readonly routes = new AllowedIps<Peer>();
   private readonly timerQueue = new TimerQueue();
@@ -368,6 +370,7 @@ export class Device {
     this.privateKey = clampPrivateKey(options.privateKey);
     this.publicKey = publicKeyFromPrivate(this.privateKey, this.backend);
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
+    this.publicKeyId = keyId(this.publicKey);
     this.clock = options.clock;
     this.rng = options.rng;
     this.listenPort = options.listenPort;
@@ -395,7 +398,7 @@ export class Device {
     const key = keyId(pub);
     if (this.peersByKey.has(key)) throw new KeyFormatError('Peer already exists');
     if (isLowOrderPublicKey(pub)) throw new KeyFormatError('Public key is a low-order point');
-    if (keyId(this.publicKey) === key) throw new KeyFormatError('Peer public key is the interface public key');
+    if (this.publicKeyId === key) throw new KeyFormatError('Peer public key is the interface public key');
     const cidrs = parseCidrs(config.allowedIps ?? []);
     const peer = new Peer(
       this,

@@ -67,7 +67,7 @@ export function publicKeyFromPrivate(privateKey: PrivateKey, backend: CryptoBack
  * Curve25519 points of small order, canonical and non-canonical encodings (u = 0, 1, p−1, the two order-8 points,
  * and p, p+1, …). A DH with any of them yields zero; WireGuard refuses them as peers' keys.
  */
-const LOW_ORDER_POINTS: readonly string[] = [
+const LOW_ORDER_POINTS: readonly Uint8Array[] = [
   '0000000000000000000000000000000000000000000000000000000000000000',
   '0100000000000000000000000000000000000000000000000000000000000000',
   'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
@@ -75,15 +75,17 @@ const LOW_ORDER_POINTS: readonly string[] = [
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-];
+].map((hex) => Uint8Array.from({ length: KEY_SIZE }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16)));
 
 /** True for a public key of small order (its shared secret with anyone is zero). */
 export function isLowOrderPublicKey(publicKey: Uint8Array): boolean {
   if (publicKey.length !== KEY_SIZE) return false;
-  const hex = toHex(publicKey);
   // the top bit is ignored by X25519, so compare with it cleared
-  const masked = hex.slice(0, 62) + ((parseInt(hex.slice(62), 16) & 0x7f).toString(16).padStart(2, '0'));
-  return LOW_ORDER_POINTS.includes(masked);
+  return LOW_ORDER_POINTS.some((point) => {
+    let diff = (publicKey[KEY_SIZE - 1]! & 0x7f) ^ point[KEY_SIZE - 1]!;
+    for (let i = 0; i < KEY_SIZE - 1; i++) diff |= publicKey[i]! ^ point[i]!;
+    return diff === 0;
+  });
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

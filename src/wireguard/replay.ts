@@ -20,8 +20,15 @@ export class ReplayFilter {
   private lastNum = 0;
   /** The same once a counter at or above 2^53 − 2 was seen; from then on only BigInt arithmetic is used. */
   private lastBig: bigint | null = null;
-  /** 128 64-bit words, each stored as two 32-bit halves (low, high). */
-  private readonly bitmap = new Uint32Array(WORDS * 2);
+  /**
+   * 128 64-bit words, each stored as two 32-bit halves (low, high); null while every bit is clear. Made on first
+   * use: a 1 KB typed array lives outside the V8 heap and costs about 1 µs to make, and a fabric restores thousands
+   * of sessions per command, many of which never receive.
+   */
+  private bitmap: Uint32Array | null = null;
+
+  /** The bitmap's length in 32-bit halves, as exportState() gives and importState() takes it. */
+  static readonly BITMAP_WORDS = WORDS * 2;
 
   /**
    * Record `counter` and say whether it is new: false if it is ≥ REJECT_AFTER_MESSAGES, more than the window behind
@@ -46,13 +53,16 @@ export class ReplayFilter {
     const index = Math.floor(c / 64);
     if (c > this.lastNum) {
       // advance: clear the words between the old greatest and the new one
-      const current = Math.floor(this.lastNum / 64);
-      const n = Math.min(index - current, WORDS);
-      const base = current % WORDS;
-      for (let i = 1; i <= n; i++) {
-        const w = ((base + i) & (WORDS - 1)) * 2;
-        this.bitmap[w] = 0;
-        this.bitmap[w + 1] = 0;
+      const bitmap = this.bitmap;
+      if (bitmap) {
+        const current = Math.floor(this.lastNum / 64);
+        const n = Math.min(index - current, WORDS);
+        const base = current % WORDS;
+        for (let i = 1; i <= n; i++) {
+          const w = ((base + i) & (WORDS - 1)) * 2;
+          bitmap[w] = 0;
+          bitmap[w + 1] = 0;
+        }
       }
       this.lastNum = c;
     }
@@ -73,10 +83,11 @@ export class ReplayFilter {
       if (top > WORDS_BIG) top = WORDS_BIG;
       const base = Number(current & WORD_MASK);
       const n = Number(top);
-      for (let i = 1; i <= n; i++) {
+      const bitmap = this.bitmap;
+      for (let i = 1; bitmap && i <= n; i++) {
         const w = ((base + i) & (WORDS - 1)) * 2;
-        this.bitmap[w] = 0;
-        this.bitmap[w + 1] = 0;
+        bitmap[w] = 0;
+        bitmap[w + 1] = 0;
       }
       this.lastBig = c;
     }
@@ -84,10 +95,11 @@ export class ReplayFilter {
   }
 
   private testAndSet(word: number, bit: number): boolean {
+    const bitmap = (this.bitmap ??= new Uint32Array(WORDS * 2));
     const slot = word * 2 + (bit >>> 5);
     const mask = (1 << (bit & 31)) >>> 0;
-    if ((this.bitmap[slot]! & mask) !== 0) return false;
-    this.bitmap[slot] = (this.bitmap[slot]! | mask) >>> 0;
+    if ((bitmap[slot]! & mask) !== 0) return false;
+    bitmap[slot] = (bitmap[slot]! | mask) >>> 0;
     return true;
   }
 
@@ -98,15 +110,20 @@ export class ReplayFilter {
 
   /** The window's state (greatest counter + 1, and the bitmap's 32-bit halves), for a device snapshot. */
   exportState(): { last: bigint; bitmap: Uint32Array } {
-    return { last: this.lastBig ?? BigInt(this.lastNum), bitmap: Uint32Array.from(this.bitmap) };
+    return { last: this.lastBig ?? BigInt(this.lastNum), bitmap: this.bitmap ? Uint32Array.from(this.bitmap) : new Uint32Array(WORDS * 2) };
+  }
+
+  /** @internal The bitmap's halves as they are (not a copy: read only), or null while every bit is clear. */
+  get words(): Readonly<Uint32Array> | null {
+    return this.bitmap;
   }
 
   /**
-   * Restore a state from exportState().
+   * Restore a state from exportState() (a null bitmap: every bit clear).
    * @throws {RangeError} if the bitmap has the wrong size or `last` is out of range.
    */
-  importState(state: { last: bigint; bitmap: Uint32Array }): void {
-    if (state.bitmap.length !== this.bitmap.length) throw new RangeError(`ReplayFilter.importState: bitmap must have ${this.bitmap.length} words`);
+  importState(state: { last: bigint; bitmap: Uint32Array | null }): void {
+    if (state.bitmap && state.bitmap.length !== WORDS * 2) throw new RangeError(`ReplayFilter.importState: bitmap must have ${WORDS * 2} words`);
     if (state.last < 0n || state.last > REJECT_AFTER_MESSAGES + 1n) throw new RangeError('ReplayFilter.importState: counter out of range');
     if (state.last <= FAST_LIMIT_BIG) {
       this.lastNum = Number(state.last);
@@ -114,13 +131,14 @@ export class ReplayFilter {
     } else {
       this.lastBig = state.last;
     }
-    this.bitmap.set(state.bitmap);
+    if (!state.bitmap || state.bitmap.every((w) => w === 0)) this.bitmap = null;
+    else (this.bitmap ??= new Uint32Array(WORDS * 2)).set(state.bitmap);
   }
 
   /** Forget everything (a fresh session). */
   reset(): void {
     this.lastNum = 0;
     this.lastBig = null;
-    this.bitmap.fill(0);
+    this.bitmap = null;
   }
 }

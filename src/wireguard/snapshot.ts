@@ -10,6 +10,7 @@
  */
 import type { Device, Peer } from './device.js';
 import { Keypair } from './keypair.js';
+import { ReplayFilter } from './replay.js';
 import { encodeKey, fromHex, toHex, type PrivateKey } from './keys.js';
 import { TIMER_NAMES, type TimerName } from './timers.js';
 
@@ -64,15 +65,17 @@ const time = (t: number): Time => (Number.isFinite(t) ? t : null);
 const untime = (t: Time): number => (t === null ? -Infinity : t);
 
 /** The replay bitmap's non-zero 32-bit words as "index:hex" pairs (a session's window is mostly empty). */
-function bitmapText(words: Uint32Array): string {
+function bitmapText(words: Readonly<Uint32Array> | null): string {
+  if (!words) return '';
   const parts: string[] = [];
   for (let i = 0; i < words.length; i++) if (words[i] !== 0) parts.push(`${i}:${words[i]!.toString(16)}`);
   return parts.join(',');
 }
 
-function bitmapFromText(text: string, size: number): Uint32Array {
+/** bitmapText's inverse; null for an empty window. */
+function bitmapFromText(text: string, size: number): Uint32Array | null {
+  if (text === '') return null;
   const out = new Uint32Array(size);
-  if (text === '') return out;
   for (const part of text.split(',')) {
     const m = /^(\d+):([0-9a-f]{1,8})$/.exec(part);
     const i = m ? Number(m[1]) : -1;
@@ -83,7 +86,7 @@ function bitmapFromText(text: string, size: number): Uint32Array {
 }
 
 function keypairSnapshot(slot: KeypairSnapshot['slot'], kp: Keypair): KeypairSnapshot {
-  const r = kp.replay.exportState();
+  const replay = kp.replay;
   return {
     slot,
     sendKey: toHex(kp.sendKey),
@@ -93,8 +96,8 @@ function keypairSnapshot(slot: KeypairSnapshot['slot'], kp: Keypair): KeypairSna
     localIndex: kp.localIndex,
     remoteIndex: kp.remoteIndex,
     sendCounter: kp.sendCounter.toString(),
-    replayLast: r.last.toString(),
-    replayBitmap: bitmapText(r.bitmap),
+    replayLast: (replay.greatest + 1n).toString(),
+    replayBitmap: bitmapText(replay.words),
   };
 }
 
@@ -172,7 +175,7 @@ export function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): boole
   const keypairs = ps.keypairs.map((k) => {
     const kp = new Keypair(fromHex(k.sendKey), fromHex(k.receiveKey), k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
     kp.sendCounter = BigInt(k.sendCounter);
-    kp.replay.importState({ last: BigInt(k.replayLast), bitmap: bitmapFromText(k.replayBitmap, kp.replay.exportState().bitmap.length) });
+    kp.replay.importState({ last: BigInt(k.replayLast), bitmap: bitmapFromText(k.replayBitmap, ReplayFilter.BITMAP_WORDS) });
     if (kp.sendKey.length !== 32 || kp.receiveKey.length !== 32) throw new RangeError('snapshot: a transport key is not 32 bytes');
     return { slot: k.slot, kp };
   });
