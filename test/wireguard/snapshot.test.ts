@@ -58,6 +58,26 @@ describe('device snapshot', () => {
     expect(b2.delivered).toHaveLength(1);
   });
 
+  test('a malformed replay bitmap is refused and restores nothing; a well-formed one with several words restores', () => {
+    const pair = makePair({ seed: 'bitmap' });
+    pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    pair.flush();
+    const snap = JSON.parse(JSON.stringify(snapshotDevice(pair.b)));
+    const withBitmap = (text: string) => {
+      const copy = JSON.parse(JSON.stringify(snap));
+      copy.peers[0].keypairs[0].replayBitmap = text;
+      return copy;
+    };
+    for (const bad of ['x:1', '1:', ':1', '1:g', '1:F', '256:1', '1:123456789', '1:1,', ',1:1', '1:1,,2:2', '1;1']) {
+      const b2 = rebuild(pair.b, pair.clock, pair.a.publicKey, A_ENDPOINT, A_IP, 'bad');
+      expect(() => restoreDevice(b2.d, withBitmap(bad))).toThrow(RangeError);
+      expect(b2.peer.stats().currentSession).toBeUndefined();
+    }
+    const good = rebuild(pair.b, pair.clock, pair.a.publicKey, A_ENDPOINT, A_IP, 'good');
+    expect(restoreDevice(good.d, withBitmap('0:1,5:ff,255:ffffffff'))).toBe(1);
+    expect(good.peer.stats().currentSession).toBeDefined();
+  });
+
   test('a snapshot of another identity or of unknown peers restores nothing; timers and age limits still apply', () => {
     const pair = makePair({ seed: 'snap2' });
     pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
