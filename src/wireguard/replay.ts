@@ -119,7 +119,8 @@ export class ReplayFilter {
   }
 
   /**
-   * Restore a state from exportState() (a null bitmap: every bit clear).
+   * Restore a state from exportState() (a null bitmap: every bit clear). The filter keeps `bitmap` as its own: the
+   * caller must not use it afterwards (exportState() gives a copy, so a round trip shares nothing).
    * @throws {RangeError} if the bitmap has the wrong size or `last` is out of range.
    */
   importState(state: { last: bigint; bitmap: Uint32Array | null }): void {
@@ -131,8 +132,7 @@ export class ReplayFilter {
     } else {
       this.lastBig = state.last;
     }
-    if (!state.bitmap || state.bitmap.every((w) => w === 0)) this.bitmap = null;
-    else (this.bitmap ??= new Uint32Array(WORDS * 2)).set(state.bitmap);
+    this.bitmap = !state.bitmap || state.bitmap.every((w) => w === 0) ? null : state.bitmap;
   }
 
   /** Forget everything (a fresh session). */
