@@ -43,19 +43,25 @@ export async function sessionStats(
   publicKey: string,
 ): Promise<(peerPublicKey: string) => PeerStats | undefined> {
   const { sessionsKey } = await import('../fabric/sessions.js');
-  type Saved = { nodes: Record<string, { publicKey: string; peers: { publicKey: string; rxBytes: number; txBytes: number; lastHandshakeAt: number | null }[] }> };
-  let saved: Saved | undefined;
+  const { isDeviceSnapshot, SNAPSHOT_VERSION, unpackPeer } = await import('../wireguard/snapshot.js');
+  let saved: { nodes?: Record<string, unknown> } | undefined;
   try {
-    saved = store.read<Saved>(sessionsKey(cluster));
+    saved = store.read<{ nodes?: Record<string, unknown> }>(sessionsKey(cluster));
   } catch {
     saved = undefined;
   }
   const device = saved?.nodes?.[node];
-  if (!device || device.publicKey !== publicKey || !Array.isArray(device.peers)) return () => undefined;
-  const byKey = new Map(device.peers.map((p) => [p.publicKey, p]));
+  if (!isDeviceSnapshot(device) || device.version !== SNAPSHOT_VERSION || device.publicKey !== publicKey) return () => undefined;
   return (peer) => {
-    const p = byKey.get(peer);
+    const packed = device.peers[peer];
+    let p;
+    try {
+      p = typeof packed === 'string' ? unpackPeer(peer, packed) : undefined;
+    } catch {
+      // a damaged record shows no counters, as a missing one does
+      p = undefined;
+    }
     if (!p) return undefined;
-    return { rxBytes: p.rxBytes, txBytes: p.txBytes, ...(p.lastHandshakeAt !== null ? { lastHandshakeAt: p.lastHandshakeAt } : {}) };
+    return { rxBytes: p.rxBytes, txBytes: p.txBytes, ...(p.lastHandshakeAt !== undefined ? { lastHandshakeAt: p.lastHandshakeAt } : {}) };
   };
 }

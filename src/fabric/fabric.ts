@@ -23,7 +23,7 @@ import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { parseCidr as parsePrefix, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
-import { restorePeer, snapshotDevice, snapshotMatches, type DeviceSnapshot, type PeerSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgPeerConfig } from './types.js';
@@ -128,8 +128,8 @@ interface Machine {
   device: Device | null;
   /** Peer entries looked up so far, by peer node (null: not a peer). */
   routes: Map<string, Route | null>;
-  /** Saved sessions of peers not used yet in this run, by public key. */
-  saved: Map<string, PeerSnapshot>;
+  /** Saved sessions of peers not used yet in this run (packed records), by public key. */
+  saved: Map<string, string>;
   /** Saved sessions handed over before the machine was configured. */
   pending: DeviceSnapshot | null;
   /** Its place in machine order, nodes as added then the rogue (timers due at one instant fire in this order). */
@@ -384,7 +384,7 @@ export class Fabric {
     if (saved) {
       m.saved.delete(p.publicKey);
       try {
-        restorePeer(m.device!, peer, saved);
+        restorePeer(m.device!, peer, unpackPeer(p.publicKey, saved));
       } catch {
         // a damaged snapshot only costs a new handshake
       }
@@ -398,13 +398,16 @@ export class Fabric {
    */
   restoreSessions(node: string, snap: DeviceSnapshot): void {
     const m = this.machines.get(node);
-    if (!m) return;
+    if (!m || !isDeviceSnapshot(snap)) return;
     if (!m.configured) {
       m.pending = snap;
       return;
     }
     if (!m.device || !snapshotMatches(m.device, snap)) return;
-    for (const ps of snap.peers) if (this.isPeerKey(m, ps.publicKey)) m.saved.set(ps.publicKey, ps);
+    for (const key in snap.peers) {
+      const packed = snap.peers[key];
+      if (typeof packed === 'string' && this.isPeerKey(m, key)) m.saved.set(key, packed);
+    }
   }
 
   /** The sessions of `node`'s device to save: used peers as they are now, unused ones as they were restored. */
@@ -415,11 +418,11 @@ export class Fabric {
       // not used in this run: its saved sessions stay as they were, if its key is still the same
       if (!m.pending) return undefined;
       const dev = this.source!.device(node);
-      return dev && dev.publicKey === m.pending.publicKey ? m.pending : undefined;
+      return dev && m.pending.version === SNAPSHOT_VERSION && dev.publicKey === m.pending.publicKey ? m.pending : undefined;
     }
     if (!m.device) return undefined;
     const snap = snapshotDevice(m.device);
-    for (const ps of m.saved.values()) snap.peers.push(ps);
+    for (const [key, packed] of m.saved) snap.peers[key] = packed;
     return snap;
   }
 

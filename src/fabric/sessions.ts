@@ -7,7 +7,7 @@
 import type { ClusterDoc } from '../cluster/doc.js';
 import { clusterDirKey } from '../cluster/repo.js';
 import type { Store, Tx } from '../state/store.js';
-import type { DeviceSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import type { Fabric } from './fabric.js';
 
 export interface SessionsDoc {
@@ -34,7 +34,7 @@ export function loadSessions(store: Store, doc: ClusterDoc, fabric: Fabric): num
   let nodes = 0;
   for (const n of doc.nodes) {
     const snap = saved.nodes[n.name];
-    if (!snap || !Array.isArray(snap.peers)) continue;
+    if (!isDeviceSnapshot(snap)) continue;
     fabric.restoreSessions(n.name, snap);
     nodes++;
   }

@@ -7,8 +7,7 @@
 import type { Pod } from '../cluster/workloads.js';
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
-import type { DeviceSnapshot, PeerSnapshot } from '../wireguard/snapshot.js';
-import { snapshotDevice } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, SNAPSHOT_VERSION, snapshotDevice, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
 import { Resolver, type Topology } from './select.js';
@@ -93,12 +92,16 @@ export function savedForShard(
   if (!saved) return null;
   const out: Record<string, DeviceSnapshot> = {};
   for (const [node, snap] of Object.entries(saved)) {
-    if (!Array.isArray(snap.peers)) continue;
-    const peers = snap.peers.filter((p) => {
-      const other = source.nodeOfKey(p.publicKey);
-      return other !== undefined && pairHash(node, other) % shards === shard;
-    });
-    if (peers.length > 0) out[node] = { ...snap, peers };
+    if (!isDeviceSnapshot(snap) || snap.version !== SNAPSHOT_VERSION) continue;
+    const peers: Record<string, string> = {};
+    let any = false;
+    for (const key in snap.peers) {
+      const other = source.nodeOfKey(key);
+      if (other === undefined || pairHash(node, other) % shards !== shard) continue;
+      peers[key] = snap.peers[key]!;
+      any = true;
+    }
+    if (any) out[node] = { ...snap, peers };
   }
   return out;
 }
@@ -151,7 +154,7 @@ export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock;
   const sessions: Record<string, DeviceSnapshot> = {};
   for (const [node, device] of fabric.nodeDevices()) {
     const snap = snapshotDevice(device);
-    if (snap.peers.length > 0) sessions[node] = snap;
+    if (Object.keys(snap.peers).length > 0) sessions[node] = snap;
   }
   fabric.close();
   return { summary, sessions, flows, endMs: deps.clock.now() };
@@ -187,19 +190,25 @@ export function mergeSessions(
       const other = source.nodeOfKey(key);
       return other !== undefined && source.peer(node, other)?.publicKey === key;
     };
-    const peers = new Map<string, PeerSnapshot>();
+    const peers: Record<string, string> = {};
+    let any = false;
     const old = saved?.[node];
-    let version = old?.version;
-    if (old && old.publicKey === dev.publicKey && Array.isArray(old.peers)) {
-      for (const p of old.peers) if (isPeer(p.publicKey)) peers.set(p.publicKey, p);
+    if (isDeviceSnapshot(old) && old.version === SNAPSHOT_VERSION && old.publicKey === dev.publicKey) {
+      for (const key in old.peers) {
+        if (typeof old.peers[key] !== 'string' || !isPeer(key)) continue;
+        peers[key] = old.peers[key];
+        any = true;
+      }
     }
     for (const part of parts) {
       const s = part.sessions[node];
       if (!s || s.publicKey !== dev.publicKey) continue;
-      version = s.version;
-      for (const p of s.peers) peers.set(p.publicKey, p);
+      for (const key in s.peers) {
+        peers[key] = s.peers[key]!;
+        any = true;
+      }
     }
-    if (peers.size > 0 && version !== undefined) out[node] = { version, publicKey: dev.publicKey, peers: [...peers.values()] };
+    if (any) out[node] = { version: SNAPSHOT_VERSION, publicKey: dev.publicKey, peers };
   }
   return out;
 }

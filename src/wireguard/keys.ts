@@ -92,23 +92,68 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const PAD = 0x3d;
+/** Character codes of the base64 being built (grown as needed), turned into a string in one call. */
+let base64Codes = new Uint16Array(1024);
+
 /** Standard base64 (with padding) of any bytes. */
 export function toBase64(bytes: Uint8Array): string {
-  let out = '';
+  const n = Math.ceil(bytes.length / 3) * 4;
+  if (n > base64Codes.length) base64Codes = new Uint16Array(n);
+  const out = base64Codes;
+  let o = 0;
   let i = 0;
   for (; i + 3 <= bytes.length; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + ALPHABET[v & 63]!;
+    out[o++] = ALPHABET_CODES[v >> 18]!;
+    out[o++] = ALPHABET_CODES[(v >> 12) & 63]!;
+    out[o++] = ALPHABET_CODES[(v >> 6) & 63]!;
+    out[o++] = ALPHABET_CODES[v & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const v = bytes[i]! << 16;
-    out += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + '=';
+  if (rest > 0) {
+    const v = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ALPHABET_CODES[v >> 18]!;
+    out[o++] = ALPHABET_CODES[(v >> 12) & 63]!;
+    out[o++] = rest === 2 ? ALPHABET_CODES[(v >> 6) & 63]! : PAD;
+    out[o++] = PAD;
+  }
+  // in chunks: apply() passes each code as an argument
+  let text = '';
+  for (let at = 0; at < o; at += 8192) text += String.fromCharCode.apply(null, out.subarray(at, Math.min(o, at + 8192)) as unknown as number[]);
+  return text;
+}
+
+/**
+ * Bytes of standard base64 with padding (the inverse of toBase64): in `into` when it has room (a view of its start,
+ * valid until the caller reuses it), else in a new array.
+ * @throws {RangeError} if the length is not a multiple of 4, a character is not base64, or padding is misplaced.
+ */
+export function fromBase64(text: string, into?: Uint8Array): Uint8Array {
+  if (text.length % 4 !== 0) throw new RangeError('fromBase64: length is not a multiple of 4');
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const length = (text.length / 4) * 3 - pad;
+  const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const last = i + 4 === text.length;
+    const a = base64Value(text, i), b = base64Value(text, i + 1);
+    const c = last && pad === 2 ? 0 : base64Value(text, i + 2);
+    const d = last && pad >= 1 ? 0 : base64Value(text, i + 3);
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    if (o < length) out[o++] = (v >> 8) & 255;
+    if (o < length) out[o++] = v & 255;
   }
   return out;
+}
+
+function base64Value(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  const v = code < 128 ? DECODE[code]! : -1;
+  if (v < 0) throw new RangeError('fromBase64: not a base64 character');
+  return v;
 }
 
 /** base64 of a key (44 characters). */

@@ -4,11 +4,18 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/tmp.js';
+import { unpackPeer, type DeviceSnapshot, type PeerSnapshot } from '../../src/wireguard/snapshot.js';
 import { makeCluster, readCapture } from './helpers.js';
 
 afterAll(removeTempDirs);
 
 const BIN = path.resolve('bin/aks-wg');
+
+/** Every saved peer of every node, decoded from sessions.json. */
+function savedPeers(home: string): PeerSnapshot[] {
+  const doc = JSON.parse(fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json'), 'utf8'));
+  return Object.values(doc.data.nodes as Record<string, DeviceSnapshot>).flatMap((n) => Object.entries(n.peers).map(([key, packed]) => unpackPeer(key, packed)));
+}
 
 /** Run bin/aks-wg; `threads` undefined leaves $AKS_WG_THREADS unset (the command decides). */
 function aksWg(home: string, cwd: string, args: string[], threads: string | undefined) {
@@ -75,11 +82,11 @@ describe('sharded --all-pairs in time', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const clock = JSON.parse(aksWg(home, c.dir, ['clock', 'show', '-g', 'rg', '-n', 'c', '-o', 'json'], '1').stdout);
-      const doc = JSON.parse(fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json'), 'utf8'));
+      const peers = savedPeers(home);
       // five minutes of traffic rekeys each pair every 120 s: every peer's last handshake is from the run's last
       // two minutes, not from its start
-      const ages = Object.values(doc.data.nodes as Record<string, any>).flatMap((n) => n.peers.map((p: any) => clock.timeMs - p.lastHandshakeAt));
-      const indices = Object.values(doc.data.nodes as Record<string, any>).flatMap((n) => n.peers.flatMap((p: any) => p.keypairs.map((k: any) => k.localIndex)));
+      const ages = peers.map((p) => clock.timeMs - p.lastHandshakeAt!);
+      const indices = peers.flatMap((p) => p.keypairs.map((k) => k.localIndex));
       return { summary: JSON.parse(r.stdout), elapsedMs: clock.elapsedMs, peers: ages.length, oldest: Math.max(...ages), indices: indices.sort() };
     };
     const serial = await run('1');
@@ -104,8 +111,7 @@ describe('sharded runs replay', () => {
       const home = path.join(c.dir, 'state');
       const r = aksWg(home, c.dir, ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '-o', 'none'], threads);
       expect(r.code).toBe(0);
-      const doc = JSON.parse(fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json'), 'utf8'));
-      return Object.values(doc.data.nodes as Record<string, any>).flatMap((n) => n.peers.flatMap((p: any) => p.keypairs.map((k: any) => k.localIndex))).sort();
+      return savedPeers(home).flatMap((p) => p.keypairs.map((k) => k.localIndex)).sort();
     };
     const two = await sessionsOf('2');
     expect(await sessionsOf('2')).toEqual(two);

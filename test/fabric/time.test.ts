@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/tmp.js';
+import { unpackPeer, type DeviceSnapshot } from '../../src/wireguard/snapshot.js';
 import { makeCluster, readCapture, type Cluster } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -133,10 +134,15 @@ describe('session persistence', () => {
     // the saved sessions never show up in any output, and the file is private
     const file = path.join(c.dir, 'state', 'clusters', 'rg', 'c', 'fabric', 'sessions.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')).data.nodes;
-    const keys = Object.values(saved).flatMap((d: any) => d.peers.flatMap((p: any) => p.keypairs.map((k: any) => k.sendKey)));
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')).data.nodes as Record<string, DeviceSnapshot>;
+    const records = Object.values(saved).flatMap((d) => Object.entries(d.peers));
+    const keys = records.flatMap(([key, packed]) => unpackPeer(key, packed).keypairs.flatMap((k) => [k.sendKey, k.receiveKey]));
     expect(keys.length).toBeGreaterThan(0);
     const out = (await c.run('traffic inspect -g rg -n c -o json')).stdout + (await c.run('traffic inspect -g rg -n c -o yaml')).stdout;
-    for (const k of keys) expect(out).not.toContain(k);
+    for (const k of keys) {
+      expect(out).not.toContain(Buffer.from(k).toString('hex'));
+      expect(out).not.toContain(Buffer.from(k).toString('base64'));
+    }
+    for (const [, packed] of records) expect(out).not.toContain(packed);
   });
 });

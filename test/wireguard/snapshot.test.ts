@@ -2,7 +2,8 @@
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { Device, type Peer } from '../../src/wireguard/device.js';
-import { restoreDevice, snapshotDevice } from '../../src/wireguard/snapshot.js';
+import { encodeKey } from '../../src/wireguard/keys.js';
+import { packPeer, restoreDevice, snapshotDevice, unpackPeer } from '../../src/wireguard/snapshot.js';
 import { A_ENDPOINT, A_IP, B_ENDPOINT, B_IP, eventsOf, ipv4Packet, makePair } from './sim.js';
 
 /** A fresh device with the same key and peer as `old`, on `clock`, collecting what it sends and delivers. */
@@ -58,24 +59,57 @@ describe('device snapshot', () => {
     expect(b2.delivered).toHaveLength(1);
   });
 
-  test('a malformed replay bitmap is refused and restores nothing; a well-formed one with several words restores', () => {
-    const pair = makePair({ seed: 'bitmap' });
+  test('a packed record round-trips every field; a damaged one is refused and restores nothing', () => {
+    const pair = makePair({ seed: 'packed' });
     pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
     pair.flush();
+    pair.b.sendPacket(ipv4Packet(B_IP, A_IP));
+    pair.flush();
     const snap = JSON.parse(JSON.stringify(snapshotDevice(pair.b)));
-    const withBitmap = (text: string) => {
-      const copy = JSON.parse(JSON.stringify(snap));
-      copy.peers[0].keypairs[0].replayBitmap = text;
-      return copy;
+    const key = encodeKey(pair.a.publicKey);
+    const packed: string = snap.peers[key];
+    const decoded = unpackPeer(key, packed);
+    expect(packPeer(decoded)).toBe(packed);
+    expect(decoded.keypairs).toHaveLength(1);
+    expect(decoded.keypairs[0]!.replayBitmap!.some((w) => w !== 0)).toBe(true);
+    expect(decoded.rxBytes).toBeGreaterThan(0);
+    // a record with a replay window of several words, a pending handshake and a timestamp survives packing
+    const rich = { ...decoded, pending: { localIndex: 7, chainingKey: new Uint8Array(32).fill(1), hash: new Uint8Array(32).fill(2), ephemeralPrivate: new Uint8Array(32).fill(3) }, latestTimestamp: new Uint8Array(12).fill(9) };
+    rich.keypairs = [{ ...decoded.keypairs[0]!, replayBitmap: Uint32Array.from({ length: 256 }, (_, i) => (i % 50 === 0 ? 0xffffffff : 0)) }];
+    expect(unpackPeer(key, packPeer(rich))).toEqual(rich);
+    // damaged: not base64, truncated, bytes left over, unknown flags, a bad slot
+    const bytes = Buffer.from(packed, 'base64');
+    // flags, endpoint (length, address, port), keypair count: then the first keypair's slot
+    const withByte = (b: Buffer, at: number, v: number) => {
+      const copy = Buffer.from(b);
+      copy[at] = v;
+      return copy.toString('base64');
     };
-    for (const bad of ['x:1', '1:', ':1', '1:g', '1:F', '256:1', '1:123456789', '1:1,', ',1:1', '1:1,,2:2', '1;1']) {
+    const damaged = [
+      '%%%%',
+      bytes.subarray(0, bytes.length - 1).toString('base64'),
+      Buffer.concat([bytes, Buffer.from([0])]).toString('base64'),
+      Buffer.concat([Buffer.from([0x80]), bytes.subarray(1)]).toString('base64'),
+      withByte(bytes, 1 + 1 + decoded.endpoint!.address.length + 2 + 1, 3),
+    ];
+    for (const bad of damaged) {
       const b2 = rebuild(pair.b, pair.clock, pair.a.publicKey, A_ENDPOINT, A_IP, 'bad');
-      expect(() => restoreDevice(b2.d, withBitmap(bad))).toThrow(RangeError);
+      expect(() => restoreDevice(b2.d, { ...snap, peers: { [key]: bad } })).toThrow(RangeError);
       expect(b2.peer.stats().currentSession).toBeUndefined();
     }
     const good = rebuild(pair.b, pair.clock, pair.a.publicKey, A_ENDPOINT, A_IP, 'good');
-    expect(restoreDevice(good.d, withBitmap('0:1,5:ff,255:ffffffff'))).toBe(1);
+    expect(restoreDevice(good.d, snap)).toBe(1);
     expect(good.peer.stats().currentSession).toBeDefined();
+  });
+
+  test('a version 1 snapshot (JSON objects) is not read: those sessions start afresh', () => {
+    const pair = makePair({ seed: 'v1' });
+    pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
+    pair.flush();
+    const snap = snapshotDevice(pair.a);
+    const a2 = rebuild(pair.a, pair.clock, pair.b.publicKey, B_ENDPOINT, B_IP, 'v1');
+    expect(restoreDevice(a2.d, { ...snap, version: 1 })).toBe(0);
+    expect(a2.peer.stats().currentSession).toBeUndefined();
   });
 
   test('a snapshot of another identity or of unknown peers restores nothing; timers and age limits still apply', () => {
@@ -101,7 +135,7 @@ describe('device snapshot', () => {
     pair.flush();
     const initiation = pair.sent.find((s) => s.from === 'a')!.datagram;
     const snapA = snapshotDevice(pair.a);
-    expect(snapA.peers[0]!.pending).not.toBeNull();
+    expect(unpackPeer(encodeKey(pair.b.publicKey), snapA.peers[encodeKey(pair.b.publicKey)]!).pending).not.toBeNull();
     const a2 = rebuild(pair.a, pair.clock, pair.b.publicKey, B_ENDPOINT, B_IP, 'a4');
     restoreDevice(a2.d, snapA);
     // B answers the original initiation; the rebuilt A completes the handshake and sends a keepalive
