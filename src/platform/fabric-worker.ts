@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ShardInput } from '../fabric/shard.js';
-import { runShardHere } from './fabric-workers.js';
+import { runShardHere } from './fabric-shard.js';
 
 // started ahead (ShardThreads): the code above is loaded while the main thread prepares; the shard comes as one message
 parentPort!.once('message', (input: ShardInput) => {

@@ -1,15 +1,14 @@
 /**
- * Run fabric shards in worker threads, one per shard but the first (the calling thread runs that one). Only available from the compiled build (a worker loads
- * fabric-worker.js next to this file); from TypeScript sources, and with one CPU, callers run serially instead.
+ * Run fabric shards in worker threads, one per shard but the first (the calling thread runs that one). Only available
+ * from the compiled build (a worker loads fabric-worker.js next to this file); from TypeScript sources, and with one
+ * CPU, callers run serially instead. This module loads no fabric code itself, so a command can start its threads
+ * before it loads its own.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { runShard, type ShardInput, type ShardOutput } from '../fabric/shard.js';
-import { SimClock } from './clock.js';
-import { seededRng } from './rng.js';
-import { fastCryptoBackend } from './wg-fast-crypto.js';
+import type { ShardInput, ShardOutput } from '../fabric/shard.js';
 
 /** Most threads a run uses. */
 export const MAX_FABRIC_THREADS = 8;
@@ -24,11 +23,6 @@ export function fabricThreads(vars: Readonly<Record<string, string | undefined>>
 
 function workerUrl(): URL {
   return new URL('./fabric-worker.js', import.meta.url);
-}
-
-/** Run one shard on the calling thread: its own simulated clock, its seeded random stream, the fast crypto backend. */
-export function runShardHere(input: ShardInput): ShardOutput {
-  return runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: fastCryptoBackend });
 }
 
 /**
@@ -61,11 +55,11 @@ export class ShardThreads {
   }
 
   /**
-   * Run the shards side by side, inputs[k] on worker k − 1 and inputs[0] on this thread (after the workers have
-   * theirs). Resolves with their outputs in input order; every worker has ended by then.
+   * Run the shards side by side, inputs[k] on worker k − 1 and inputs[0] on this thread with `runHere` (after the
+   * workers have theirs). Resolves with their outputs in input order; every worker has ended by then.
    * @throws Error naming the shard when one fails.
    */
-  async run(inputs: readonly ShardInput[]): Promise<ShardOutput[]> {
+  async run(inputs: readonly ShardInput[], runHere: (input: ShardInput) => ShardOutput): Promise<ShardOutput[]> {
     if (inputs.length !== this.shards) throw new Error(`ShardThreads.run: ${inputs.length} inputs for ${this.shards} shards`);
     const workers = inputs.slice(1).map((input, i) => {
       const worker = this.workers[i]!;
@@ -88,7 +82,7 @@ export class ShardThreads {
     others.catch(() => undefined);
     let first: ShardOutput;
     try {
-      first = runShardHere(inputs[0]!);
+      first = runHere(inputs[0]!);
     } catch (e) {
       // this shard failed: the others' work is wasted, so stop them rather than wait
       this.close();

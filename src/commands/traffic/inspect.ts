@@ -11,9 +11,34 @@ import { CLUSTER_NAME, num, RESOURCE_GROUP, str } from '../common.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
+import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 
 export const MAX_SAMPLE = 100_000_000;
+
+/** Flows at which a summary-only `--all-pairs` run is split over threads. */
+export const SHARD_MIN_FLOWS = 50_000;
+
+/** $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up. */
+export function shardMinFlows(vars: Readonly<Record<string, string | undefined>>): number {
+  return vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
+}
+
+/**
+ * What the options alone say about sharding: a big `--all-pairs` run that keeps no flows and writes no capture or
+ * key log (each shard has its own wire). `pairCount`, once the cluster is read, bounds the flows per round.
+ */
+export function mayShard(o: InspectOptions, minFlows: number, pairCount = Infinity): boolean {
+  const rounds = o.durationMs === undefined ? 1 : Math.ceil(o.durationMs / (o.intervalMs ?? 1000));
+  return (
+    o.allPairs &&
+    !o.keep &&
+    o.capture === undefined &&
+    o.keylog === undefined &&
+    o.onPacket === undefined &&
+    Math.min(o.sample ?? Infinity, pairCount) * rounds >= minFlows
+  );
+}
 
 /** The parsed, checked options of one inspect run (nothing has run yet). */
 export interface InspectOptions {
@@ -156,12 +181,21 @@ export const trafficInspect: CommandSpec = {
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);
-    const { inspect } = await import('./run-inspect.js');
     if (insightRequested(ctx.args)) {
+      const { inspect } = await import('./run-inspect.js');
       const { runInsight } = await import('./insight.js');
       return runInsight(ctx, options, inspect);
     }
-    return inspect(ctx, options);
+    // a run that may shard starts its threads first, so they load the fabric while this thread loads it too and
+    // reads the cluster (the cluster's size decides later whether they get any work)
+    const threads = fabricThreads(ctx.env.vars);
+    const pool = threads > 1 && mayShard(options, shardMinFlows(ctx.env.vars)) ? ShardThreads.start(threads) : undefined;
+    try {
+      const { inspect } = await import('./run-inspect.js');
+      return await inspect(ctx, options, pool);
+    } finally {
+      pool?.close();
+    }
   },
   exitCode(result, ctx) {
     const r = (typeof result === 'object' ? result : printedSummaries.has(ctx.args) ? { summary: printedSummaries.get(ctx.args) } : undefined) as InspectReport | undefined;

@@ -30,7 +30,8 @@ import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
 import { mergeSessions, mergeSummaries, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
-import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
+import { runShardHere } from '../../platform/fabric-shard.js';
+import type { ShardThreads } from '../../platform/fabric-workers.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
@@ -38,7 +39,7 @@ import { SimClock } from '../../platform/clock.js';
 import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
-import type { InspectOptions } from './inspect.js';
+import { mayShard, shardMinFlows, type InspectOptions } from './inspect.js';
 
 /**
  * The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document: the keys the
@@ -113,20 +114,11 @@ async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Res
   return () => flows;
 }
 
-export async function inspect(ctx: CommandContext, o: InspectOptions): Promise<InspectReport> {
-  // $AKS_WG_THREADS set explicitly shards any eligible run; otherwise only big ones are worth the threads' start-up.
-  // A run that may shard starts its threads now, so they load their code while this one reads the cluster.
-  const threads = fabricThreads(ctx.env.vars);
-  const minFlows = ctx.env.vars['AKS_WG_THREADS'] !== undefined ? 1 : SHARD_MIN_FLOWS;
-  const pool = threads > 1 && mayShard(o, minFlows) ? ShardThreads.start(threads) : undefined;
-  try {
-    return await inspectWith(ctx, o, pool, minFlows);
-  } finally {
-    pool?.close();
-  }
-}
-
-async function inspectWith(ctx: CommandContext, o: InspectOptions, pool: ShardThreads | undefined, minFlows: number): Promise<InspectReport> {
+/**
+ * Run the inspection. `pool`: worker threads the command started ahead for a run that may shard (inspect.ts decides
+ * from the options, the cluster's size decides here); the caller closes it.
+ */
+export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: ShardThreads): Promise<InspectReport> {
   const { env } = ctx;
   const store = openStore(env);
   const doc = loadCluster(store, o.resourceGroup, o.name);
@@ -136,7 +128,7 @@ async function inspectWith(ctx: CommandContext, o: InspectOptions, pool: ShardTh
   const topology = topologyOf(doc, workloads, cilium);
   const resolver = new Resolver(topology);
   const flows = await chooseFlows(ctx, o, resolver);
-  if (pool && shardable(o, resolver, cilium, start, minFlows)) {
+  if (pool && shardable(o, resolver, cilium, start, shardMinFlows(env.vars))) {
     return inspectSharded(ctx, o, { store, doc, workloads, cilium, topology: shardTopology(topology, resolver.pods), start, pool });
   }
 
@@ -200,28 +192,9 @@ async function inspectWith(ctx: CommandContext, o: InspectOptions, pool: ShardTh
   }
 }
 
-/** Flows at which a summary-only `--all-pairs` run is split over threads. */
-export const SHARD_MIN_FLOWS = 50_000;
-
 /** A rolling restart still running during a `--duration` run changes the fabric's configuration as it goes. */
 function setupChanges(cilium: CiliumDoc, o: InspectOptions, start: number): boolean {
   return cilium.rollout !== null && o.durationMs !== undefined && cilium.rollout.doneAtMs > start;
-}
-
-/**
- * What the options alone say: a big `--all-pairs` run that keeps no flows and writes no capture or key log (each
- * shard has its own wire).
- */
-function mayShard(o: InspectOptions, minFlows: number, pairCount = Infinity): boolean {
-  const rounds = o.durationMs === undefined ? 1 : Math.ceil(o.durationMs / (o.intervalMs ?? 1000));
-  return (
-    o.allPairs &&
-    !o.keep &&
-    o.capture === undefined &&
-    o.keylog === undefined &&
-    o.onPacket === undefined &&
-    Math.min(o.sample ?? Infinity, pairCount) * rounds >= minFlows
-  );
 }
 
 /** mayShard() with the cluster's pair count, and a configuration that does not change while it runs (in time it may). */
@@ -259,7 +232,7 @@ async function inspectSharded(
       shards,
     });
   }
-  const outputs = await s.pool.run(inputs);
+  const outputs = await s.pool.run(inputs, runShardHere);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
