@@ -175,6 +175,8 @@ export class AllowedIps<T> {
   private readonly hosts4 = new Map<number, T>();
   /** Each value's prefixes, in insertion order (removal and listing without walking the whole trie). */
   private readonly byValue = new Map<T, Cidr[]>();
+  /** byValue lists that are a caller's list given to insertAll (never changed here: copied before any change). */
+  private readonly borrowed = new WeakSet<Cidr[]>();
   /** The last IPv4 address looked up and its answer (bulk flows repeat one destination); cleared on any change. */
   private lastV4 = -1;
   private lastV4Value: T | undefined;
@@ -209,10 +211,48 @@ export class AllowedIps<T> {
     this.remember(value, prefix);
   }
 
+  /**
+   * insertOwned() of every prefix in `prefixes`, in order. When they are all IPv4 host routes and `value` has none
+   * yet (a device adding a peer), the table keeps the caller's list itself as the value's prefixes: a fabric adds
+   * thousands of peers of 31 host routes each, every device sharing one list per peer node. The list and its
+   * prefixes must not change afterwards.
+   */
+  insertAll(prefixes: readonly Cidr[], value: T): void {
+    if (this.byValue.has(value) || prefixes.length === 0 || !prefixes.every((p) => p.address.length === 4 && p.bits === 32)) {
+      for (const p of prefixes) this.insertOwned(p, value);
+      return;
+    }
+    this.lastV4 = -1;
+    let repeated = false;
+    for (const p of prefixes) {
+      const key = u32(p.address, 0);
+      const old = this.hosts4.get(key);
+      // `value` had no prefixes before: finding it means the list names this prefix twice
+      if (old === value) repeated = true;
+      else if (old !== undefined) this.forget(old, p);
+      this.hosts4.set(key, value);
+    }
+    if (repeated) {
+      // as insertOwned one by one would leave it: each prefix once, where it last appeared
+      const list: Cidr[] = [];
+      for (const p of prefixes) {
+        const at = list.findIndex((c) => sameCidr(c, p));
+        if (at >= 0) list.splice(at, 1);
+        list.push(p);
+      }
+      this.byValue.set(value, list);
+      return;
+    }
+    const list = prefixes as Cidr[];
+    this.byValue.set(value, list);
+    this.borrowed.add(list);
+  }
+
   private remember(value: T, prefix: Cidr): void {
     const list = this.byValue.get(value);
-    if (list) list.push(prefix);
-    else this.byValue.set(value, [prefix]);
+    if (!list) this.byValue.set(value, [prefix]);
+    else if (this.borrowed.has(list)) this.byValue.set(value, [...list, prefix]);
+    else list.push(prefix);
   }
 
   private forget(value: T, prefix: Cidr): void {

@@ -410,7 +410,7 @@ export class Device {
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
     this.peersByKey.set(key, peer);
-    for (const c of cidrs) this.routes.insertOwned(c, peer);
+    this.routes.insertAll(cidrs, peer);
     if (peer.timers.persistentKeepaliveSeconds > 0 && peer.endpoint) this.sendKeepalive(peer);
     return peer;
   }
@@ -428,7 +428,7 @@ export class Device {
     if (update.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, update.persistentKeepaliveSeconds);
     if (cidrs) {
       this.routes.removeValue(peer);
-      for (const c of cidrs) this.routes.insertOwned(c, peer);
+      this.routes.insertAll(cidrs, peer);
     }
   }
 
@@ -1050,7 +1050,21 @@ function isZeroed(kp: Keypair): boolean {
   return kp.zeroed;
 }
 
-function parseCidrs(list: readonly (string | Cidr)[]): Cidr[] {
+/**
+ * Lists of parsed prefixes already checked and returned as they are: a list's prefixes must not change once given
+ * (PeerConfig.allowedIps), so a fabric that gives one node's list to every device that peers with it is checked once.
+ */
+const checkedLists = new WeakSet<readonly (string | Cidr)[]>();
+
+function parseCidrs(list: readonly (string | Cidr)[]): readonly Cidr[] {
+  if (checkedLists.has(list)) return list as readonly Cidr[];
+  if (list.every((entry) => typeof entry !== 'string')) {
+    for (const entry of list as readonly Cidr[]) {
+      if (!isCanonicalCidr(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
+    }
+    checkedLists.add(list);
+    return list as readonly Cidr[];
+  }
   return list.map((entry) => {
     if (typeof entry !== 'string') {
       if (!isCanonicalCidr(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);

@@ -1,5 +1,5 @@
 // Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
-import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp } from '../../src/wireguard/allowed-ips.js';
+import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../src/wireguard/allowed-ips.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
 import { formatAgo, formatBytes, formatDuration } from '../../src/wireguard/show.js';
@@ -139,6 +139,12 @@ describe('AllowedIPs bookkeeping', () => {
           fc.oneof(
             fc.record({ op: fc.constant('insert' as const), a: fc.integer({ min: 0, max: 255 }), b: fc.integer({ min: 0, max: 3 }), bits: fc.oneof(fc.constant(32), fc.integer({ min: 0, max: 32 })), v: fc.integer({ min: 0, max: 4 }) }),
             fc.record({ op: fc.constant('remove' as const), v: fc.integer({ min: 0, max: 4 }) }),
+            // a whole list at once, as a device adds a peer (host routes, sometimes repeated, sometimes a wider one)
+            fc.record({
+              op: fc.constant('insertAll' as const),
+              list: fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1 }), fc.oneof(fc.constant(32), fc.constant(32), fc.constant(32), fc.integer({ min: 0, max: 32 }))), { maxLength: 6 }),
+              v: fc.integer({ min: 0, max: 4 }),
+            }),
           ),
           { maxLength: 40 },
         ),
@@ -154,13 +160,22 @@ describe('AllowedIPs bookkeeping', () => {
               expect(t.lookup(Uint8Array.of(a, b, 0, 1))).toBe(best?.v);
             }
           };
+          const given: { list: Cidr[]; text: string[] }[] = [];
+          const modelInsert = (c: Cidr, v: number) => {
+            const net = ((c.address[0]! << 24) | (c.address[1]! << 16) | (c.address[2]! << 8) | c.address[3]!) >>> 0;
+            model = model.filter((m) => m.cidr !== formatCidr(c));
+            model.push({ cidr: formatCidr(c), bits: c.bits, net, v });
+          };
           for (const o of ops) {
             if (o.op === 'insert') {
               const c = parseCidr(`${o.a}.${o.b}.0.1/${o.bits}`)!;
               t.insert(c, o.v);
-              const net = ((c.address[0]! << 24) | (c.address[1]! << 16) | (c.address[2]! << 8) | c.address[3]!) >>> 0;
-              model = model.filter((m) => m.cidr !== formatCidr(c));
-              model.push({ cidr: formatCidr(c), bits: c.bits, net, v: o.v });
+              modelInsert(c, o.v);
+            } else if (o.op === 'insertAll') {
+              const list = o.list.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!);
+              t.insertAll(list, o.v);
+              for (const c of list) modelInsert(c, o.v);
+              given.push({ list, text: list.map(formatCidr) });
             } else {
               t.removeValue(o.v);
               model = model.filter((m) => m.v !== o.v);
@@ -171,6 +186,8 @@ describe('AllowedIPs bookkeeping', () => {
           for (let v = 0; v <= 4; v++) {
             expect(t.prefixesOf(v).map(formatCidr).sort()).toEqual(model.filter((m) => m.v === v).map((m) => m.cidr).sort());
           }
+          // the table kept some of these lists as they were given: it never changed them
+          for (const g of given) expect(g.list.map(formatCidr)).toEqual(g.text);
         },
       ),
       { numRuns: 1000 },
