@@ -218,18 +218,19 @@ export class AllowedIps<T> {
    * prefixes must not change afterwards.
    */
   insertAll(prefixes: readonly Cidr[], value: T): void {
-    if (this.byValue.has(value) || prefixes.length === 0 || !prefixes.every((p) => p.address.length === 4 && p.bits === 32)) {
+    const keys = this.byValue.has(value) ? null : hostKeys(prefixes);
+    if (!keys) {
       for (const p of prefixes) this.insertOwned(p, value);
       return;
     }
     this.lastV4 = -1;
     let repeated = false;
-    for (const p of prefixes) {
-      const key = u32(p.address, 0);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const old = this.hosts4.get(key);
       // `value` had no prefixes before: finding it means the list names this prefix twice
       if (old === value) repeated = true;
-      else if (old !== undefined) this.forget(old, p);
+      else if (old !== undefined) this.forget(old, prefixes[i]!);
       this.hosts4.set(key, value);
     }
     if (repeated) {
@@ -328,6 +329,20 @@ export class AllowedIps<T> {
   prefixesOf(value: T): Cidr[] {
     return [...(this.byValue.get(value) ?? [])];
   }
+}
+
+/** Lists of IPv4 host routes given to insertAll, with their addresses as numbers (lists may not change once given). */
+const hostKeyCache = new WeakMap<readonly Cidr[], Uint32Array | null>();
+
+/** The addresses of a non-empty list of IPv4 host routes as numbers, read once per list; null for any other list. */
+function hostKeys(prefixes: readonly Cidr[]): Uint32Array | null {
+  let keys = hostKeyCache.get(prefixes);
+  if (keys === undefined) {
+    const hosts = prefixes.length > 0 && prefixes.every((p) => p.address.length === 4 && p.bits === 32);
+    keys = hosts ? Uint32Array.from(prefixes, (p) => u32(p.address, 0)) : null;
+    hostKeyCache.set(prefixes, keys);
+  }
+  return keys;
 }
 
 function sameCidr(a: Cidr, b: Cidr): boolean {
