@@ -35,8 +35,11 @@ class Deadlines implements Record<TimerName, number | undefined> {
   private zk: number | undefined = undefined;
   private pk: number | undefined = undefined;
 
-  constructor(private readonly listener: TimerListener | undefined) {
-    Object.defineProperty(this, 'listener', { enumerable: false });
+  // a #private field stays out of JSON and Object.keys without a defineProperty per peer
+  readonly #listener: TimerListener | undefined;
+
+  constructor(listener: TimerListener | undefined) {
+    this.#listener = listener;
   }
 
   get retransmitHandshake(): number | undefined {
@@ -44,35 +47,35 @@ class Deadlines implements Record<TimerName, number | undefined> {
   }
   set retransmitHandshake(v: number | undefined) {
     this.rh = v;
-    if (v !== undefined) this.listener?.('retransmitHandshake', v);
+    if (v !== undefined) this.#listener?.('retransmitHandshake', v);
   }
   get sendKeepalive(): number | undefined {
     return this.sk;
   }
   set sendKeepalive(v: number | undefined) {
     this.sk = v;
-    if (v !== undefined) this.listener?.('sendKeepalive', v);
+    if (v !== undefined) this.#listener?.('sendKeepalive', v);
   }
   get newHandshake(): number | undefined {
     return this.nh;
   }
   set newHandshake(v: number | undefined) {
     this.nh = v;
-    if (v !== undefined) this.listener?.('newHandshake', v);
+    if (v !== undefined) this.#listener?.('newHandshake', v);
   }
   get zeroKeyMaterial(): number | undefined {
     return this.zk;
   }
   set zeroKeyMaterial(v: number | undefined) {
     this.zk = v;
-    if (v !== undefined) this.listener?.('zeroKeyMaterial', v);
+    if (v !== undefined) this.#listener?.('zeroKeyMaterial', v);
   }
   get persistentKeepalive(): number | undefined {
     return this.pk;
   }
   set persistentKeepalive(v: number | undefined) {
     this.pk = v;
-    if (v !== undefined) this.listener?.('persistentKeepalive', v);
+    if (v !== undefined) this.#listener?.('persistentKeepalive', v);
   }
 }
 
