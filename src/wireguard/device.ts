@@ -227,6 +227,27 @@ type HandshakeState =
 type IndexEntry = { readonly peer: Peer; readonly keypair?: Keypair };
 
 /**
+ * Our session indices and what each names. Indices are random 32-bit numbers; kept as they are, half of them are
+ * above 2^31 − 1, which V8 stores as heap numbers: a hashed, allocated key for every transport packet received. The
+ * table keys them by their signed 32-bit value instead (`index | 0`, the same 32 bits).
+ */
+class IndexTable {
+  private readonly map = new Map<number, IndexEntry>();
+  get(index: number): IndexEntry | undefined {
+    return this.map.get(index | 0);
+  }
+  has(index: number): boolean {
+    return this.map.has(index | 0);
+  }
+  set(index: number, entry: IndexEntry): void {
+    this.map.set(index | 0, entry);
+  }
+  delete(index: number): void {
+    this.map.delete(index | 0);
+  }
+}
+
+/**
  * One peer of a device. Created by Device.addPeer. Its secrets (preshared key, static-static DH, handshake state) and
  * its device live in #private fields, behind accessors on the prototype: JSON, Object.keys, util.inspect and a test
  * failure printing a peer never show them (and, unlike non-enumerable own fields, they cost nothing per peer to hide).
@@ -350,7 +371,7 @@ export class Device {
   private readonly peersByKey = new Map<string, Peer>();
   /** keyId(publicKey), asked on every addPeer. */
   private readonly publicKeyId: string;
-  private readonly indices = new Map<number, IndexEntry>();
+  private readonly indices = new IndexTable();
   private readonly routes = new AllowedIps<Peer>();
   private readonly timerQueue = new TimerQueue();
   private readonly underLoadThreshold: number;
