@@ -10,4 +10,5 @@ export default {
   },
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
 };
