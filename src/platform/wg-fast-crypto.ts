@@ -10,7 +10,8 @@
  *
  * The C functions are called directly on buffers made once in the module's memory (the libsodium-wrappers layer
  * allocates, copies and frees per call, about 0.3 µs of a 64-byte seal). Nothing here allocates in that memory after
- * start-up, so it never grows and HEAPU8 stays valid; it is read each call all the same.
+ * start-up, so it never grows and HEAPU8 stays valid; it is read each call all the same. Sizes are checked before
+ * anything is copied in, and the key is wiped from that memory after each call.
  *
  * libsodium initialises asynchronously (it instantiates its WebAssembly module), so this module waits for it when
  * it is imported (about 10 ms): import it only where packets are sealed, not in every command.
@@ -37,9 +38,13 @@ const AAD = sodium._malloc(MAX_AAD);
 const INPUT = sodium._malloc(MAX_MESSAGE + TAG_SIZE);
 const OUTPUT = sodium._malloc(HEADER_SIZE + MAX_MESSAGE + TAG_SIZE);
 
-/** Copy key, nonce and associated data in; the address and length of the associated data (0, 0 without). */
-function load(heap: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined): number {
+/**
+ * Copy key, nonce and associated data in, after checking every size (a message of `messageLength` bytes included),
+ * so nothing is written past a scratch buffer; returns the length of the associated data (0 without).
+ */
+function load(heap: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, messageLength: number): number {
   if (key.length !== 32 || nonce.length !== 12) throw new RangeError('ChaCha20-Poly1305: a 32-byte key and a 12-byte nonce are required');
+  if (messageLength > MAX_MESSAGE + TAG_SIZE) throw new RangeError(`ChaCha20-Poly1305: message over ${MAX_MESSAGE} bytes`);
   heap.set(key, KEY);
   heap.set(nonce, NONCE);
   if (!aad || aad.length === 0) return 0;
@@ -48,10 +53,10 @@ function load(heap: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Ar
   return aad.length;
 }
 
-/** Seal `length` bytes at INPUT into OUTPUT + `at`. */
-function sealInput(length: number, aadLength: number, at: number): void {
-  if (length > MAX_MESSAGE) throw new RangeError(`ChaCha20-Poly1305: message over ${MAX_MESSAGE} bytes`);
+/** Seal `length` bytes at INPUT into OUTPUT + `at`, then wipe the key from the module's memory. */
+function sealInput(heap: Uint8Array, length: number, aadLength: number, at: number): void {
   sodium._crypto_aead_chacha20poly1305_ietf_encrypt(OUTPUT + at, 0, INPUT, length, 0, aadLength ? AAD : 0, aadLength, 0, 0, NONCE, KEY);
+  heap.fill(0, KEY, KEY + 32);
 }
 
 export const fastCryptoBackend: CryptoBackend = {
@@ -59,26 +64,27 @@ export const fastCryptoBackend: CryptoBackend = {
   name: 'node+libsodium',
   seal(key, nonce, plaintext, aad, out, outOffset) {
     const heap = sodium.HEAPU8;
-    const aadLength = load(heap, key, nonce, aad);
+    const aadLength = load(heap, key, nonce, aad, plaintext.length + TAG_SIZE);
     heap.set(plaintext, INPUT);
-    sealInput(plaintext.length, aadLength, 0);
+    sealInput(heap, plaintext.length, aadLength, 0);
     out.set(heap.subarray(OUTPUT, OUTPUT + plaintext.length + TAG_SIZE), outOffset);
   },
   open(key, nonce, sealed, aad) {
     if (sealed.length < TAG_SIZE || sealed.length > MAX_MESSAGE + TAG_SIZE) return null;
     const heap = sodium.HEAPU8;
-    const aadLength = load(heap, key, nonce, aad);
+    const aadLength = load(heap, key, nonce, aad, sealed.length);
     heap.set(sealed, INPUT);
     const ok = sodium._crypto_aead_chacha20poly1305_ietf_decrypt(OUTPUT, 0, 0, INPUT, sealed.length, 0, aadLength ? AAD : 0, aadLength, 0, NONCE, KEY);
+    heap.fill(0, KEY, KEY + 32);
     return ok === 0 ? heap.slice(OUTPUT, OUTPUT + sealed.length - TAG_SIZE) : null;
   },
   sealTransport(key, nonce, header, plaintext, padding) {
     const heap = sodium.HEAPU8;
-    load(heap, key, nonce, undefined);
     const length = plaintext.length + padding;
+    load(heap, key, nonce, undefined, length + TAG_SIZE);
     heap.set(plaintext, INPUT);
     if (padding > 0) heap.fill(0, INPUT + plaintext.length, INPUT + length);
-    sealInput(length, 0, HEADER_SIZE);
+    sealInput(heap, length, 0, HEADER_SIZE);
     heap.set(header, OUTPUT);
     return heap.slice(OUTPUT, OUTPUT + HEADER_SIZE + length + TAG_SIZE);
   },
