@@ -367,7 +367,8 @@ export class Device {
   private readonly onEvent: DeviceOptions['onEvent'];
   private readonly onTimerArmed: DeviceOptions['onTimerArmed'];
   private readonly keyLog: DeviceOptions['keyLog'];
-  private readonly cookieChecker: CookieChecker;
+  /** Made on the first handshake message received (no random draws: the stream is the same either way). */
+  #cookieChecker: CookieChecker | undefined;
   private readonly peersByKey = new Map<string, Peer>();
   /** keyId(publicKey), asked on every addPeer. */
   private readonly publicKeyId: string;
@@ -402,9 +403,13 @@ export class Device {
     this.onTimerArmed = options.onTimerArmed;
     this.keyLog = options.keyLog;
     this.underLoadThreshold = options.underLoadThreshold ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
-    this.cookieChecker = new CookieChecker(this.publicKey, this.rng);
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
-    hideSecretFields(this, 'privateKey', 'identity', 'cookieChecker');
+    hideSecretFields(this, 'privateKey', 'identity');
+  }
+
+  /** mac1 and cookie checks for handshake messages to this device (a fabric's restored devices may never see one). */
+  private cookieChecker(): CookieChecker {
+    return (this.#cookieChecker ??= new CookieChecker(this.publicKey, this.rng));
   }
 
   // --- Peers ------------------------------------------------------------------------------------------------------
@@ -688,13 +693,13 @@ export class Device {
   private receiveHandshake(type: 1 | 2, msg: Uint8Array, from: Endpoint): void {
     const now = this.clock.now();
     // check mac1, then under load mac2
-    if (!this.cookieChecker.checkMac1(msg)) return this.drop('invalid-mac1', from);
+    if (!this.cookieChecker().checkMac1(msg)) return this.drop('invalid-mac1', from);
     if (this.isUnderLoad(now)) {
       const source = endpointBytes(from);
       if (!source) return this.drop('malformed', from);
-      if (!this.cookieChecker.checkMac2(msg, source, now)) {
+      if (!this.cookieChecker().checkMac2(msg, source, now)) {
         const receiverIndex = readU32(msg, type === MESSAGE_INITIATION ? INITIATION.sender : RESPONSE.sender);
-        const reply = this.cookieChecker.createReply(msg, receiverIndex, source, now);
+        const reply = this.cookieChecker().createReply(msg, receiverIndex, source, now);
         this.counters.cookieRepliesSent++;
         this.drop('under-load', from);
         this.emit({ type: 'cookie-reply-sent', to: from, receiverIndex });

@@ -123,6 +123,10 @@ class Writer {
     this.view.setUint16(this.length, v, true);
     this.length += 2;
   }
+  /** Overwrite the u16 at `at` (a count written before its items). */
+  patchU16(at: number, v: number): void {
+    this.view.setUint16(at, v, true);
+  }
   u32(v: number): void {
     this.room(4);
     this.view.setUint32(this.length, v, true);
@@ -219,9 +223,13 @@ export function packPeer(ps: PeerSnapshot): string {
   );
   if (ps.endpoint) {
     const address = ps.endpoint.address;
-    if (address.length > 255 || !/^[\x20-\x7e]*$/.test(address)) throw new RangeError('snapshot: an endpoint address is not printable ASCII of at most 255 characters');
+    if (address.length > 255) throw new RangeError('snapshot: an endpoint address is longer than 255 characters');
     w.u8(address.length);
-    for (let i = 0; i < address.length; i++) w.u8(address.charCodeAt(i));
+    for (let i = 0; i < address.length; i++) {
+      const c = address.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e) throw new RangeError('snapshot: an endpoint address is not printable ASCII');
+      w.u8(c);
+    }
     w.u16(ps.endpoint.port);
   }
   w.u8(ps.keypairs.length);
@@ -234,17 +242,21 @@ export function packPeer(ps: PeerSnapshot): string {
     w.u32(k.remoteIndex);
     w.u64(k.sendCounter);
     w.u64(k.replayLast);
+    // the count of non-zero words goes first: write a place for it, then fill it in
+    const countAt = w.length;
+    w.u16(0);
     const words = k.replayBitmap;
     let count = 0;
-    if (words) for (let i = 0; i < words.length; i++) if (words[i] !== 0) count++;
-    w.u16(count);
     if (words) {
       for (let i = 0; i < words.length; i++) {
-        if (words[i] === 0) continue;
+        const word = words[i]!;
+        if (word === 0) continue;
         w.u8(i);
-        w.u32(words[i]!);
+        w.u32(word);
+        count++;
       }
     }
+    w.patchU16(countAt, count);
   }
   if (ps.pending) {
     w.u32(ps.pending.localIndex);
@@ -260,11 +272,12 @@ export function packPeer(ps: PeerSnapshot): string {
   w.f64(ps.txBytes);
   w.u32(t.handshakeAttempts);
   let mask = 0;
-  TIMER_NAMES.forEach((name, i) => {
-    if (t.deadline[name] !== undefined) mask |= 1 << i;
-  });
+  for (let i = 0; i < TIMER_NAMES.length; i++) if (t.deadline[TIMER_NAMES[i]!] !== undefined) mask |= 1 << i;
   w.u8(mask);
-  for (const name of TIMER_NAMES) if (t.deadline[name] !== undefined) w.f64(t.deadline[name]!);
+  for (let i = 0; i < TIMER_NAMES.length; i++) {
+    const d = t.deadline[TIMER_NAMES[i]!];
+    if (d !== undefined) w.f64(d);
+  }
   return w.take();
 }
 
