@@ -1,8 +1,10 @@
 /**
  * IPv4 packets as they cross the simulated wire (RFC 791 header with its checksum; RFC 793 TCP, RFC 768 UDP,
  * RFC 792 ICMP echo), built into fresh buffers and parsed back. Addresses are unsigned 32-bit numbers (cluster/ip.ts
- * converts them from and to text). Pure: no I/O.
+ * converts them from and to text). Pure: no I/O. Packets are carved from shared blocks (wireguard/bytes.ts): they
+ * are in flight for one flow.
  */
+import { newBytes } from '../wireguard/bytes.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -107,7 +109,7 @@ export function buildPacket(spec: InnerPacketSpec): Uint8Array {
   const proto = PROTO_NUMBER[spec.protocol];
   if (spec.protocol === 'TCP') {
     const total = IPV4_HEADER_SIZE + TCP_SYN_HEADER_SIZE;
-    const b = new Uint8Array(total);
+    const b = newBytes(total);
     writeIpv4Header(b, spec.src, spec.dst, proto, total, spec.id, ttl);
     const t = IPV4_HEADER_SIZE;
     writeU16(b, t, spec.srcPort);
@@ -128,14 +130,14 @@ export function buildPacket(spec: InnerPacketSpec): Uint8Array {
     const udpLength = UDP_HEADER_SIZE + payload.length;
     const total = IPV4_HEADER_SIZE + udpLength;
     if (total > 0xffff) throw new RangeError(`buildPacket: packet of ${total} bytes exceeds 65535`);
-    const b = new Uint8Array(total);
+    const b = newBytes(total);
     writeIpv4Header(b, spec.src, spec.dst, proto, total, spec.id, ttl);
     fillUdp(b, IPV4_HEADER_SIZE, spec.src, spec.dst, spec.srcPort, spec.dstPort, payload);
     return b;
   }
   const total = IPV4_HEADER_SIZE + ICMP_ECHO_HEADER_SIZE + payload.length;
   if (total > 0xffff) throw new RangeError(`buildPacket: packet of ${total} bytes exceeds 65535`);
-  const b = new Uint8Array(total);
+  const b = newBytes(total);
   writeIpv4Header(b, spec.src, spec.dst, proto, total, spec.id, ttl);
   const c = IPV4_HEADER_SIZE;
   b[c] = 8; // echo request
@@ -166,7 +168,7 @@ function fillUdp(b: Uint8Array, u: number, src: number, dst: number, srcPort: nu
 export function buildUdpDatagram(src: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array, id: number): Uint8Array {
   const total = IPV4_HEADER_SIZE + UDP_HEADER_SIZE + payload.length;
   if (total > 0xffff) throw new RangeError(`buildUdpDatagram: packet of ${total} bytes exceeds 65535`);
-  const b = new Uint8Array(total);
+  const b = newBytes(total);
   writeIpv4Header(b, src, dst, IPPROTO_UDP, total, id, DEFAULT_TTL);
   fillUdp(b, IPV4_HEADER_SIZE, src, dst, srcPort, dstPort, payload);
   return b;

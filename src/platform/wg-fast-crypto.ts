@@ -11,13 +11,15 @@
  * The C functions are called directly on buffers made once in the module's memory (the libsodium-wrappers layer
  * allocates, copies and frees per call, about 0.3 µs of a 64-byte seal). Nothing here allocates in that memory after
  * start-up, so it never grows and HEAPU8 stays valid; it is read each call all the same. Sizes are checked before
- * anything is copied in, and the key is wiped from that memory after each call.
+ * anything is copied in, and the key is wiped from that memory after each call. Results are carved from shared
+ * blocks (wireguard/bytes.ts): packets in flight die young.
  *
  * libsodium initialises asynchronously (it instantiates its WebAssembly module), so this module waits for it when
  * it is imported (about 10 ms): import it only where packets are sealed, not in every command.
  */
 import { getRandomValues } from 'node:crypto';
 import factory from 'libsodium';
+import { newBytes } from '../wireguard/bytes.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { nodeCryptoBackend } from './wg-node-crypto.js';
 
@@ -76,7 +78,10 @@ export const fastCryptoBackend: CryptoBackend = {
     heap.set(sealed, INPUT);
     const ok = sodium._crypto_aead_chacha20poly1305_ietf_decrypt(OUTPUT, 0, 0, INPUT, sealed.length, 0, aadLength ? AAD : 0, aadLength, 0, NONCE, KEY);
     heap.fill(0, KEY, KEY + 32);
-    return ok === 0 ? heap.slice(OUTPUT, OUTPUT + sealed.length - TAG_SIZE) : null;
+    if (ok !== 0) return null;
+    const plaintext = newBytes(sealed.length - TAG_SIZE);
+    plaintext.set(heap.subarray(OUTPUT, OUTPUT + plaintext.length));
+    return plaintext;
   },
   sealTransport(key, nonce, header, plaintext, padding) {
     const heap = sodium.HEAPU8;
@@ -86,6 +91,8 @@ export const fastCryptoBackend: CryptoBackend = {
     if (padding > 0) heap.fill(0, INPUT + plaintext.length, INPUT + length);
     sealInput(heap, length, 0, HEADER_SIZE);
     heap.set(header, OUTPUT);
-    return heap.slice(OUTPUT, OUTPUT + HEADER_SIZE + length + TAG_SIZE);
+    const message = newBytes(HEADER_SIZE + length + TAG_SIZE);
+    message.set(heap.subarray(OUTPUT, OUTPUT + message.length));
+    return message;
   },
 };
