@@ -114,6 +114,26 @@ function pair(backend, seed) {
   return { clock, a, b, pa, pump, queues, ea, eb, link };
 }
 
+/** Send `n` copies of `packet` from a to b, dropping the datagrams as a socket would take them. */
+function sender(p, packet) {
+  return (n) => {
+    p.link.capture = false;
+    for (let i = 0; i < n; i++) p.a.sendPacket(packet);
+    p.link.capture = true;
+  };
+}
+
+/** Packets per CPU second b receives, from a stream of datagrams a made (untimed) just before. */
+function receiveRate(p, packet) {
+  for (let i = 0; i < RX_BATCH; i++) p.a.sendPacket(packet);
+  const stream = p.queues.a.splice(0);
+  for (let i = 0; i < 500; i++) p.b.receive(stream[i], p.ea); // warm up
+  settle();
+  const t0 = cpuMs();
+  for (let i = 500; i < RX_BATCH; i++) p.b.receive(stream[i], p.ea);
+  return ((RX_BATCH - 500) / (cpuMs() - t0)) * 1000;
+}
+
 export async function run(ctx) {
   // Transport first, on a fresh heap: after the handshake phase (thousands of KeyObjects and cipher objects to
   // collect) the send ratio measures ~0.1 lower, GC rather than the send path.
@@ -162,21 +182,8 @@ export async function run(ctx) {
   const packet = ipv4([10, 0, 0, 1], [10, 0, 0, 2], PACKET);
   tp.a.sendPacket(packet);
   tp.pump();
-  const engineSend = (n) => {
-    tp.link.capture = false;
-    for (let i = 0; i < n; i++) tp.a.sendPacket(packet);
-    tp.link.capture = true;
-  };
-  // the receive side consumes a stream of datagrams made (untimed) before each measurement
-  const engineReceiveRate = () => {
-    for (let i = 0; i < RX_BATCH; i++) tp.a.sendPacket(packet);
-    const stream = tp.queues.a.splice(0);
-    for (let i = 0; i < 500; i++) tp.b.receive(stream[i], tp.ea); // warm up
-    settle();
-    const t0 = cpuMs();
-    for (let i = 500; i < RX_BATCH; i++) tp.b.receive(stream[i], tp.ea);
-    return ((RX_BATCH - 500) / (cpuMs() - t0)) * 1000;
-  };
+  const engineSend = sender(tp, packet);
+  const engineReceiveRate = () => receiveRate(tp, packet);
   const mb = (opsPerSec) => (opsPerSec * PACKET) / 1e6;
   const tx = paired(() => mb(rate(rawSeal, 1000, 150)), () => mb(rate(engineSend, 1000, 150)));
   const rx = paired(() => mb(rawOpenRate()), () => mb(engineReceiveRate()));
@@ -196,22 +203,8 @@ export async function run(ctx) {
     const p = ipv4([10, 0, 0, 1], [10, 0, 0, 2], size);
     fast.a.sendPacket(p);
     fast.pump();
-    const send = (n) => {
-      fast.link.capture = false;
-      for (let i = 0; i < n; i++) fast.a.sendPacket(p);
-      fast.link.capture = true;
-    };
-    const receive = () => {
-      for (let i = 0; i < RX_BATCH; i++) fast.a.sendPacket(p);
-      const stream = fast.queues.a.splice(0);
-      for (let i = 0; i < 500; i++) fast.b.receive(stream[i], fast.ea);
-      settle();
-      const t0 = cpuMs();
-      for (let i = 500; i < RX_BATCH; i++) fast.b.receive(stream[i], fast.ea);
-      return ((RX_BATCH - 500) / (cpuMs() - t0)) * 1000;
-    };
-    const sends = [0, 1, 2].map(() => rate(send, 1000, 150));
-    const receives = [0, 1, 2].map(() => receive());
+    const sends = [0, 1, 2].map(() => rate(sender(fast, p), 1000, 150));
+    const receives = [0, 1, 2].map(() => receiveRate(fast, p));
     ctx.record({ name: `fabric backend (node+libsodium) transport send, ${size} B packets`, unit: 'packets/s', ...ctx.stats(sends), note: `${mb(ctx.stats(sends).median * size / PACKET).toFixed(0)} MB/s` });
     ctx.record({ name: `fabric backend (node+libsodium) transport receive, ${size} B packets`, unit: 'packets/s', ...ctx.stats(receives), note: `${mb(ctx.stats(receives).median * size / PACKET).toFixed(0)} MB/s` });
   }
