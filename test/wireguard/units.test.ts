@@ -2,7 +2,7 @@
 import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../src/wireguard/allowed-ips.js';
 import { newBytes } from '../../src/wireguard/bytes.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
-import { decodeKey, encodeKey, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
+import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
 import { formatAgo, formatBytes, formatDuration } from '../../src/wireguard/show.js';
 import { compareTai64n, tai64n } from '../../src/wireguard/tai64n.js';
 import { paddedLength } from '../../src/wireguard/transport.js';
@@ -19,6 +19,22 @@ describe('keys', () => {
     }
     expect(toBase64(Uint8Array.of(1, 2))).toBe('AQI=');
     expect(toBase64(Uint8Array.of(1))).toBe('AQ==');
+  });
+
+  test('toBase64 and fromBase64 match standard base64 at every length; fromBase64 refuses what is not base64', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const text = toBase64(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64'));
+        expect(Buffer.from(fromBase64(text))).toEqual(Buffer.from(bytes));
+        const into = new Uint8Array(400);
+        expect(Buffer.from(fromBase64(text, into))).toEqual(Buffer.from(bytes));
+      }),
+      { numRuns: 500 },
+    );
+    expect(toBase64(new Uint8Array(20_000))).toBe(Buffer.alloc(20_000).toString('base64'));
+    for (const bad of ['A', 'AB=', 'A=BC', '====', 'AB*D', 'ABC\u00e9']) expect(() => fromBase64(bad)).toThrow(RangeError);
   });
 
   test('errors never echo the key text', () => {
