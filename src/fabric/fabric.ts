@@ -21,7 +21,7 @@ import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../cl
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
-import { parseCidr as parsePrefix, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
+import { parseCidr as parsePrefix, SharedHostLists, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
 import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
 import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
@@ -206,6 +206,8 @@ export class Fabric {
   private queue: InFlight[] = [];
   /** Machines by their device's earliest timer deadline (advanceTo asks only the devices that are due). */
   private readonly timers = new MachineTimerQueue();
+  /** Every device's peers for one node share that node's AllowedIPs list (parsedPrefixes): routed as one entry each. */
+  private readonly hostLists = new SharedHostLists();
   private machineCount = 0;
 
   constructor(setup: FabricSetup, options: FabricOptions) {
@@ -439,6 +441,7 @@ export class Fabric {
       onEvent: (event) => this.onEvent(m, event),
       onTimerArmed: (at) => this.armed(m, at),
       keyLog: this.keyLog,
+      sharedHostLists: this.hostLists,
     });
   }
 

@@ -15,7 +15,7 @@
  * dropped and counted by reason; no state changes until a message has authenticated.
  */
 import type { Clock, Rng } from '../platform/types.js';
-import { AllowedIps, formatIp, isCanonicalCidr, parseCidr, parseIp, type Cidr } from './allowed-ips.js';
+import { AllowedIps, formatIp, isCanonicalCidr, parseCidr, parseIp, type Cidr, type SharedHostLists } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   INITIATION_MIN_INTERVAL_MS,
@@ -177,6 +177,11 @@ export interface DeviceOptions {
   readonly keyLog?: (entry: KeyLogEntry) => void;
   /** Handshake messages per second above which cookies are demanded (default 1024). */
   readonly underLoadThreshold?: number;
+  /**
+   * Lists of host routes shared with other devices (a fabric's devices peer with the same nodes): a peer given a
+   * registered list as its AllowedIPs is routed through it as one entry instead of one per address.
+   */
+  readonly sharedHostLists?: SharedHostLists;
 }
 
 /** A peer's configuration (`wg set ... peer`). */
@@ -373,7 +378,7 @@ export class Device {
   /** keyId(publicKey), asked on every addPeer. */
   private readonly publicKeyId: string;
   private readonly indices = new IndexTable();
-  private readonly routes = new AllowedIps<Peer>();
+  private readonly routes: AllowedIps<Peer>;
   private readonly timerQueue = new TimerQueue();
   private readonly underLoadThreshold: number;
   private forcedUnderLoad: boolean | undefined;
@@ -394,6 +399,7 @@ export class Device {
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
     this.publicKeyId = keyId(this.publicKey);
     this.clock = options.clock;
+    this.routes = new AllowedIps<Peer>(options.sharedHostLists);
     this.rng = options.rng;
     this.listenPort = options.listenPort;
     this.mtu = options.mtu ?? DEFAULT_MTU;

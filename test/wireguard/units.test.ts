@@ -1,5 +1,5 @@
 // Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
-import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '../../src/wireguard/allowed-ips.js';
+import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp, SharedHostLists, type Cidr } from '../../src/wireguard/allowed-ips.js';
 import { newBytes } from '../../src/wireguard/bytes.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
@@ -147,7 +147,7 @@ describe('wg show formatting', () => {
   });
 });
 
-describe('AllowedIPs bookkeeping', () => {
+describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)', (kind) => {
   test('property: lookups match a linear longest-prefix scan after random inserts and removals', async () => {
     const fc = (await import('fast-check')).default;
     fc.assert(
@@ -162,15 +162,24 @@ describe('AllowedIPs bookkeeping', () => {
               list: fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1 }), fc.oneof(fc.constant(32), fc.constant(32), fc.constant(32), fc.integer({ min: 0, max: 32 }))), { maxLength: 6 }),
               v: fc.integer({ min: 0, max: 4 }),
             }),
+            // one of a few lists given again and again, as a fabric gives each node's list to every device
+            fc.record({ op: fc.constant('insertPooled' as const), pool: fc.integer({ min: 0, max: 3 }), v: fc.integer({ min: 0, max: 4 }) }),
           ),
           { maxLength: 40 },
         ),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 20 }),
-        (ops, probes) => {
-          const t = new AllowedIps<number>();
+        fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1 }), fc.oneof(fc.constant(32), fc.constant(32), fc.constant(32), fc.integer({ min: 0, max: 32 }))), { minLength: 1, maxLength: 5 }), { minLength: 4, maxLength: 4 }),
+        (ops, probes, pools) => {
+          const registry = new SharedHostLists();
+          const t = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
+          // a second table on the same registry, so lists are shared between tables too
+          const other = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
+          const pooled = pools.map((entries) => entries.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!));
           let model: { cidr: string; bits: number; net: number; v: number }[] = [];
+          // the random probes, and every address the lists are drawn from
+          const everyListed = Array.from({ length: 16 }, (_, i) => [i >> 1, i & 1] as const);
           const probe = () => {
-            for (const [a, b] of probes) {
+            for (const [a, b] of [...probes, ...everyListed]) {
               const addr = ((a << 24) | (b << 16) | 1) >>> 0;
               const hits = model.filter((m) => m.bits === 0 || addr >>> (32 - m.bits) === m.net >>> (32 - m.bits));
               const best = hits.sort((x, y) => y.bits - x.bits)[0];
@@ -188,9 +197,10 @@ describe('AllowedIPs bookkeeping', () => {
               const c = parseCidr(`${o.a}.${o.b}.0.1/${o.bits}`)!;
               t.insert(c, o.v);
               modelInsert(c, o.v);
-            } else if (o.op === 'insertAll') {
-              const list = o.list.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!);
+            } else if (o.op === 'insertAll' || o.op === 'insertPooled') {
+              const list = o.op === 'insertAll' ? o.list.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!) : pooled[o.pool]!;
               t.insertAll(list, o.v);
+              other.insertAll(list, o.v + 10);
               for (const c of list) modelInsert(c, o.v);
               given.push({ list, text: list.map(formatCidr) });
             } else {
