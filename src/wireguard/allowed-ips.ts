@@ -162,7 +162,7 @@ function bitAt(address: Uint8Array, i: number): number {
   return (address[i >> 3]! >> (7 - (i & 7))) & 1;
 }
 
-/** A longest-prefix-match table from IPv4/IPv6 prefixes to values (peers). */
+/** Four address bytes at `off` as an unsigned 32-bit number. */
 const u32 = (b: Uint8Array, off: number): number => ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 
 /**
@@ -211,6 +211,7 @@ export class SharedHostLists {
   }
 }
 
+/** A longest-prefix-match table from IPv4/IPv6 prefixes to values (peers). */
 export class AllowedIps<T> {
   private readonly v4: TrieNode<T> = {};
   private readonly v6: TrieNode<T> = {};
