@@ -21,6 +21,14 @@ function rebuild(old: Device, clock: SimClock, peerKey: Uint8Array, peerEndpoint
   return { d, peer, sent, delivered };
 }
 
+/** Two devices whose first packet (A → B) made a session. */
+function handshaken(seed: string) {
+  const pair = makePair({ seed });
+  pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
+  pair.flush();
+  return pair;
+}
+
 describe('device snapshot', () => {
   test('restored sessions keep sending and receiving without a new handshake, counters continue', () => {
     const pair = makePair({ seed: 'snap' });
@@ -60,9 +68,7 @@ describe('device snapshot', () => {
   });
 
   test('a packed record round-trips every field; a damaged one is refused and restores nothing', () => {
-    const pair = makePair({ seed: 'packed' });
-    pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
-    pair.flush();
+    const pair = handshaken('packed');
     pair.b.sendPacket(ipv4Packet(B_IP, A_IP));
     pair.flush();
     const snap = JSON.parse(JSON.stringify(snapshotDevice(pair.b)));
@@ -103,9 +109,7 @@ describe('device snapshot', () => {
   });
 
   test('a version 1 snapshot (JSON objects) is not read: those sessions start afresh', () => {
-    const pair = makePair({ seed: 'v1' });
-    pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
-    pair.flush();
+    const pair = handshaken('v1');
     const snap = snapshotDevice(pair.a);
     const a2 = rebuild(pair.a, pair.clock, pair.b.publicKey, B_ENDPOINT, B_IP, 'v1');
     expect(restoreDevice(a2.d, { ...snap, version: 1 })).toBe(0);
@@ -113,9 +117,7 @@ describe('device snapshot', () => {
   });
 
   test('a snapshot of another identity or of unknown peers restores nothing; timers and age limits still apply', () => {
-    const pair = makePair({ seed: 'snap2' });
-    pair.a.sendPacket(ipv4Packet(A_IP, B_IP));
-    pair.flush();
+    const pair = handshaken('snap2');
     const snapA = snapshotDevice(pair.a);
     const other = makePair({ seed: 'other' });
     expect(restoreDevice(other.a, snapA)).toBe(0);
