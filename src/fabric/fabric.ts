@@ -22,8 +22,9 @@ import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { parseCidr as parsePrefix, SharedHostLists, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
-import { decodeKey, privateKeyFromBytes, publicKeyFromBytes } from '../wireguard/keys.js';
+import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
 import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import type { RunStreams } from './streams.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgPeerConfig } from './types.js';
@@ -35,7 +36,10 @@ export interface MutableClock extends Clock {
 
 export interface FabricOptions {
   readonly clock: MutableClock;
-  readonly rng: Rng;
+  /** The random source of every draw when `streams` is not given. */
+  readonly rng?: Rng;
+  /** Per-pair and per-node random streams (streams.ts): a run that may be sharded draws from these. */
+  readonly streams?: RunStreams;
   readonly backend?: CryptoBackend;
   /** Every packet on any eth0, in order, with its clock time. */
   readonly capture?: (timeMs: number, packet: Uint8Array, node: string) => void;
@@ -177,7 +181,8 @@ export class Fabric {
   readonly clock: MutableClock;
   /** Handshake initiations sent, handshakes completed (counted once, on the initiator), eth0 packets, flows run. */
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
-  private readonly rng: Rng;
+  private readonly rng: Rng | undefined;
+  private readonly streams: RunStreams | undefined;
   private readonly backend: CryptoBackend | undefined;
   private readonly capture: FabricOptions['capture'];
   private readonly keyLog: FabricOptions['keyLog'];
@@ -212,7 +217,9 @@ export class Fabric {
 
   constructor(setup: FabricSetup, options: FabricOptions) {
     this.clock = options.clock;
+    if (!options.rng && !options.streams) throw new TypeError('Fabric: give rng or streams');
     this.rng = options.rng;
+    this.streams = options.streams;
     this.backend = options.backend;
     this.capture = options.capture;
     this.keyLog = options.keyLog;
@@ -432,7 +439,8 @@ export class Fabric {
     return new Device({
       privateKey: privateKeyFromBytes(config.privateKey),
       clock: this.clock,
-      rng: this.rng,
+      rng: this.streams?.forNode(m.name) ?? this.rng!,
+      peerRng: this.streams ? this.pairStream(m, this.streams) : undefined,
       backend: this.backend,
       listenPort: config.listenPort,
       mtu: config.mtu,
@@ -443,6 +451,14 @@ export class Fabric {
       keyLog: this.keyLog,
       sharedHostLists: this.hostLists,
     });
+  }
+
+  /** The stream of each of m's peers: its pair's (a key no node publishes stands for a machine of its own). */
+  private pairStream(m: Machine, streams: RunStreams): (peer: PublicKey) => Rng {
+    return (peer) => {
+      const key = encodeKey(peer);
+      return streams.forPair(m.name, this.sourceOf(m).nodeOfKey(key) ?? key);
+    };
   }
 
   private onEvent(m: Machine, event: DeviceEvent): void {

@@ -48,8 +48,22 @@ export function saveSessions(tx: Tx, doc: ClusterDoc, fabric: Fabric): void {
     const snap = fabric.sessionSnapshot(n.name);
     if (snap) nodes[n.name] = snap;
   }
-  if (Object.keys(nodes).length === 0) tx.delete(sessionsKey(doc));
-  else tx.write(sessionsKey(doc), { nodes } satisfies SessionsDoc);
+  stage(tx, doc, nodes);
+}
+
+/**
+ * Write the document with each node's peers in key order: the order a run met its peers in depends on how it was
+ * spread over threads, and the same sessions must give the same bytes.
+ */
+function stage(tx: Tx, doc: ClusterDoc, nodes: Record<string, DeviceSnapshot>): void {
+  if (Object.keys(nodes).length === 0) return tx.delete(sessionsKey(doc));
+  const sorted: Record<string, DeviceSnapshot> = {};
+  for (const [node, snap] of Object.entries(nodes)) {
+    const peers: Record<string, string> = {};
+    for (const key of Object.keys(snap.peers).sort()) peers[key] = snap.peers[key]!;
+    sorted[node] = { ...snap, peers };
+  }
+  tx.write(sessionsKey(doc), { nodes: sorted } satisfies SessionsDoc);
 }
 
 /** The saved sessions by node, or null when there are none. @throws StateError */
@@ -60,7 +74,5 @@ export function readSavedSessions(store: Store, doc: ClusterDoc): Record<string,
 /** Stage sessions given as snapshots (a sharded run's merge), or the document's removal when there are none. */
 export function writeSessions(tx: Tx, doc: ClusterDoc, nodes: Record<string, DeviceSnapshot>): void {
   const live = new Set(doc.nodes.map((n) => n.name));
-  const kept = Object.fromEntries(Object.entries(nodes).filter(([node]) => live.has(node)));
-  if (Object.keys(kept).length === 0) tx.delete(sessionsKey(doc));
-  else tx.write(sessionsKey(doc), { nodes: kept } satisfies SessionsDoc);
+  stage(tx, doc, Object.fromEntries(Object.entries(nodes).filter(([node]) => live.has(node))));
 }

@@ -1,17 +1,19 @@
 /**
- * A large summary-only `--all-pairs` run split into shards that run side by side (one fabric each, in worker
- * threads). A flow's shard is decided by its unordered pair of nodes, so every WireGuard session — a pair of peers,
- * one on each node — lives in exactly one shard, and the shards' sessions merge back without conflict. Each shard
- * sees the same configuration and saved sessions; it only creates the engine peers its own flows use.
+ * A large summary-only `--all-pairs` run split over threads (one fabric each, in worker threads). A flow's thread is
+ * decided by its unordered pair of nodes, through the pair's virtual shard (streams.ts), so every WireGuard session —
+ * a pair of peers, one on each node — lives on exactly one thread, the threads' sessions merge back without
+ * conflict, and each pair draws from its shard's stream: 1, 2 or 8 threads give the same bytes. Each thread sees the
+ * same configuration and saved sessions; it only creates the engine peers its own flows use.
  */
 import type { Pod } from '../cluster/workloads.js';
-import type { Clock, Rng } from '../platform/types.js';
+import type { Clock } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { isDeviceSnapshot, SNAPSHOT_VERSION, snapshotDevice, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
 import { Resolver, type Topology } from './select.js';
-import type { FabricSetup, Flow, ReportSummary } from './types.js';
+import { virtualShardOf, type RunStreams } from './streams.js';
+import type { FabricSetup, ReportSummary } from './types.js';
 import type { WireGuardSource } from './wg-source.js';
 import { PATH_CLASSES } from './types.js';
 
@@ -19,7 +21,7 @@ export interface ShardInput {
   readonly setup: FabricSetup;
   readonly topology: Topology;
   readonly startMs: number;
-  /** Seed of this shard's random stream (keys, indices, jitter). */
+  /** The run's seed: every thread makes the same streams from it (streams.ts). */
   readonly seed: string;
   /** Saved sessions by node (sessions.json's `nodes`). */
   readonly saved: Readonly<Record<string, DeviceSnapshot>> | null;
@@ -28,6 +30,7 @@ export interface ShardInput {
   /** Keep the flows running for this long (simulated ms), one round every `intervalMs` (as runFlows does). */
   readonly durationMs?: number;
   readonly intervalMs?: number;
+  /** This thread's number, of `shards` threads; it runs the pairs of the virtual shards k with k % shards = shard. */
   readonly shard: number;
   readonly shards: number;
 }
@@ -63,21 +66,11 @@ export function shardTopology(topo: Topology, sortedRunningPods: readonly Pod[])
   return { ...topo, workloads: { controllers: [], pods, services: [] } };
 }
 
-/** FNV-1a over two names in a fixed order: the same for (a, b) and (b, a). */
-function pairHash(a: string, b: string): number {
-  const text = a < b ? `${a}|${b}` : `${b}|${a}`;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
+/** The thread (of `threads`) that runs the pair (a, b): the one its virtual shard is mapped onto. */
+export function threadOfPair(a: string, b: string, threads: number): number {
+  return virtualShardOf(a, b) % threads;
 }
 
-/** The shard of a flow: by the unordered pair of its nodes (an address stands in for a machine outside). */
-export function shardOf(flow: Flow, shards: number): number {
-  return pairHash(flow.src.node ?? flow.src.ip, flow.dst.node ?? flow.dst.ip) % shards;
-}
 
 /**
  * The part of the saved sessions a shard can use: on each node, the peers whose node pair falls in the shard (so each
@@ -97,7 +90,7 @@ export function savedForShard(
     let any = false;
     for (const key in snap.peers) {
       const other = source.nodeOfKey(key);
-      if (other === undefined || pairHash(node, other) % shards !== shard) continue;
+      if (other === undefined || threadOfPair(node, other, shards) !== shard) continue;
       peers[key] = snap.peers[key]!;
       any = true;
     }
@@ -107,8 +100,8 @@ export function savedForShard(
 }
 
 /** Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. */
-export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; rng: Rng; backend?: CryptoBackend }): ShardOutput {
-  const fabric = new Fabric(input.setup, { clock: deps.clock, rng: deps.rng, backend: deps.backend, detail: false });
+export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; streams: RunStreams; backend?: CryptoBackend }): ShardOutput {
+  const fabric = new Fabric(input.setup, { clock: deps.clock, streams: deps.streams, backend: deps.backend, detail: false });
   if (input.saved) for (const n of input.setup.nodes) if (input.saved[n.name]) fabric.restoreSessions(n.name, input.saved[n.name]!);
   const resolver = new Resolver(input.topology);
   const out = new FlowOutcome();
@@ -124,11 +117,11 @@ export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock;
   const keep = (s: number, t: number): boolean => {
     const a = podNode[s]!;
     const b = podNode[t]!;
-    if (a < 0 || b < 0) return pairHash(resolver.pods[s]!.node!, resolver.pods[t]!.node!) % input.shards === input.shard;
+    if (a < 0 || b < 0) return threadOfPair(resolver.pods[s]!.node!, resolver.pods[t]!.node!, input.shards) === input.shard;
     const cell = a * nodes.length + b;
     let o = owner[cell]!;
     if (o === 0) {
-      o = pairHash(nodes[a]!.name, nodes[b]!.name) % input.shards === input.shard ? 1 : 2;
+      o = threadOfPair(nodes[a]!.name, nodes[b]!.name, input.shards) === input.shard ? 1 : 2;
       owner[cell] = o;
       owner[b * nodes.length + a] = o;
     }

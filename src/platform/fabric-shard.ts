@@ -4,10 +4,11 @@
  * the crypto implementation.
  */
 import { runShard, type ShardInput, type ShardOutput } from '../fabric/shard.js';
+import { runStreams } from '../fabric/streams.js';
 import { SimClock } from './clock.js';
 import { seededRng } from './rng.js';
 import { fastCryptoBackend } from './wg-fast-crypto.js';
 
 export function runShardHere(input: ShardInput): ShardOutput {
-  return runShard(input, { clock: new SimClock(input.startMs), rng: seededRng(input.seed), backend: fastCryptoBackend });
+  return runShard(input, { clock: new SimClock(input.startMs), streams: runStreams(input.seed, seededRng), backend: fastCryptoBackend });
 }

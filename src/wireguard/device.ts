@@ -156,6 +156,12 @@ export interface DeviceOptions {
   readonly privateKey: PrivateKey;
   readonly clock: Clock;
   readonly rng: Rng;
+  /**
+   * The random stream for what a handshake with one peer draws (ephemerals, session indices, timer jitter); default:
+   * `rng` for every peer. A fabric gives each pair of nodes the stream of its shard, so a seeded run draws the same
+   * bytes for a pair however its pairs are spread over threads.
+   */
+  readonly peerRng?: (peerPublicKey: PublicKey) => Rng;
   /** X25519 and ChaCha20-Poly1305 implementation (default: noble). */
   readonly backend?: CryptoBackend;
   /** Shown by `wg show`; the device itself does not bind. */
@@ -257,6 +263,12 @@ class IndexTable {
  * its device live in #private fields, behind accessors on the prototype: JSON, Object.keys, util.inspect and a test
  * failure printing a peer never show them (and, unlike non-enumerable own fields, they cost nothing per peer to hide).
  */
+/** A random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS) added to each handshake retry. */
+function jitter(rng: Rng): number {
+  const b = rng.bytes(2);
+  return Math.floor((((b[0]! << 8) | b[1]!) / 65536) * REKEY_TIMEOUT_JITTER_MAX_MS);
+}
+
 export class Peer {
   endpoint: Endpoint | undefined;
   /** Base64 of the public key, the peer's name. */
@@ -287,14 +299,14 @@ export class Peer {
     readonly publicKey: PublicKey,
     presharedKey: PresharedKey,
     computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
-    jitter: () => number,
+    /** @internal */ readonly rng: Rng,
   ) {
     this.#device = device;
     this.#computeStaticStatic = computeStaticStatic;
     this.#presharedKey = presharedKey;
     this.name = encodeKey(publicKey);
     this.cookies = new CookieGenerator(publicKey);
-    this.timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
+    this.timers = new PeerTimers(() => jitter(rng), (name, at) => device.scheduleTimer(this, name, at));
   }
 
   get presharedKey(): PresharedKey {
@@ -366,6 +378,7 @@ export class Device {
   private readonly privateKey: PrivateKey;
   private readonly identity: StaticIdentity;
   private readonly rng: Rng;
+  private readonly peerRng: DeviceOptions['peerRng'];
   private readonly backend: CryptoBackend;
   private readonly out: DeviceOptions['send'];
   private readonly deliver: DeviceOptions['deliver'];
@@ -401,6 +414,7 @@ export class Device {
     this.clock = options.clock;
     this.routes = new AllowedIps<Peer>(options.sharedHostLists);
     this.rng = options.rng;
+    this.peerRng = options.peerRng;
     this.listenPort = options.listenPort;
     this.mtu = options.mtu ?? DEFAULT_MTU;
     this.out = options.send;
@@ -437,7 +451,7 @@ export class Device {
       pub,
       config.presharedKey ? presharedKeyFromBytes(config.presharedKey) : zeroPresharedKey(),
       (key) => this.backend.x25519(this.privateKey, key),
-      () => this.jitter(),
+      this.peerRng?.(pub) ?? this.rng,
     );
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
@@ -614,8 +628,8 @@ export class Device {
     if (staticStatic === null) return;
     // create initiation
     this.clearHandshake(peer);
-    const senderIndex = this.newIndex({ peer });
-    const ephemeralPrivate = clampPrivateKey(this.rng.bytes(32));
+    const senderIndex = this.newIndex({ peer }, peer.rng);
+    const ephemeralPrivate = clampPrivateKey(peer.rng.bytes(32));
     const created = createInitiation({
       backend: this.backend,
       local: this.identity,
@@ -661,9 +675,9 @@ export class Device {
   }
 
   /** A fresh random 32-bit index not in use, registered to `entry`. */
-  private newIndex(entry: IndexEntry): number {
+  private newIndex(entry: IndexEntry, rng: Rng): number {
     for (;;) {
-      const b = this.rng.bytes(4);
+      const b = rng.bytes(4);
       const index = readU32(b, 0);
       if (!this.indices.has(index)) {
         this.indices.set(index, entry);
@@ -672,10 +686,6 @@ export class Device {
     }
   }
 
-  private jitter(): number {
-    const b = this.rng.bytes(2);
-    return Math.floor((((b[0]! << 8) | b[1]!) / 65536) * REKEY_TIMEOUT_JITTER_MAX_MS);
-  }
 
   // --- Receiving --------------------------------------------------------------------------------------------------
 
@@ -734,8 +744,8 @@ export class Device {
     if (peer.latestTimestamp && compareTai64n(consumed.timestamp, peer.latestTimestamp) <= 0) return this.drop('replayed-timestamp', from);
     if (now - peer.lastInitiationConsumedAt <= INITIATION_MIN_INTERVAL_MS) return this.drop('initiation-flood', from);
     // create response
-    const ephemeralPrivate = clampPrivateKey(this.rng.bytes(32));
-    const localIndex = this.newIndex({ peer });
+    const ephemeralPrivate = clampPrivateKey(peer.rng.bytes(32));
+    const localIndex = this.newIndex({ peer }, peer.rng);
     const response = createResponse({
       backend: this.backend,
       // the peer's own key object: backends may cache work per key

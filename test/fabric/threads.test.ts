@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/tmp.js';
 import { unpackPeer, type DeviceSnapshot, type PeerSnapshot } from '../../src/wireguard/snapshot.js';
-import { makeCluster, readCapture } from './helpers.js';
+import { makeCluster, MANIFEST, readCapture } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -99,22 +99,54 @@ describe('sharded --all-pairs in time', () => {
     expect(sharded.peers).toBeGreaterThan(0);
     expect(serial.oldest).toBeLessThanOrEqual(120_000);
     expect(sharded.oldest).toBeLessThanOrEqual(120_000);
-    // the same seed draws different indices in the threads' own streams: the sharded run really was sharded
-    expect(sharded.indices).not.toEqual(serial.indices);
+    // a pair draws from its shard's stream however the shards are spread: the same rekeys, the same indices
+    expect(sharded.indices).toEqual(serial.indices);
   });
 });
 
 describe('sharded runs replay', () => {
-  test('the same seed gives the same sessions with two threads, and not the serial ones (the threads really ran)', async () => {
-    const sessionsOf = async (threads: string) => {
-      const c = await makeCluster('wireguard', 'replay-threads');
+  // 6 nodes and 24 web pods: 15 node pairs over the 8 virtual shards, so 2 and 4 threads each run several
+  const build = async () => {
+    const c = await makeCluster('wireguard', 'replay-threads');
+    expect((await c.run('nodepool add -g rg --cluster-name c -n pool2 -c 3 -o none')).code).toBe(0);
+    fs.writeFileSync(path.join(c.dir, 'web24.yaml'), MANIFEST.replace('replicas: 6', 'replicas: 24'));
+    expect((await c.run('kubectl apply -f web24.yaml')).code).toBe(0);
+    return c;
+  };
+
+  test('the same seed gives byte-identical sessions, capture and key log with 1, 2 and 4 threads', async () => {
+    const runWith = async (threads: string) => {
+      const c = await build();
       const home = path.join(c.dir, 'state');
-      const r = aksWg(home, c.dir, ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '-o', 'none'], threads);
-      expect(r.code).toBe(0);
-      return savedPeers(home).flatMap((p) => p.keypairs.map((k) => k.localIndex)).sort();
+      const sharded = aksWg(home, c.dir, ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '--sample', '3000', '-o', 'none', '--debug'], threads);
+      expect(sharded.code).toBe(0);
+      // with more than one thread the run really was split (the DEBUG line names the threads)
+      if (threads !== '1') expect(sharded.stderr).toContain(`over ${threads} threads`);
+      const afterSharded = fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json'));
+      // then a captured run (never sharded) in time, continuing and rekeying those sessions
+      const captured = aksWg(
+        home,
+        c.dir,
+        ['traffic', 'inspect', '-g', 'rg', '-n', 'c', '--all-pairs', '--sample', '400', '--duration', '4m', '--interval', '1m', '--capture', 'c.pcap', '--keylog', 'k.log', '-o', 'none'],
+        threads,
+      );
+      expect(captured.code).toBe(0);
+      return {
+        afterSharded,
+        capture: fs.readFileSync(path.join(c.dir, 'c.pcap')),
+        keylog: fs.readFileSync(path.join(c.dir, 'k.log')),
+        sessions: fs.readFileSync(path.join(home, 'clusters', 'rg', 'c', 'fabric', 'sessions.json')),
+      };
     };
-    const two = await sessionsOf('2');
-    expect(await sessionsOf('2')).toEqual(two);
-    expect(await sessionsOf('1')).not.toEqual(two);
+    const one = await runWith('1');
+    expect(one.capture.length).toBeGreaterThan(1000);
+    expect(one.keylog.length).toBeGreaterThan(0);
+    for (const threads of ['2', '4']) {
+      const other = await runWith(threads);
+      expect(other.afterSharded.equals(one.afterSharded)).toBe(true);
+      expect(other.capture.equals(one.capture)).toBe(true);
+      expect(other.keylog.equals(one.keylog)).toBe(true);
+      expect(other.sessions.equals(one.sessions)).toBe(true);
+    }
   });
 });

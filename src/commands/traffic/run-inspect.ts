@@ -36,6 +36,8 @@ import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
+import { seededRng } from '../../platform/rng.js';
+import { runStreams, VIRTUAL_SHARDS } from '../../fabric/streams.js';
 import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
@@ -147,7 +149,8 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
     const setup = fabricSetup(store, doc, workloads, cilium, start);
     const fabric = new Fabric(setup, {
       clock: new SimClock(start),
-      rng: env.rng,
+      // the same streams a sharded run would make from this seed: the threads never change the bytes
+      streams: runStreams(toHex(env.rng.bytes(16)), seededRng),
       backend: fastCryptoBackend,
       capture:
         pcap || o.onPacket
@@ -203,9 +206,9 @@ function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, sta
 }
 
 /**
- * The same run split by node pair over threads (fabric/shard.ts): each shard's random stream is drawn from the
- * command's, so a seeded run still replays; sessions merge back and are saved as in a serial run. This thread runs
- * the first shard itself.
+ * The same run split by node pair over threads (fabric/shard.ts): every thread makes the run's streams from one seed
+ * drawn from the command's random source, so the bytes are those of a run on one thread; sessions merge back and are
+ * saved as in a serial run. This thread runs the first shard itself.
  */
 async function inspectSharded(
   ctx: CommandContext,
@@ -217,13 +220,14 @@ async function inspectSharded(
   const source = wireGuardSource(setup.wireguard);
   const inputs: ShardInput[] = [];
   const shards = s.pool.shards;
+  const seed = toHex(ctx.env.rng.bytes(16));
   for (let k = 0; k < shards; k++) {
     const part = savedForShard(saved, source, k, shards);
     inputs.push({
       setup,
       topology: s.topology,
       startMs: s.start,
-      seed: toHex(ctx.env.rng.bytes(16)),
+      seed,
       saved: part,
       sample: o.sample,
       durationMs: o.durationMs,
@@ -232,6 +236,7 @@ async function inspectSharded(
       shards,
     });
   }
+  if (ctx.args['debug'] === true) ctx.env.stderr.write(`DEBUG: traffic inspect: node pairs in ${VIRTUAL_SHARDS} shards over ${shards} threads\n`);
   const outputs = await s.pool.run(inputs, runShardHere);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
