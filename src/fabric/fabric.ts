@@ -27,7 +27,8 @@ import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapsh
 import type { RunStreams } from './streams.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
-import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, PathClass, Verdict, WgPeerConfig } from './types.js';
+import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, Verdict, WgPeerConfig } from './types.js';
+import { classifyPath, type PathClass } from '../cluster/path.js';
 
 /** A settable clock: the fabric moves simulated time forward as it fires timers. */
 export interface MutableClock extends Clock {
@@ -545,7 +546,7 @@ export class Fabric {
    */
   run(flow: Flow, out: FlowOutcome): void {
     out.reset();
-    out.path = classifyPath(flow);
+    out.path = classifyPath(flow.src, flow.dst);
     this.counters.flows++;
     this.cur = flow;
     this.delivered = false;
@@ -783,20 +784,6 @@ function readU32LE(b: Uint8Array, off: number): number {
 /** A deterministic ephemeral source port (32768–60999, Linux's range) per flow; the echo identifier for ICMP. */
 function ephemeralPort(flow: Flow, id: number): number {
   return 32768 + ((flow.src.ipNum ^ Math.imul(flow.dst.ipNum, 31) ^ Math.imul(id, 2654435761)) >>> 0) % 28232;
-}
-
-/**
- * The path class of a flow, from its endpoints alone (reference: the traffic table's rows):
- * external (either end outside the cluster), node-originated (a node or hostNetwork pod sends), same-node (a pod to
- * anything on its own node), to-node (a pod to another node's IP or hostNetwork pod), inter-node (pod to pod).
- */
-export function classifyPath(flow: Pick<Flow, 'src' | 'dst'>): PathClass {
-  const { src, dst } = flow;
-  if (src.kind === 'external' || dst.kind === 'external') return 'external';
-  if (src.kind === 'node' || src.hostNetwork) return 'node-originated';
-  if (dst.node === src.node) return 'same-node';
-  if (dst.kind === 'node' || dst.hostNetwork) return 'to-node';
-  return 'inter-node';
 }
 
 /** A node's own endpoint (the host: `hostNetwork` is a pod's property, false here). */

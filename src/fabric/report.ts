@@ -4,7 +4,8 @@
  * stream without keeping its flows.
  */
 import type { Cause, FlowOutcome } from './fabric.js';
-import { PATH_CLASSES, type Flow, type FlowEndpoint, type FlowReport, type PathClass, type ReportSummary } from './types.js';
+import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
+import type { Flow, FlowEndpoint, FlowReport, ReportSummary } from './types.js';
 
 /** Context the reasons mention. */
 export interface ReasonContext {

@@ -8,9 +8,10 @@
 import { cidrContains, isIPv4, parseCidr, parseIPv4, type Cidr } from '../cluster/ip.js';
 import { hash32, serviceBackends, type Pod, type Service, type Workloads } from '../cluster/workloads.js';
 import { ValidationError } from '../errors.js';
-import { classifyPath, nodeEndpoint } from './fabric.js';
+import { nodeEndpoint } from './fabric.js';
 import type { L4Protocol } from './packets.js';
-import type { Endpoint, FabricNode, Flow, PathClass } from './types.js';
+import type { Endpoint, FabricNode, Flow } from './types.js';
+import { classifyPath, type PathClass } from '../cluster/path.js';
 
 export const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'ICMP'];
 /** An address outside every cluster range, for the default "external" flow. */
@@ -361,7 +362,7 @@ export function externalEndpoint(ip: string): Endpoint {
 
 /** Path classes present in a set of flows. */
 export function pathsOf(flows: readonly Flow[]): Set<PathClass> {
-  return new Set(flows.map(classifyPath));
+  return new Set(flows.map((f) => classifyPath(f.src, f.dst)));
 }
 
 /**

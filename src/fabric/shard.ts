@@ -15,7 +15,7 @@ import { Resolver, type Topology } from './select.js';
 import { virtualShardOf, type RunStreams } from './streams.js';
 import type { FabricSetup, ReportSummary } from './types.js';
 import type { WireGuardSource } from './wg-source.js';
-import { PATH_CLASSES } from './types.js';
+import { PATH_CLASSES } from '../cluster/path.js';
 
 export interface ShardInput {
   readonly setup: FabricSetup;

@@ -6,8 +6,7 @@
 import type { L4Protocol } from './packets.js';
 import type { WireGuardPlan } from './wg-source.js';
 
-export type PathClass = 'inter-node' | 'same-node' | 'node-originated' | 'to-node' | 'external';
-export const PATH_CLASSES: readonly PathClass[] = ['inter-node', 'same-node', 'node-originated', 'to-node', 'external'];
+import type { PathClass } from '../cluster/path.js';
 
 export type EndpointKind = 'pod' | 'node' | 'external';
 export type Interface = 'cilium_wg0' | 'lxc' | 'eth0';

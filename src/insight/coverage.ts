@@ -13,12 +13,14 @@
  *                   pod and node traffic alike — only when both VMs are of a supported size (vnet-sizes.ts); never
  *                   same-node traffic (it does not leave the VM); never traffic leaving the VNet.
  *   wireguard-vnet  both: a flow is encrypted when either layer encrypts it.
+ *
+ * Each option is counterfactual: what would be encrypted if it were configured, whatever the cluster runs today
+ * (a cluster on the azure dataplane still shows what WireGuard would cover; optionNotes names the change it needs).
+ * The path class comes from the one classifier, cluster/path.ts.
  */
+import { classifyPath, leavesNode, PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { Endpoint, IndexedModel } from './model.js';
 import { vnetEncryptionSupported } from './vnet-sizes.js';
-
-export const PATH_CLASSES = ['inter-node', 'same-node', 'node-originated', 'to-node', 'external'] as const;
-export type PathClass = (typeof PATH_CLASSES)[number];
 
 export const SCENARIOS = ['none', 'wireguard', 'wireguard-node', 'vnet', 'wireguard-vnet'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -34,28 +36,9 @@ export const SCENARIO_TITLES: Readonly<Record<Scenario, string>> = {
 /** Bits of a scenario set, one per scenario in SCENARIOS order. */
 export const SCENARIO_BIT: Readonly<Record<Scenario, number>> = { none: 1, wireguard: 2, 'wireguard-node': 4, vnet: 8, 'wireguard-vnet': 16 };
 
-export interface Placement {
-  readonly path: PathClass;
-  /** Does the packet leave the source VM (so that something on the wire could see it)? */
-  readonly leavesNode: boolean;
-}
-
-/**
- * The path class of a flow (the definitions of `traffic inspect`):
- * external (either end outside the cluster) → node-originated (source is a node or hostNetwork pod) → same-node
- * (both ends on one node) → to-node (a pod to another node's IP or hostNetwork pod) → inter-node (pod to pod).
- */
-export function placeFlow(src: Endpoint, dst: Endpoint): Placement {
-  const sameNode = src.node !== null && src.node === dst.node;
-  if (src.kind === 'external' || dst.kind === 'external') return { path: 'external', leavesNode: src.kind !== 'external' || dst.kind !== 'external' };
-  if (src.kind === 'node') return { path: 'node-originated', leavesNode: !sameNode };
-  if (sameNode) return { path: 'same-node', leavesNode: false };
-  if (dst.kind === 'node') return { path: 'to-node', leavesNode: true };
-  return { path: 'inter-node', leavesNode: true };
-}
-
 /** What the scenarios need to know about the cluster's nodes. */
 export interface NodeFacts {
+  /** Would the node's agent take part in WireGuard (publish a key) were WireGuard configured? */
   wireguard: boolean;
   optOut: boolean;
   vnetSupported: boolean;
@@ -66,7 +49,7 @@ export function nodeFacts(index: IndexedModel): Map<string, NodeFacts> {
   const out = new Map<string, NodeFacts>();
   for (const n of index.model.nodes) {
     out.set(n.name, {
-      wireguard: n.wireguard ?? index.model.wireguard,
+      wireguard: n.wireguard ?? true,
       optOut: Boolean(n.optOutNodeEncryption),
       vnetSupported: vnetEncryptionSupported(n.vmSize),
     });
@@ -75,21 +58,60 @@ export function nodeFacts(index: IndexedModel): Map<string, NodeFacts> {
 }
 
 /**
- * The scenarios (a SCENARIO_BIT mask) that would encrypt this flow on the wire.
- * "WireGuard" here means the key exchange is in place on both nodes: a node without a published key gets no peer.
+ * The one would-encrypt function: the options (a SCENARIO_BIT mask) under which this flow would be encrypted on the
+ * wire, each as if it were configured. "WireGuard" means the key exchange is in place on both nodes: a node without
+ * a published key gets no peer.
  */
-export function scenarioMask(src: Endpoint, dst: Endpoint, place: Placement, facts: ReadonlyMap<string, NodeFacts>): number {
-  if (!place.leavesNode || place.path === 'external') return 0;
+export function wouldEncrypt(src: Endpoint, dst: Endpoint, facts: ReadonlyMap<string, NodeFacts>): number {
+  const path = classifyPath(src, dst);
+  if (path === 'external' || !leavesNode(src, dst)) return 0;
   const a = src.node === null ? undefined : facts.get(src.node);
   const b = dst.node === null ? undefined : facts.get(dst.node);
   if (!a || !b) return 0;
   let mask = 0;
   const wgBoth = a.wireguard && b.wireguard;
-  if (wgBoth && place.path === 'inter-node') mask |= SCENARIO_BIT.wireguard | SCENARIO_BIT['wireguard-node'];
+  if (wgBoth && path === 'inter-node') mask |= SCENARIO_BIT.wireguard | SCENARIO_BIT['wireguard-node'];
   else if (wgBoth && !a.optOut && !b.optOut) mask |= SCENARIO_BIT['wireguard-node'];
   if (a.vnetSupported && b.vnetSupported) mask |= SCENARIO_BIT.vnet;
   if (mask & (SCENARIO_BIT.wireguard | SCENARIO_BIT.vnet)) mask |= SCENARIO_BIT['wireguard-vnet'];
   return mask;
+}
+
+/** The facts of a cluster that decide whether an option can be configured as it is. */
+export interface ClusterNetwork {
+  readonly resourceGroup: string;
+  readonly name: string;
+  readonly networkPlugin: string | null;
+  readonly networkDataplane: string | null;
+  readonly wireguard: boolean;
+}
+
+/**
+ * For each option that needs a change to the cluster before it can be configured, that change in words (the
+ * comparison shows its coverage anyway). Facts: WireGuard transit encryption needs ACNS on a Cilium-based cluster
+ * (Azure CNI with the Cilium dataplane); AKS does not offer Cilium's node encryption.
+ */
+export function optionNotes(c: ClusterNetwork): Partial<Record<Scenario, string>> {
+  const target = `-g ${c.resourceGroup} -n ${c.name}`;
+  const enable = `az aks update ${target} --enable-acns --acns-transit-encryption-type WireGuard`;
+  let wireguard: string | undefined;
+  if (c.networkPlugin !== 'azure') {
+    wireguard = `needs Azure CNI with the Cilium dataplane (the cluster uses network plugin ${c.networkPlugin ?? 'none'}): az aks update ${target} --network-plugin azure --network-plugin-mode overlay, then --network-dataplane cilium, then ${enable}`;
+  } else if (c.networkDataplane !== 'cilium') {
+    wireguard = `needs the Cilium dataplane (the cluster uses ${c.networkDataplane ?? 'azure'}): az aks update ${target} --network-dataplane cilium, then ${enable}`;
+  } else if (!c.wireguard) {
+    wireguard = `not configured: ${enable}`;
+  }
+  const notes: Partial<Record<Scenario, string>> = {};
+  if (wireguard) notes.wireguard = wireguard;
+  notes['wireguard-node'] = `Cilium's node encryption is not offered by AKS${wireguard ? `; WireGuard ${wireguard}` : ''}`;
+  if (wireguard) notes['wireguard-vnet'] = `WireGuard ${wireguard}`;
+  return notes;
+}
+
+/** The comparison with each option's note (optionNotes) attached. */
+export function withNotes(coverage: readonly ScenarioCoverage[], notes: Partial<Record<Scenario, string>>): ScenarioCoverage[] {
+  return coverage.map((c) => (notes[c.scenario] === undefined ? c : { ...c, note: notes[c.scenario] }));
 }
 
 /** The scenario the cluster is configured as (what "encrypted" means for a flow of this cluster). */
@@ -106,6 +128,8 @@ export interface Tally {
 export interface ScenarioCoverage {
   scenario: Scenario;
   title: string;
+  /** The change the cluster needs before this option can be configured (absent: none). */
+  note?: string;
   total: number;
   encrypted: number;
   percent: number;
@@ -192,5 +216,6 @@ export function renderComparison(title: string, coverage: readonly ScenarioCover
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i < 2 ? (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)) : v.padStart(widths[i]!))).join('  ').trimEnd();
-  return [title, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+  const notes = coverage.filter((c) => c.note !== undefined).map((c) => `note: ${c.title}: ${c.note}`);
+  return [title, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ...notes].join('\n') + '\n';
 }

@@ -33,7 +33,9 @@ export function modelFromCluster(doc: ClusterDoc, workloads: Workloads | undefin
         podCidrs: [n.podCidr, ...(extra[n.name] ?? [])],
         vmSize: n.vmSize,
         pool: n.pool,
-        wireguard: wg && (k === undefined ? true : k.publicKey !== null && !k.optedOut),
+        // counterfactual: with WireGuard off every agent would publish a key once it is on; with it on, the keys
+        // the CiliumNodes carry decide
+        wireguard: !wg || k === undefined || (k.publicKey !== null && !k.optedOut),
         optOutNodeEncryption: Boolean(k?.optedOut),
       };
     }),
@@ -54,7 +56,7 @@ export function modelFromPlan(plan: ImportPlan, opts: { wireguard: boolean; clus
       podCidrs: n.podCidrs,
       vmSize: n.vmSize ?? 'unknown',
       pool: n.pool,
-      wireguard: opts.wireguard && (plan.ciliumNodes === 0 || (n.wgPublicKey !== null && n.encryptionKey !== 0)),
+      wireguard: !opts.wireguard || plan.ciliumNodes === 0 || (n.wgPublicKey !== null && n.encryptionKey !== 0),
       optOutNodeEncryption: n.controlPlane || n.encryptionKey === 0,
     })),
     pods: plan.pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, hostNetwork: p.hostNetwork, labels: p.labels })),

@@ -26,12 +26,11 @@ import {
   type CoverageData,
   flowNamespace,
   nodeFacts,
-  placeFlow,
   SCENARIO_BIT,
-  scenarioMask,
-  type PathClass,
+  wouldEncrypt,
   type ScenarioCoverage,
 } from './coverage.js';
+import { classifyPath, type PathClass } from '../cluster/path.js';
 import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
 
 /** What readLines yields for a line longer than MAX_LINE_CHARS. */
@@ -421,8 +420,7 @@ export class HubbleAnalyzer {
   private classify(raw: Raw, direction: string, srcEp: Record<string, unknown> | undefined, dstEp: Record<string, unknown> | undefined): ObservedFlow {
     const s = this.endpoint(raw.src, srcEp, 'src');
     const d = this.endpoint(raw.dst, dstEp, 'dst');
-    const place = placeFlow(s.ep, d.ep);
-    const scenarios = scenarioMask(s.ep, d.ep, place, this.facts);
+    const scenarios = wouldEncrypt(s.ep, d.ep, this.facts);
     return {
       source: s.ep,
       destination: d.ep,
@@ -431,7 +429,7 @@ export class HubbleAnalyzer {
       protocol: raw.proto,
       direction,
       service: d.service ?? s.service,
-      path: place.path,
+      path: classifyPath(s.ep, d.ep),
       encrypted: (scenarios & this.configuredBit) !== 0,
       scenarios,
       requests: 0,

@@ -13,7 +13,10 @@ export interface ModelNode {
   readonly podCidrs: readonly string[];
   readonly vmSize: string;
   readonly pool: string;
-  /** Does this node's agent take part in WireGuard (a published key)? Default: the cluster's setting. */
+  /**
+   * Would this node's agent take part in WireGuard were it configured (a published key)? Default true. On a cluster
+   * with WireGuard on, a node whose CiliumNode carries no key does not.
+   */
   readonly wireguard?: boolean;
   /** node-role.kubernetes.io/control-plane: opted out of node encryption. */
   readonly optOutNodeEncryption?: boolean;

@@ -7,7 +7,8 @@
  * are rendered by the page's script from the embedded JSON (`<script type="application/json" id="aks-wg-data">`),
  * the same numbers as the command's JSON output — the browser test checks one against the other.
  */
-import { PATH_CLASSES, type PathClass, type ScenarioCoverage } from './coverage.js';
+import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
+import type { ScenarioCoverage } from './coverage.js';
 
 export interface ReportEndpoint {
   readonly kind: 'pod' | 'node' | 'external';

@@ -93,7 +93,10 @@ describe('hubble: every flow kind in the fixture', () => {
     const r = await analyzeFixture(false);
     expect(r.flows.every((f) => !f.encrypted)).toBe(true);
     expect(r.configured).toBe('none');
-    expect(r.coverage.find((c) => c.scenario === 'wireguard')!.encrypted).toBe(0);
+    // each option is counterfactual: what it would encrypt were it configured, the same as on a cluster that has it
+    const on = await analyzeFixture(true);
+    expect(r.coverage.map((c) => [c.scenario, c.encrypted])).toEqual(on.coverage.map((c) => [c.scenario, c.encrypted]));
+    expect(r.coverage.find((c) => c.scenario === 'wireguard')!.encrypted).toBe(5);
     expect(r.coverage.find((c) => c.scenario === 'vnet')!.encrypted).toBe(4);
   });
 

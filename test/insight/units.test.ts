@@ -1,6 +1,7 @@
 /** Small pure pieces: VM size series, path classes and scenarios, Hubble export shapes and compact lines, az lines, the report page. */
 import { describe, expect, test } from '@jest/globals';
-import { placeFlow, scenarioMask, SCENARIO_BIT, type NodeFacts } from '../../src/insight/coverage.js';
+import { classifyPath } from '../../src/cluster/path.js';
+import { wouldEncrypt, SCENARIO_BIT, type NodeFacts } from '../../src/insight/coverage.js';
 import { shellQuote } from '../../src/insight/az-command.js';
 import { compactLine, compactTime, deliveryEvent, hubbleTime, packetEvents } from '../../src/insight/hubble-export.js';
 import { indexModel, type Endpoint, type InsightModel } from '../../src/insight/model.js';
@@ -47,9 +48,8 @@ describe('path classes and what each option encrypts', () => {
     ['pod → world', ep('pod', 'a'), ep('external', null), 'external', []],
     ['world → pod', ep('external', null), ep('pod', 'a'), 'external', []],
   ])('%s', (_what, src, dst, path, scenarios) => {
-    const place = placeFlow(src, dst);
-    expect(place.path).toBe(path);
-    expect(bits(scenarioMask(src, dst, place, facts))).toEqual(scenarios);
+    expect(classifyPath(src, dst)).toBe(path);
+    expect(bits(wouldEncrypt(src, dst, facts))).toEqual(scenarios);
   });
 });
 

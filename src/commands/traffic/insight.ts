@@ -26,13 +26,16 @@ import {
   CoverageAccumulator,
   flowNamespace,
   nodeFacts,
-  PATH_CLASSES,
+  optionNotes,
   renderComparison,
   SCENARIO_BIT,
-  scenarioMask,
-  type PathClass,
+  withNotes,
+  wouldEncrypt,
+  type Scenario,
   type ScenarioCoverage,
 } from '../../insight/coverage.js';
+import { wireguardConfigured } from '../../aks/model.js';
+import { PATH_CLASSES, type PathClass } from '../../cluster/path.js';
 import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.js';
 import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../insight/hubble-export.js';
@@ -51,6 +54,8 @@ interface Loaded {
   doc: ClusterDoc;
   workloads: Workloads;
   index: IndexedModel;
+  /** What each --compare option needs the cluster to change first. */
+  notes: Partial<Record<Scenario, string>>;
 }
 
 /** The cluster as the classifiers see it, with each node's WireGuard state from its Cilium agent now. */
@@ -70,7 +75,15 @@ function loadModel(ctx: CommandContext, o: InspectOptions): Loaded {
     // pod CIDRs beyond a node's first (from CiliumNodes) still belong to that node
     model.nodes.forEach((n) => (n.podCidrs as string[]).push(...(imported.nodes[n.name]?.extraPodCidrs ?? [])));
   }
-  return { doc, workloads, index: indexModel(model) };
+  const mc = doc.managedCluster;
+  const notes = optionNotes({
+    resourceGroup: mc.resourceGroup,
+    name: mc.name,
+    networkPlugin: mc.networkProfile.networkPlugin,
+    networkDataplane: mc.networkProfile.networkDataplane,
+    wireguard: wireguardConfigured(mc),
+  });
+  return { doc, workloads, index: indexModel(model), notes };
 }
 
 function summaryOf(flows: Iterable<{ path: PathClass; encrypted: boolean }>): InspectReport['summary'] {
@@ -250,12 +263,13 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
     flows,
     summary,
   };
-  if (compare) json['comparison'] = r.coverage;
+  const coverage = withNotes(r.coverage, loaded.notes);
+  if (compare) json['comparison'] = coverage;
   if (quiet) delete json['flows'];
   return {
     json,
     summary,
-    comparisons: [[`Hubble flows (${shown}): distinct flows encrypted on the wire, by option`, r.coverage]],
+    comparisons: [[`Hubble flows (${shown}): distinct flows encrypted on the wire, by option`, coverage]],
     matrix: () =>
       r.flows
         .filter((f) => f.source.kind === 'pod' && f.destination.kind === 'pod' && f.source.node && f.destination.node)
@@ -380,10 +394,9 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
   for (const f of report.flows) {
     const src = asEndpoint(f.source);
     const dst = asEndpoint(f.destination);
-    const leavesNode = f.path !== 'same-node' && (f.source.node === null || f.destination.node === null || f.source.node !== f.destination.node);
-    acc.add(f.path, flowNamespace(src, dst), scenarioMask(src, dst, { path: f.path, leavesNode }, facts));
+    acc.add(f.path, flowNamespace(src, dst), wouldEncrypt(src, dst, facts));
   }
-  const coverage = acc.result();
+  const coverage = withNotes(acc.result(), loaded.notes);
   const json: Record<string, unknown> = { flows: report.flows, summary: report.summary };
   if (compare) json['comparison'] = coverage;
   return {
