@@ -14,7 +14,7 @@ import { rfc3339 } from '../cluster/duration.js';
 import type { Store } from '../state/store.js';
 import { clusterNow } from '../cluster/clock.js';
 import { loadCilium, publishedKey } from './agents.js';
-import { loadImported } from '../insight/import-cluster.js';
+import { loadImported } from '../cluster/imported.js';
 
 export const WG_PUBKEY_ANNOTATION = 'network.cilium.io/wg-pub-key';
 /** spec.encryption.key of a node using WireGuard. */

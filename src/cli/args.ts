@@ -8,7 +8,7 @@
  * unrecognized arguments. All of them exit 2.
  */
 import { ArgumentParseError } from '../errors.js';
-import { destOf, displayName, type CommandSpec, type FlagSpec } from './command.js';
+import { destOf, displayName, type CommandSpec, type FlagSpec } from '../commands/command.js';
 
 export interface ScannedArgv {
   /** The tokens for commander: known flags with their values, and operands. */

@@ -5,7 +5,7 @@
 import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { resolveArgs, scanArgv } from './args.js';
-import { PRINTED, type OutputFormat } from './command.js';
+import { PRINTED, type OutputFormat } from '../commands/command.js';
 import { applyQuery, compileQuery, formatResult } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
 import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';

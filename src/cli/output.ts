@@ -5,7 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { ArgumentParseError } from '../errors.js';
-import type { OutputFormat } from './command.js';
+import type { OutputFormat } from '../commands/command.js';
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'jsonc', 'yaml', 'yamlc', 'table', 'tsv', 'none'];
 

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { Env } from '../platform/env.js';
-import type { CommandSpec, FlagSpec } from './command.js';
+import type { CommandSpec, FlagSpec } from '../commands/command.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 export interface Group {

@@ -2,7 +2,7 @@
  * Every command aks-wg has, by group. Only the invoked command's module is loaded (ESM loading is most of the
  * CLI's start-up), so a command costs nothing until it runs; help for a group loads that group's commands.
  */
-import type { CommandSpec } from './command.js';
+import type { CommandSpec } from '../commands/command.js';
 import type { Group } from './program.js';
 
 /** Kept equal to package.json's version by a test. */

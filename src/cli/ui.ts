@@ -3,28 +3,9 @@
  * Colour only on a terminal with NO_COLOR unset; the spinner only when stderr is a terminal, so piped output never
  * carries escape codes.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk } from 'chalk';
+import type { Spinner, Ui } from '../commands/command.js';
 import type { Env } from '../platform/env.js';
-
-export interface Spinner {
-  succeed(): void;
-  fail(): void;
-  text(text: string): void;
-}
-
-export interface Ui {
-  readonly chalk: ChalkInstance;
-  readonly stdoutIsTTY: boolean;
-  readonly stderrIsTTY: boolean;
-  /** `WARNING: ...` on stderr (suppressed by --only-show-errors). */
-  warn(message: string): void;
-  /** A line of progress or information on stderr (suppressed by --only-show-errors). */
-  info(message: string): void;
-  /** Run work under an ora spinner on a terminal; plain when not a terminal. */
-  spin<T>(text: string, work: (s: Spinner) => Promise<T> | T): Promise<T>;
-  /** Ask y/n on a terminal; resolves false on anything but y/yes. */
-  confirm(question: string): Promise<boolean>;
-}
 
 export function colorEnabled(env: Env, stream: 'stdout' | 'stderr'): boolean {
   const v = env.vars['NO_COLOR'];

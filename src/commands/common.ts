@@ -1,6 +1,6 @@
 /** Flags and helpers shared by the az-style commands. */
 import { DEFAULT_SUBSCRIPTION_ID } from '../aks/consts.js';
-import type { FlagSpec } from '../cli/command.js';
+import type { FlagSpec } from './command.js';
 import type { Env } from '../platform/env.js';
 
 export const RESOURCE_GROUP: FlagSpec = {

@@ -4,7 +4,6 @@
  * computes), so the fabric stays below cilium/ in the import order.
  */
 import type { L4Protocol } from './packets.js';
-import type { WireGuardPlan } from './wg-source.js';
 
 import type { PathClass } from '../cluster/path.js';
 
@@ -109,4 +108,21 @@ export interface ReportSummary {
 export interface InspectReport {
   flows: FlowReport[];
   summary: ReportSummary;
+}
+
+/** The plain data a lazy source answers from (what cilium/agents.ts computes for one instant). */
+export interface WireGuardPlan {
+  readonly kind: 'plan';
+  /** Every node, in cluster order. */
+  readonly nodes: readonly { readonly name: string; readonly ip: string }[];
+  /** Node → the key its CiliumNode carries (base64), for every keyed node. */
+  readonly keys: Readonly<Record<string, string>>;
+  /** Keyed nodes Cilium refuses as peers (a duplicate key): node → the node that had the key first. */
+  readonly duplicates: Readonly<Record<string, string>>;
+  /** Node → its key file's 32 bytes (keyed nodes only). */
+  readonly privateKeys: Readonly<Record<string, Uint8Array>>;
+  /** Node → its pod-network pods' IPs as 'ip/32', in numeric order. */
+  readonly podIps: Readonly<Record<string, readonly string[]>>;
+  readonly listenPort: number;
+  readonly mtu: number;
 }

@@ -9,7 +9,7 @@
  *   - a map of full configurations (tests, the rogue machine) answers from the lists it has.
  */
 import { parseCidr, type Cidr, cidrContains } from '../cluster/ip.js';
-import type { WgConfig, WgPeerConfig } from './types.js';
+import type { WgConfig, WgPeerConfig, WireGuardPlan } from './types.js';
 
 /** A node's own device: its key and port (its peers come from WireGuardSource.peer). */
 export type WgDeviceConfig = Omit<WgConfig, 'peers'>;
@@ -27,23 +27,6 @@ export interface WireGuardSource {
   readonly fingerprint: string;
   /** Every node's entry for a peer has the same AllowedIPs (so owner() answers for all of them). */
   readonly uniform: boolean;
-}
-
-/** The plain data a lazy source answers from (what cilium/agents.ts computes for one instant). */
-export interface WireGuardPlan {
-  readonly kind: 'plan';
-  /** Every node, in cluster order. */
-  readonly nodes: readonly { readonly name: string; readonly ip: string }[];
-  /** Node → the key its CiliumNode carries (base64), for every keyed node. */
-  readonly keys: Readonly<Record<string, string>>;
-  /** Keyed nodes Cilium refuses as peers (a duplicate key): node → the node that had the key first. */
-  readonly duplicates: Readonly<Record<string, string>>;
-  /** Node → its key file's 32 bytes (keyed nodes only). */
-  readonly privateKeys: Readonly<Record<string, Uint8Array>>;
-  /** Node → its pod-network pods' IPs as 'ip/32', in numeric order. */
-  readonly podIps: Readonly<Record<string, readonly string[]>>;
-  readonly listenPort: number;
-  readonly mtu: number;
 }
 
 export type WireGuardInput = WireGuardPlan | ReadonlyMap<string, WgConfig | null>;

@@ -3,17 +3,10 @@
  */
 import { wireguardConfigured } from '../aks/model.js';
 import type { ClusterDoc } from '../cluster/doc.js';
+import type { NodeKeyFacts } from '../cluster/imported.js';
 import type { Workloads } from '../cluster/workloads.js';
 import type { ImportPlan } from './kubectl-import.js';
 import type { InsightModel } from './model.js';
-
-/** Per-node WireGuard facts kept beside an imported cluster (ImportedKeys in import.ts). */
-export interface NodeKeyFacts {
-  /** base64 public key published for the node, or null when its CiliumNode had none. */
-  publicKey: string | null;
-  /** spec.encryption.key was 0: the node opted out. */
-  optedOut?: boolean;
-}
 
 /**
  * The model of a stored cluster.

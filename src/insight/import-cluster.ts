@@ -24,21 +24,9 @@ import {
 import type { ClusterDoc, NodeRecord } from '../cluster/doc.js';
 import { fnv1a } from '../cluster/doc.js';
 import { cidrContains, formatIPv4, maskOf, parseCidr, parseIPv4 } from '../cluster/ip.js';
-import { clusterDirKey } from '../cluster/repo.js';
+import type { ImportedDoc } from '../cluster/imported.js';
 import type { Controller, Pod, Service, Workloads } from '../cluster/workloads.js';
-import type { NodeKeyFacts } from './from-cluster.js';
 import type { ImportedNode, ImportPlan } from './kubectl-import.js';
-
-/** Stored beside an imported cluster: where it came from and what the real cluster published. */
-export interface ImportedDoc {
-  /** The files read (as given on the command line). */
-  source: { kubectl: string; ciliumnodes: string | null };
-  importedMs: number;
-  /** Per node: the real WireGuard public key (null when its CiliumNode had none), and pod CIDRs beyond the first. */
-  nodes: Record<string, NodeKeyFacts & { extraPodCidrs: string[] }>;
-  /** Whether CiliumNodes were read at all (without them, keys are unknown rather than absent). */
-  ciliumNodes: boolean;
-}
 
 export interface BuiltCluster {
   doc: ClusterDoc;
@@ -276,16 +264,4 @@ function buildWorkloads(plan: ImportPlan, nodes: NodeRecord[], nowMs: number): W
     createdMs: s.createdMs ?? nowMs,
   }));
   return { controllers: [...controllers.values()], pods, services };
-}
-
-/** Where the imported-keys document lives: beside the cluster's workloads, removed with the cluster. */
-export function importedKey(resourceGroup: string, name: string): string {
-  return `${clusterDirKey(resourceGroup, name)}/imported.json`;
-}
-
-/** The imported-keys document of a cluster, or undefined for clusters that were not imported. */
-export function loadImported(src: { read<T>(key: string, check?: (d: unknown) => string | undefined): T | undefined }, resourceGroup: string, name: string): ImportedDoc | undefined {
-  return src.read<ImportedDoc>(importedKey(resourceGroup, name), (d) =>
-    d && typeof d === 'object' && typeof (d as ImportedDoc).nodes === 'object' ? undefined : '"nodes" is missing',
-  );
 }

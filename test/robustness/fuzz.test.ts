@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { CommandSpec, FlagSpec } from '../../src/cli/command.js';
+import type { CommandSpec, FlagSpec } from '../../src/commands/command.js';
 import { allFlags } from '../../src/cli/program.js';
 import { loadSpecs } from '../../src/cli/registry.js';
 

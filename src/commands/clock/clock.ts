@@ -3,7 +3,7 @@
  * `--context`, else the current context (as for kubectl). A bad duration is a usage error (exit 2) naming the
  * argument, as az reports a value its argument type rejects.
  */
-import type { CommandContext, CommandSpec } from '../../cli/command.js';
+import type { CommandContext, CommandSpec } from '../command.js';
 import { advanceClusterClock, clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import { resolveContext, type ContextRef } from '../../cluster/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';

@@ -10,7 +10,7 @@ import {
   NETWORK_PLUGINS,
   TRANSIT_ENCRYPTION_TYPES,
 } from '../../aks/consts.js';
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
 import { parseCidr } from '../../cluster/ip.js';
 import { addNodes } from '../../cluster/nodes.js';

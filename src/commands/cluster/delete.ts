@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { clusterDirKey, clusterDocKey, openStore, readCluster } from '../../cluster/repo.js';
 import { CommandError } from '../../errors.js';
 import { CLUSTER_NAME, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';

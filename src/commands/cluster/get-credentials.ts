@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { CONFIG_KEY, useCluster } from '../../cluster/context.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { CLUSTER_NAME, RESOURCE_GROUP, str } from '../common.js';

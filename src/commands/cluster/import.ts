@@ -13,7 +13,7 @@
  * no key runs its agent without WireGuard, as on the real cluster.
  */
 import * as path from 'node:path';
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str, subscriptionId } from '../common.js';
 
@@ -59,7 +59,8 @@ export const clusterImport: CommandSpec = {
     const kubectl = readInput(env, '--from-kubectl', o.kubectlFile);
     const cilium = o.ciliumFile === undefined ? undefined : readInput(env, '--ciliumnodes', o.ciliumFile);
     const { planImport } = await import('../../insight/kubectl-import.js');
-    const { buildImportedCluster, importedKey } = await import('../../insight/import-cluster.js');
+    const { buildImportedCluster } = await import('../../insight/import-cluster.js');
+    const { importedKey } = await import('../../cluster/imported.js');
     const plan = planImport(kubectl, cilium);
     for (const d of plan.diagnostics) {
       if (d.severity === 'warning') ui.warn(`${d.location}: ${d.message}`);

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { listClusters, openStore } from '../../cluster/repo.js';
 import { clusterTable, RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
 

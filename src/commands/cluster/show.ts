@@ -1,4 +1,4 @@
-import { PRINTED, type CommandSpec } from '../../cli/command.js';
+import { PRINTED, type CommandSpec } from '../command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str } from '../common.js';
 

@@ -1,6 +1,6 @@
 import { TRANSIT_ENCRYPTION_TYPES, type TransitEncryptionType } from '../../aks/consts.js';
 import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks/update.js';
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { CommandContext, CommandSpec, FlagSpec } from '../../cli/command.js';
-import { PRINTED } from '../../cli/command.js';
+import type { CommandContext, CommandSpec, FlagSpec } from '../command.js';
+import { PRINTED } from '../command.js';
 import { applyManifests, deleteManifests, type ObjectRef } from '../../cluster/apply.js';
 import { KubeError, parseManifestText, toManifest, type Manifest, type YamlModule } from '../../cluster/manifest.js';
 import { readCluster } from '../../cluster/repo.js';

@@ -1,4 +1,4 @@
-import { PRINTED, type CommandSpec } from '../../cli/command.js';
+import { PRINTED, type CommandSpec } from '../command.js';
 import { KubeError } from '../../cluster/manifest.js';
 import { str } from '../common.js';
 import { CONTEXT_FLAG, kubectlCommand, NAMESPACE_FLAG, openTarget } from './shared.js';

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { ciliumNodeObject, agentStatesFor } from '../../cilium/ciliumnode.js';
 import { clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc, NodeRecord } from '../../cluster/doc.js';
@@ -21,7 +21,7 @@ import { KubeError } from '../../cluster/manifest.js';
 import { ciliumInternalIp } from '../../cluster/schedule.js';
 import { loadWorkloads } from '../../cluster/workloads-store.js';
 import { formatSelector, listNamespaces, type Controller, type Labels, type Pod, type Service, type Workloads } from '../../cluster/workloads.js';
-import { PRINTED } from '../../cli/command.js';
+import { PRINTED } from '../command.js';
 import { CONTEXT_FLAG, formatColumns, kubectlCommand, kubeJson, kubeYaml, NAMESPACE_FLAG, openTarget, writeJsonList, writeYamlList } from './shared.js';
 
 type Kind = 'pods' | 'services' | 'nodes' | 'ciliumnodes' | 'deployments' | 'daemonsets' | 'namespaces';

@@ -3,7 +3,7 @@
  * context points at, kubectl-style errors printed without az's `ERROR: ` prefix (exit 1), and kubectl's printers
  * (tabwriter columns, 4-space JSON, YAML), all with sorted keys as kubectl prints unstructured objects.
  */
-import type { CommandContext, CommandSpec, FlagSpec } from '../../cli/command.js';
+import type { CommandContext, CommandSpec, FlagSpec } from '../command.js';
 import { resolveContext, type ContextRef } from '../../cluster/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
 import { KubeError } from '../../cluster/manifest.js';

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { ValidationError } from '../../errors.js';
 import { str } from '../common.js';

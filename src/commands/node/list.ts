@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { openStore } from '../../cluster/repo.js';
 import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
@@ -43,7 +43,7 @@ export const nodeList: CommandSpec = {
         peers: c ? c.peers.length : null,
       };
     });
-    const { loadImported } = await import('../../insight/import-cluster.js');
+    const { loadImported } = await import('../../cluster/imported.js');
     const imported = loadImported(store, rg, name);
     if (imported) for (const r of rows) r.importedPublicKey = imported.nodes[r.name]?.publicKey ?? null;
     const rogue = snap.cilium.rogue;

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { NotFoundError } from '../../errors.js';
 import { NO_WAIT } from '../common.js';

@@ -1,5 +1,5 @@
 /** What the node commands share: the cluster they act on (-g/-n, else the current kubectl context). */
-import type { FlagSpec } from '../../cli/command.js';
+import type { FlagSpec } from '../command.js';
 import { ArgumentParseError } from '../../errors.js';
 import type { Store } from '../../state/store.js';
 import { str } from '../common.js';

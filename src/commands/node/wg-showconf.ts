@@ -4,8 +4,8 @@
  * the keys are the simulation's (the real private keys never leave the real nodes): stderr says so, with the real
  * public key the node published.
  */
-import type { CommandSpec } from '../../cli/command.js';
-import { PRINTED } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
+import { PRINTED } from '../command.js';
 import { CommandError, NotFoundError } from '../../errors.js';
 import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
@@ -33,7 +33,7 @@ export const nodeWgShowconf: CommandSpec = {
     const [{ deviceOf }, { renderShowConf }] = await Promise.all([import('../../cilium/wg-show.js'), import('../../wireguard/show.js')]);
     const device = deviceOf(config, { now: () => snap.now }, env.rng);
     const reveal = args['showKeys'] === true;
-    const { loadImported } = await import('../../insight/import-cluster.js');
+    const { loadImported } = await import('../../cluster/imported.js');
     const imported = loadImported(store, rg, name);
     if (reveal) {
       ui.warn(`the output holds the private key of ${node}'s cilium_wg0${imported ? ' (a simulation key: this cluster was imported)' : ''}; anyone with it can decrypt that node's WireGuard traffic. Keep it out of logs and tickets.`);

@@ -1,7 +1,7 @@
 import { agentPoolProfile } from '../../aks/create.js';
 import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE, MAX_PODS_KUBENET, MAX_PODS_OVERLAY, NODEPOOL_MODES, type NodepoolMode } from '../../aks/consts.js';
 import { checkClusterCount, checkPoolCount, validateNodepoolName } from '../../aks/validators.js';
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { addNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';

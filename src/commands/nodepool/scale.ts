@@ -1,6 +1,6 @@
 import { DEFAULT_NODE_COUNT } from '../../aks/consts.js';
 import { checkClusterCount, checkPoolCount } from '../../aks/validators.js';
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { scaleNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';

@@ -1,7 +1,7 @@
 /** What the nodepool commands share: flags, the agent pool view, and the lookup with ARM's not-found error. */
 import { AGENT_POOL_TYPE } from '../../aks/consts.js';
 import type { AgentPool, AgentPoolProfile, ManagedCluster } from '../../aks/model.js';
-import type { FlagSpec } from '../../cli/command.js';
+import type { FlagSpec } from '../command.js';
 import { ResourceNotFoundError } from '../../errors.js';
 
 export const CLUSTER_NAME_FLAG: FlagSpec = { long: 'cluster-name', kind: 'string', required: true, help: 'The cluster name.' };

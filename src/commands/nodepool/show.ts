@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
 import { RESOURCE_GROUP, str } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG, poolTable } from './shared.js';

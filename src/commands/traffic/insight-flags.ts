@@ -4,7 +4,7 @@
  * table of a Hubble result, and where a self-printed result leaves its summary for --fail-on-unencrypted. The work is
  * in insight.ts, imported only when one of these flags is used.
  */
-import type { CommandContext, FlagSpec } from '../../cli/command.js';
+import type { CommandContext, FlagSpec } from '../command.js';
 
 export const INSIGHT_FLAGS: readonly FlagSpec[] = [
   {

@@ -8,8 +8,8 @@
  * as a table, -o hubble's compact lines) are printed here.
  */
 import * as path from 'node:path';
-import type { CommandContext } from '../../cli/command.js';
-import { PRINTED } from '../../cli/command.js';
+import type { CommandContext } from '../command.js';
+import { PRINTED } from '../command.js';
 import { loadCilium, publishedKey } from '../../cilium/agents.js';
 import { clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
@@ -36,16 +36,16 @@ import {
 } from '../../insight/coverage.js';
 import { wireguardConfigured } from '../../aks/model.js';
 import { PATH_CLASSES, type PathClass } from '../../cluster/path.js';
-import { modelFromCluster, type NodeKeyFacts } from '../../insight/from-cluster.js';
+import { modelFromCluster } from '../../insight/from-cluster.js';
 import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../insight/hubble-export.js';
-import { loadImported } from '../../insight/import-cluster.js';
+import { loadImported, type NodeKeyFacts } from '../../cluster/imported.js';
 import { READ_CHUNK_BYTES } from '../../insight/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
 import { indexModel, type Endpoint, type IndexedModel } from '../../insight/model.js';
 import { renderReport, type ReportInput } from '../../insight/report-html.js';
 import { analyzeHubbleFile, hubbleWorkerCount } from '../../platform/hubble-workers.js';
-import type { InspectOptions } from './inspect.js';
+import type { InspectOptions } from './options.js';
 import { printedSummaries } from './insight-flags.js';
 
 type FabricInspect = (ctx: CommandContext, o: InspectOptions & { onPacket?: (t: number, packet: Uint8Array, node: string) => void }) => Promise<InspectReport>;

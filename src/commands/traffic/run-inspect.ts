@@ -3,7 +3,7 @@
  * simulated time with every agent's cilium_wg0 (restoring the sessions a previous command left), choose the flows,
  * run them, write the capture and key log, and save the sessions and the clock.
  */
-import type { CommandContext } from '../../cli/command.js';
+import type { CommandContext } from '../command.js';
 import {
   ciliumDataplane,
   keyReader,
@@ -41,7 +41,7 @@ import { runStreams, VIRTUAL_SHARDS } from '../../fabric/streams.js';
 import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
-import { mayShard, shardMinFlows, type InspectOptions } from './inspect.js';
+import { mayShard, shardMinFlows, type InspectOptions } from './options.js';
 
 /**
  * The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document: the keys the

@@ -1,6 +1,6 @@
 /** `aks-wg wg genkey | pubkey | genpsk`: wg(8)'s key commands, same input and output format. */
-import type { CommandSpec } from '../../cli/command.js';
-import { PRINTED } from '../../cli/command.js';
+import type { CommandSpec } from '../command.js';
+import { PRINTED } from '../command.js';
 import { ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { KeyFormatError, encodeKey, generatePresharedKey, generatePrivateKey, parsePrivateKey, publicKeyFromPrivate } from '../../wireguard/keys.js';

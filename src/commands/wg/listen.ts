@@ -2,7 +2,7 @@
  * `aks-wg wg listen`: a userspace WireGuard endpoint on a UDP socket that answers one peer's handshakes and the ICMP
  * echo requests addressed to --address, logging each event on stderr, until --timeout or SIGINT. Needs no root.
  */
-import { PRINTED, type CommandSpec } from '../../cli/command.js';
+import { PRINTED, type CommandSpec } from '../command.js';
 import { ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { UdpWireGuard, waitUntil } from '../../platform/wg-udp.js';

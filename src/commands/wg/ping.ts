@@ -4,7 +4,7 @@
  * back, 1 with the reason (no handshake, no reply) otherwise. Needs no root and no TUN device.
  */
 import * as path from 'node:path';
-import { PRINTED, type CommandSpec } from '../../cli/command.js';
+import { PRINTED, type CommandSpec } from '../command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { monotonicMs, sleep } from '../../platform/wg-udp.js';

@@ -1,6 +1,6 @@
 /** Flags and input handling shared by the `wg` commands: key files, endpoints, stdin. */
 import * as path from 'node:path';
-import type { FlagSpec } from '../../cli/command.js';
+import type { FlagSpec } from '../command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { UdpWireGuard } from '../../platform/wg-udp.js';

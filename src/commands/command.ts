@@ -1,11 +1,32 @@
 /**
  * The declarative shape of a command, in the spirit of az's `_params.py`: a flag table (names, kinds, choices,
- * defaults) plus a run function. cli/program.ts turns these into commander commands; cli/args.ts applies az's
+ * defaults) plus a run function, and what a run gets (the environment and the people-facing output). cli/program.ts turns these into commander commands; cli/args.ts applies az's
  * argument rules (choices matched case-insensitively, ints, required flags, unrecognized arguments) so every
  * command reports usage errors the same way.
  */
 import type { Env } from '../platform/env.js';
-import type { Ui } from './ui.js';
+import type { ChalkInstance } from 'chalk';
+
+/** People-facing output on stderr, as cli/ui.ts gives it to a command. */
+export interface Spinner {
+  succeed(): void;
+  fail(): void;
+  text(text: string): void;
+}
+
+export interface Ui {
+  readonly chalk: ChalkInstance;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  /** `WARNING: ...` on stderr (suppressed by --only-show-errors). */
+  warn(message: string): void;
+  /** A line of progress or information on stderr (suppressed by --only-show-errors). */
+  info(message: string): void;
+  /** Run work under an ora spinner on a terminal; plain when not a terminal. */
+  spin<T>(text: string, work: (s: Spinner) => Promise<T> | T): Promise<T>;
+  /** Ask y/n on a terminal; resolves false on anything but y/yes. */
+  confirm(question: string): Promise<boolean>;
+}
 
 export type FlagKind = 'string' | 'int' | 'switch' | 'enum';
 
