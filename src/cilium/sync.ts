@@ -5,7 +5,7 @@
  */
 import { clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
-import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../cluster/ip.js';
+import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
 import { nodeCryptoBackend } from '../platform/wg-node-crypto.js';

@@ -5,7 +5,7 @@
  */
 import { advanceClusterClock, clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
-import { parseCidr } from '../cluster/ip.js';
+import { parseCidr } from '../net/ip.js';
 import { writeCluster } from '../cluster/repo.js';
 import { ValidationError } from '../errors.js';
 import type { Rng } from '../platform/types.js';

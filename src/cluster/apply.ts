@@ -5,7 +5,7 @@
  */
 import { clusterNow } from './clock.js';
 import type { ClusterDoc } from './doc.js';
-import { cidrContains, isIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { cidrContains, isIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import { KubeError, pluralName, resourceName, type ControllerManifest, type Manifest, type NamespaceManifest, type PodManifest, type ServiceManifest } from './manifest.js';
 import { canonicalJson, hashTemplate, newService, reconcileWorkloads } from './schedule.js';
 import { BUILTIN_NAMESPACES, findController, findService, listNamespaces, type Pod, type Workloads } from './workloads.js';

@@ -6,7 +6,7 @@
 import { ServiceError } from '../errors.js';
 import { FIRST_NODE_HOST } from '../aks/consts.js';
 import type { ClusterDoc, NodeRecord } from './doc.js';
-import { cidrSize, formatIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 
 export function nodeName(pool: string, hash: string, instance: number): string {
   return `aks-${pool}-${hash}-vmss${instance.toString(36).padStart(6, '0')}`;

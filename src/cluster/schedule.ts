@@ -18,7 +18,7 @@
  */
 import type { ClusterDoc, NodeRecord } from './doc.js';
 import { clusterNow } from './clock.js';
-import { cidrSize, formatIPv4, isIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { cidrSize, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import { KUBE_SYSTEM, systemControllers, systemServices, type SystemController } from './system.js';
 import {
   hash32,

@@ -9,7 +9,7 @@
  */
 import type { Store, Tx } from '../state/store.js';
 import type { ClusterDoc, NodeRecord } from './doc.js';
-import { formatIPv4, parseCidr, parseIPv4 } from './ip.js';
+import { formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import { clusterDirKey } from './repo.js';
 import { podLabels, reconcileWorkloads } from './schedule.js';
 import { emptyWorkloads, type Controller, type NamespaceRecord, type Pod, type Service, type Workloads } from './workloads.js';

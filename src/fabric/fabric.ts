@@ -17,11 +17,11 @@
  * the capture), and after each flow reads that record: a flow is encrypted when its packet reached the destination
  * by being decrypted from a WireGuard transport message on the wire and never crossed the wire in plaintext.
  */
-import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../cluster/ip.js';
+import { cidrContains, formatIPv4, parseCidr, parseIPv4, parsePrefix, type Cidr, type Prefix } from '../net/ip.js';
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
-import { parseCidr as parsePrefix, SharedHostLists, type Cidr as Prefix } from '../wireguard/allowed-ips.js';
+import { SharedHostLists } from '../wireguard/allowed-ips.js';
 import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
 import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import type { RunStreams } from './streams.js';

@@ -5,7 +5,7 @@
  * A flow addressed to a service is translated to one backend pod here, before the datapath (as Cilium's service
  * load balancer does), by a deterministic choice.
  */
-import { cidrContains, isIPv4, parseCidr, parseIPv4, type Cidr } from '../cluster/ip.js';
+import { cidrContains, formatCidr, isIPv4, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
 import { hash32, serviceBackends, type Pod, type Service, type Workloads } from '../cluster/workloads.js';
 import { ValidationError } from '../errors.js';
 import { nodeEndpoint } from './fabric.js';
@@ -163,7 +163,7 @@ export class Resolver {
     if (this.rogueEndpoint && this.rogueEndpoint.ip === ip) return { kind: 'endpoint', endpoint: this.rogueEndpoint };
     const n = parseIPv4(ip);
     const range = this.ranges.find((r) => cidrContains(r, n));
-    if (range) return fail(`no pod, node or service has this address (it is inside the cluster range ${formatRange(range)})`);
+    if (range) return fail(`no pod, node or service has this address (it is inside the cluster range ${formatCidr(range)})`);
     return { kind: 'endpoint', endpoint: externalEndpoint(ip) };
   }
 
@@ -349,10 +349,6 @@ export class Resolver {
     if (this.rogueEndpoint && a) add(plain(this.rogueEndpoint, ep(a)));
     return out;
   }
-}
-
-function formatRange(c: Cidr): string {
-  return `${[(c.base >>> 24) & 255, (c.base >>> 16) & 255, (c.base >>> 8) & 255, c.base & 255].join('.')}/${c.bits}`;
 }
 
 /** An address outside the cluster. */

@@ -8,7 +8,7 @@
  *     IPs per node) answers lazily, as cilium/agents.ts wireguardConfigs would, without building every node's list;
  *   - a map of full configurations (tests, the rogue machine) answers from the lists it has.
  */
-import { parseCidr, type Cidr, cidrContains } from '../cluster/ip.js';
+import { cidrContains, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
 import type { WgConfig, WgPeerConfig, WireGuardPlan } from './types.js';
 
 /** A node's own device: its key and port (its peers come from WireGuardSource.peer). */
@@ -38,11 +38,6 @@ export function wireGuardSource(input: WireGuardInput): WireGuardSource {
 
 function isPlan(input: WireGuardInput): input is WireGuardPlan {
   return (input as WireGuardPlan).kind === 'plan';
-}
-
-function ipNumber(text: string): number {
-  const p = text.split('.');
-  return (((+p[0]! * 256 + +p[1]!) * 256 + +p[2]!) * 256 + +p[3]!) >>> 0;
 }
 
 /** Answers as wireguardConfigs does: keyed nodes with a key file get a device; peers are the other keyed nodes, minus
@@ -89,8 +84,8 @@ class PlanSource implements WireGuardSource {
       this.ownersBuilt = true;
       for (const n of this.plan.nodes) {
         if (this.plan.keys[n.name] === undefined || n.name in this.plan.duplicates) continue;
-        this.owners.set(ipNumber(n.ip), n.name);
-        for (const p of this.plan.podIps[n.name] ?? []) this.owners.set(ipNumber(p.slice(0, p.indexOf('/'))), n.name);
+        this.owners.set(parseIPv4(n.ip), n.name);
+        for (const p of this.plan.podIps[n.name] ?? []) this.owners.set(parseIPv4(p.slice(0, p.indexOf('/'))), n.name);
       }
     }
     return this.owners.get(ip);

@@ -31,6 +31,7 @@ import {
   type ScenarioCoverage,
 } from './coverage.js';
 import { classifyPath, type PathClass } from '../cluster/path.js';
+import { ipv4Number } from '../net/ip.js';
 import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
 
 /** What readLines yields for a line longer than MAX_LINE_CHARS. */
@@ -520,27 +521,6 @@ export function flowKey(f: Pick<ObservedFlow, 'protocol' | 'wireSource' | 'sourc
 const PROTO_INDEX: Readonly<Record<string, number>> = { TCP: 0, UDP: 1, SCTP: 2, ICMPv4: 3, ICMPv6: 4, other: 5 };
 const DIRECTION_INDEX: Readonly<Record<string, number>> = { EGRESS: 0, INGRESS: 1, TRAFFIC_DIRECTION_UNKNOWN: 2 };
 
-/** Dotted-quad IPv4 as a number by character arithmetic (no allocation); NaN for anything else. */
-export function ipNumber(s: string): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255 || ++dots > 3) return NaN;
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + c - 48;
-      digits++;
-    } else return NaN;
-  }
-  return dots === 3 && digits > 0 && part <= 255 ? v * 256 + part : NaN;
-}
-
 /**
  * Distinct flows by protocol, 5-tuple and direction. IPv4 flows are found through two maps with number keys (source
  * address and port; destination address, port, protocol and direction: each under 2^53), which costs a fraction
@@ -556,8 +536,8 @@ class FlowTable {
   }
 
   private keys(proto: string, src: string, sport: number, dst: string, dport: number, dir: string): [number, number] | undefined {
-    const a = ipNumber(src);
-    const b = ipNumber(dst);
+    const a = ipv4Number(src);
+    const b = ipv4Number(dst);
     const p = PROTO_INDEX[proto];
     const d = DIRECTION_INDEX[dir];
     if (Number.isNaN(a) || Number.isNaN(b) || p === undefined || d === undefined || sport > 65535 || dport > 65535) return undefined;

@@ -23,7 +23,7 @@ import {
 } from '../aks/consts.js';
 import type { ClusterDoc, NodeRecord } from '../cluster/doc.js';
 import { fnv1a } from '../cluster/doc.js';
-import { cidrContains, formatIPv4, maskOf, parseCidr, parseIPv4 } from '../cluster/ip.js';
+import { cidrContains, formatIPv4, maskOf, parseCidr, parseIPv4 } from '../net/ip.js';
 import type { ImportedDoc } from '../cluster/imported.js';
 import type { Controller, Pod, Service, Workloads } from '../cluster/workloads.js';
 import type { ImportedNode, ImportPlan } from './kubectl-import.js';

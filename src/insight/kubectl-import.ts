@@ -17,7 +17,7 @@
  * that is not in the list).
  */
 import { jsonErrorPosition, lineColumn } from '../json-position.js';
-import { cidrContains, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../cluster/ip.js';
+import { cidrContains, formatIPv4, isIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 
 export interface Diagnostic {
   severity: 'warning' | 'error';

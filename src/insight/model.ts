@@ -4,7 +4,7 @@
  * document and the workload model (fromCluster) or by hand in tests; indexed once (indexModel) so classifying a
  * flow is a few map look-ups, whatever the cluster's size.
  */
-import { cidrContains, parseCidr, parseIPv4, type Cidr } from '../cluster/ip.js';
+import { cidrContains, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
 
 export interface ModelNode {
   readonly name: string;

@@ -1,161 +1,14 @@
 /**
  * AllowedIPs: cryptokey routing (whitepaper §2). A longest-prefix-match binary trie per address family maps a
- * destination (send) or inner source (receive) address to a peer. Also the small IPv4/IPv6 text parsers it needs.
+ * destination (send) or inner source (receive) address to a peer. Prefixes and their text forms: net/ip.ts.
  */
-
-/** An IP prefix: address bytes (4 or 16) and prefix length. */
-export interface Cidr {
-  readonly address: Uint8Array;
-  readonly bits: number;
-}
+import type { Prefix } from '../net/ip.js';
 
 interface TrieNode<T> {
   zero?: TrieNode<T>;
   one?: TrieNode<T>;
   value?: T;
-  prefix?: Cidr;
-}
-
-/**
- * Parse a dotted-quad IPv4 or an RFC 4291 IPv6 address into 4 or 16 bytes; null if malformed.
- */
-export function parseIp(text: string): Uint8Array | null {
-  if (text.includes(':')) return parseIpv6(text);
-  return parseIpv4(text);
-}
-
-// a character scan (no split, no regex): the fabric parses tens of thousands of AllowedIPs entries per run.
-// Each of the four parts is 0 or a number without leading zeros, at most 255.
-function parseIpv4(text: string): Uint8Array | null {
-  const out = new Uint8Array(4);
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e; // the end closes the last part like a dot
-    if (c === 0x2e) {
-      if (digits === 0 || part > 3) return null;
-      out[part++] = v;
-      digits = 0;
-      v = 0;
-      continue;
-    }
-    if (c < 0x30 || c > 0x39) return null;
-    if (digits > 0 && v === 0) return null; // a leading zero
-    if (++digits > 3) return null;
-    v = v * 10 + (c - 0x30);
-    if (v > 255) return null;
-  }
-  return part === 4 ? out : null;
-}
-
-function parseIpv6(text: string): Uint8Array | null {
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const groups = (s: string): number[] | null => {
-    if (s === '') return [];
-    const out: number[] = [];
-    const parts = s.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return null;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return null;
-  const total = head.length + tail.length;
-  if (halves.length === 1 ? total !== 8 : total > 7) return null;
-  const all = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 255;
-  });
-  return out;
-}
-
-/** Text of a 4- or 16-byte address (IPv6 in RFC 5952 short form). */
-export function formatIp(address: Uint8Array): string {
-  if (address.length === 4) return Array.from(address).join('.');
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((address[i]! << 8) | address[i + 1]!);
-  // longest run of zero groups (length ≥ 2) becomes ::
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
-}
-
-/**
- * Parse "a.b.c.d/n" or "x::y/n" (a bare address means a host route). The host bits are cleared, as wg does.
- * Returns null if malformed.
- */
-export function parseCidr(text: string): Cidr | null {
-  const slash = text.indexOf('/');
-  const address = parseIp(slash < 0 ? text : text.slice(0, slash));
-  if (!address) return null;
-  const max = address.length * 8;
-  let bits = max;
-  if (slash >= 0) {
-    bits = prefixLength(text, slash + 1);
-    if (bits < 0 || bits > max) return null;
-  }
-  // a host prefix has no host bits to clear: the parsed bytes are already the answer
-  return { address: bits === max ? address : maskAddress(address, bits), bits };
-}
-
-/** The decimal prefix length from `start` to the end of `text` ("0", or 1–3 digits without a leading zero); −1 if not. */
-function prefixLength(text: string, start: number): number {
-  const n = text.length - start;
-  if (n < 1 || n > 3) return -1;
-  let v = 0;
-  for (let i = start; i < text.length; i++) {
-    const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9 || (d === 0 && i === start && n > 1)) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** Is `cidr` a well-formed prefix: 4 or 16 address bytes, a length in range, no host bits set? */
-export function isCanonicalCidr(cidr: Cidr): boolean {
-  const n = cidr.address.length;
-  if ((n !== 4 && n !== 16) || !Number.isInteger(cidr.bits) || cidr.bits < 0 || cidr.bits > n * 8) return false;
-  for (let i = 0; i < n; i++) {
-    const keep = Math.max(0, Math.min(8, cidr.bits - i * 8));
-    if ((cidr.address[i]! & ~(0xff << (8 - keep)) & 0xff) !== 0) return false;
-  }
-  return true;
-}
-
-/** Text of a prefix: "10.0.0.0/24". */
-export function formatCidr(cidr: Cidr): string {
-  return `${formatIp(cidr.address)}/${cidr.bits}`;
-}
-
-function maskAddress(address: Uint8Array, bits: number): Uint8Array {
-  const out = Uint8Array.from(address);
-  for (let i = 0; i < out.length; i++) {
-    const keep = Math.max(0, Math.min(8, bits - i * 8));
-    out[i]! &= (0xff << (8 - keep)) & 0xff;
-  }
-  return out;
+  prefix?: Prefix;
 }
 
 function bitAt(address: Uint8Array, i: number): number {
@@ -174,15 +27,15 @@ const u32 = (b: Uint8Array, off: number): number => ((b[off]! << 24) | (b[off + 
  */
 export class SharedHostLists {
   /** Address (as a signed 32-bit key) → the list that names it. */
-  private readonly owner = new Map<number, readonly Cidr[]>();
+  private readonly owner = new Map<number, readonly Prefix[]>();
   /** Each list asked about → its addresses, or null when it cannot be shared. */
-  private readonly keys = new WeakMap<readonly Cidr[], Int32Array | null>();
+  private readonly keys = new WeakMap<readonly Prefix[], Int32Array | null>();
 
   /**
    * The addresses of `list` (signed 32-bit keys) if it can be shared — non-empty, IPv4 host routes only, no address
    * twice, none named by another list — registering it on first sight; else null.
    */
-  keysOf(list: readonly Cidr[]): Int32Array | null {
+  keysOf(list: readonly Prefix[]): Int32Array | null {
     let keys = this.keys.get(list);
     if (keys === undefined) {
       keys = null;
@@ -206,7 +59,7 @@ export class SharedHostLists {
   }
 
   /** The registered list naming `address` (a u32), if any. */
-  listOf(address: number): readonly Cidr[] | undefined {
+  listOf(address: number): readonly Prefix[] | undefined {
     return this.owner.get(address | 0);
   }
 }
@@ -221,9 +74,9 @@ export class AllowedIps<T> {
    */
   private readonly hosts4 = new Map<number, T>();
   /** Each value's prefixes, in insertion order (removal and listing without walking the whole trie). */
-  private readonly byValue = new Map<T, Cidr[]>();
+  private readonly byValue = new Map<T, Prefix[]>();
   /** byValue lists that are a caller's list given to insertAll (never changed here: copied before any change). */
-  private readonly borrowed = new WeakSet<Cidr[]>();
+  private readonly borrowed = new WeakSet<Prefix[]>();
   /** The last IPv4 address looked up and its answer (bulk flows repeat one destination); cleared on any change. */
   private lastV4 = -1;
   private lastV4Value: T | undefined;
@@ -231,15 +84,15 @@ export class AllowedIps<T> {
    * Whole shared lists held as one entry each (insertAll with a registry), by list and by value, and the addresses a
    * later insert took from such a list. An address is never both in hosts4 and in a list held here, unless excluded.
    */
-  private readonly groups = new Map<readonly Cidr[], T>();
-  private readonly groupOf = new Map<T, readonly Cidr[]>();
+  private readonly groups = new Map<readonly Prefix[], T>();
+  private readonly groupOf = new Map<T, readonly Prefix[]>();
   private readonly excluded = new Set<number>();
 
   /** @param shared lists registered for sharing across tables; without it every route is an entry of its own */
   constructor(private readonly shared?: SharedHostLists) {}
 
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
-  insert(cidr: Cidr, value: T): void {
+  insert(cidr: Prefix, value: T): void {
     this.insertOwned({ address: Uint8Array.from(cidr.address), bits: cidr.bits }, value);
   }
 
@@ -247,7 +100,7 @@ export class AllowedIps<T> {
    * insert() of a prefix the table may keep as it is: the caller made it for this call and never changes it (a
    * device adding a peer's freshly parsed AllowedIPs; a fabric adds tens of thousands).
    */
-  insertOwned(prefix: Cidr, value: T): void {
+  insertOwned(prefix: Prefix, value: T): void {
     this.lastV4 = -1;
     if (prefix.address.length === 4 && prefix.bits === 32) {
       const key = u32(prefix.address, 0);
@@ -276,7 +129,7 @@ export class AllowedIps<T> {
    * thousands of peers of 31 host routes each, every device sharing one list per peer node. The list and its
    * prefixes must not change afterwards.
    */
-  insertAll(prefixes: readonly Cidr[], value: T): void {
+  insertAll(prefixes: readonly Prefix[], value: T): void {
     if (this.shared && !this.byValue.has(value) && !this.groupOf.has(value) && !this.groups.has(prefixes)) {
       const shared = this.shared.keysOf(prefixes);
       if (shared && this.noHostRouteFor(shared)) {
@@ -304,7 +157,7 @@ export class AllowedIps<T> {
     }
     if (repeated) {
       // as insertOwned one by one would leave it: each prefix once, where it last appeared
-      const list: Cidr[] = [];
+      const list: Prefix[] = [];
       for (const p of prefixes) {
         const at = list.findIndex((c) => sameCidr(c, p));
         if (at >= 0) list.splice(at, 1);
@@ -313,19 +166,19 @@ export class AllowedIps<T> {
       this.byValue.set(value, list);
       return;
     }
-    const list = prefixes as Cidr[];
+    const list = prefixes as Prefix[];
     this.byValue.set(value, list);
     this.borrowed.add(list);
   }
 
-  private remember(value: T, prefix: Cidr): void {
+  private remember(value: T, prefix: Prefix): void {
     const list = this.byValue.get(value);
     if (!list) this.byValue.set(value, [prefix]);
     else if (this.borrowed.has(list)) this.byValue.set(value, [...list, prefix]);
     else list.push(prefix);
   }
 
-  private forget(value: T, prefix: Cidr): void {
+  private forget(value: T, prefix: Prefix): void {
     const rest = this.byValue.get(value)?.filter((c) => !sameCidr(c, prefix)) ?? [];
     if (rest.length) this.byValue.set(value, rest);
     else this.byValue.delete(value);
@@ -402,7 +255,7 @@ export class AllowedIps<T> {
   }
 
   /** Every prefix mapped to `value`, in the order they were inserted. */
-  prefixesOf(value: T): Cidr[] {
+  prefixesOf(value: T): Prefix[] {
     const group = this.groupOf.get(value);
     const held = group ? group.filter((p) => !this.excluded.has(u32(p.address, 0) | 0)) : [];
     return [...held, ...(this.byValue.get(value) ?? [])];
@@ -425,10 +278,10 @@ export class AllowedIps<T> {
 }
 
 /** Lists of IPv4 host routes given to insertAll, with their addresses as numbers (lists may not change once given). */
-const hostKeyCache = new WeakMap<readonly Cidr[], Uint32Array | null>();
+const hostKeyCache = new WeakMap<readonly Prefix[], Uint32Array | null>();
 
 /** The addresses of a non-empty list of IPv4 host routes as numbers, read once per list; null for any other list. */
-function hostKeys(prefixes: readonly Cidr[]): Uint32Array | null {
+function hostKeys(prefixes: readonly Prefix[]): Uint32Array | null {
   let keys = hostKeyCache.get(prefixes);
   if (keys === undefined) {
     const hosts = prefixes.length > 0 && prefixes.every((p) => p.address.length === 4 && p.bits === 32);
@@ -438,6 +291,6 @@ function hostKeys(prefixes: readonly Cidr[]): Uint32Array | null {
   return keys;
 }
 
-function sameCidr(a: Cidr, b: Cidr): boolean {
+function sameCidr(a: Prefix, b: Prefix): boolean {
   return a.bits === b.bits && a.address.length === b.address.length && a.address.every((x, i) => x === b.address[i]);
 }

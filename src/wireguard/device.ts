@@ -15,7 +15,8 @@
  * dropped and counted by reason; no state changes until a message has authenticated.
  */
 import type { Clock, Rng } from '../platform/types.js';
-import { AllowedIps, formatIp, isCanonicalCidr, parseCidr, parseIp, type Cidr, type SharedHostLists } from './allowed-ips.js';
+import { formatIp, isCanonicalPrefix, parseIp, parsePrefix, type Prefix } from '../net/ip.js';
+import { AllowedIps, type SharedHostLists } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   INITIATION_MIN_INTERVAL_MS,
@@ -199,7 +200,7 @@ export interface PeerConfig {
    * Prefixes as text ("10.0.0.0/24", "fd00::1/128"), or already parsed: a parsed prefix is kept as it is (never
    * copied), so many devices can share one list — it must not change afterwards.
    */
-  readonly allowedIps?: readonly (string | Cidr)[];
+  readonly allowedIps?: readonly (string | Prefix)[];
   readonly persistentKeepaliveSeconds?: number;
 }
 
@@ -208,7 +209,7 @@ export interface PeerUpdate {
   readonly presharedKey?: PresharedKey | null;
   readonly endpoint?: Endpoint;
   /** Replaces the peer's prefixes (text, or parsed as in PeerConfig). */
-  readonly allowedIps?: readonly (string | Cidr)[];
+  readonly allowedIps?: readonly (string | Prefix)[];
   readonly persistentKeepaliveSeconds?: number;
 }
 
@@ -339,7 +340,7 @@ export class Peer {
   }
 
   /** This peer's AllowedIPs, as prefixes. */
-  get allowedIps(): Cidr[] {
+  get allowedIps(): Prefix[] {
     return this.#device.allowedIpsOf(this);
   }
 
@@ -445,7 +446,7 @@ export class Device {
     if (this.peersByKey.has(key)) throw new KeyFormatError('Peer already exists');
     if (isLowOrderPublicKey(pub)) throw new KeyFormatError('Public key is a low-order point');
     if (this.publicKeyId === key) throw new KeyFormatError('Peer public key is the interface public key');
-    const cidrs = parseCidrs(config.allowedIps ?? []);
+    const cidrs = parsePrefixes(config.allowedIps ?? []);
     const peer = new Peer(
       this,
       pub,
@@ -466,7 +467,7 @@ export class Device {
    * @throws {RangeError} if an allowed IP is not a valid prefix.
    */
   updatePeer(peer: Peer, update: PeerUpdate): void {
-    const cidrs = update.allowedIps ? parseCidrs(update.allowedIps) : undefined;
+    const cidrs = update.allowedIps ? parsePrefixes(update.allowedIps) : undefined;
     if (update.presharedKey !== undefined) {
       peer.presharedKey = update.presharedKey ? presharedKeyFromBytes(update.presharedKey) : zeroPresharedKey();
     }
@@ -499,7 +500,7 @@ export class Device {
   }
 
   /** @internal */
-  allowedIpsOf(peer: Peer): Cidr[] {
+  allowedIpsOf(peer: Peer): Prefix[] {
     return this.routes.prefixesOf(peer);
   }
 
@@ -1096,23 +1097,23 @@ function isZeroed(kp: Keypair): boolean {
  * Lists of parsed prefixes already checked and returned as they are: a list's prefixes must not change once given
  * (PeerConfig.allowedIps), so a fabric that gives one node's list to every device that peers with it is checked once.
  */
-const checkedLists = new WeakSet<readonly (string | Cidr)[]>();
+const checkedLists = new WeakSet<readonly (string | Prefix)[]>();
 
-function parseCidrs(list: readonly (string | Cidr)[]): readonly Cidr[] {
-  if (checkedLists.has(list)) return list as readonly Cidr[];
+function parsePrefixes(list: readonly (string | Prefix)[]): readonly Prefix[] {
+  if (checkedLists.has(list)) return list as readonly Prefix[];
   if (list.every((entry) => typeof entry !== 'string')) {
-    for (const entry of list as readonly Cidr[]) {
-      if (!isCanonicalCidr(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
+    for (const entry of list as readonly Prefix[]) {
+      if (!isCanonicalPrefix(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
     }
     checkedLists.add(list);
-    return list as readonly Cidr[];
+    return list as readonly Prefix[];
   }
   return list.map((entry) => {
     if (typeof entry !== 'string') {
-      if (!isCanonicalCidr(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
+      if (!isCanonicalPrefix(entry)) throw new RangeError(`allowed IP is not a valid prefix: ${formatIp(entry.address)}/${entry.bits}`);
       return entry;
     }
-    const c = parseCidr(entry.trim());
+    const c = parsePrefix(entry.trim());
     if (!c) throw new RangeError(`allowed IP is not a valid prefix: ${JSON.stringify(entry)}`);
     return c;
   });

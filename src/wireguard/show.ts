@@ -2,7 +2,7 @@
  * `wg show` and `wg showconf` renderings of a device (wireguard-tools show.c and showconf.c). `wg show` hides the
  * private key and preshared keys; `wg showconf` reveals the private key only when asked.
  */
-import { formatCidr } from './allowed-ips.js';
+import { formatPrefix } from '../net/ip.js';
 import { formatEndpoint, type Device, type Peer } from './device.js';
 import { encodeKey } from './keys.js';
 
@@ -68,7 +68,7 @@ export function renderShow(device: Device, interfaceName: string): string {
     lines.push(`peer: ${peer.name}`);
     if (!isZero(peer.presharedKey)) lines.push(`  preshared key: (hidden)`);
     if (peer.endpoint) lines.push(`  endpoint: ${formatEndpoint(peer.endpoint)}`);
-    const ips = peer.allowedIps.map(formatCidr);
+    const ips = peer.allowedIps.map(formatPrefix);
     lines.push(`  allowed ips: ${ips.length ? ips.join(', ') : '(none)'}`);
     if (peer.lastHandshakeAt !== undefined) lines.push(`  latest handshake: ${formatAgo(peer.lastHandshakeAt, now)}`);
     if (peer.rxBytes || peer.txBytes) lines.push(`  transfer: ${formatBytes(peer.rxBytes)} received, ${formatBytes(peer.txBytes)} sent`);
@@ -91,7 +91,7 @@ export function renderShowConf(device: Device, options: { revealKeys?: boolean }
     lines.push('[Peer]');
     lines.push(`PublicKey = ${peer.name}`);
     if (!isZero(peer.presharedKey)) lines.push(`PresharedKey = ${reveal ? encodeKey(peer.presharedKey) : '(hidden)'}`);
-    const ips = peer.allowedIps.map(formatCidr);
+    const ips = peer.allowedIps.map(formatPrefix);
     if (ips.length) lines.push(`AllowedIPs = ${ips.join(', ')}`);
     if (peer.endpoint) lines.push(`Endpoint = ${formatEndpoint(peer.endpoint)}`);
     if (peer.persistentKeepaliveSeconds) lines.push(`PersistentKeepalive = ${peer.persistentKeepaliveSeconds}`);

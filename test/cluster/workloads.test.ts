@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
 import { removeTempDirs } from '../helpers/tmp.js';
 import type { ClusterDoc } from '../../src/cluster/doc.js';
-import { cidrContains, parseCidr, parseIPv4 } from '../../src/cluster/ip.js';
+import { cidrContains, parseCidr, parseIPv4 } from '../../src/net/ip.js';
 import { addNodes, removeNodes } from '../../src/cluster/nodes.js';
 import { loadCluster, openStore } from '../../src/cluster/repo.js';
 import { ciliumInternalIp, healthIp, reconcileWorkloads } from '../../src/cluster/schedule.js';

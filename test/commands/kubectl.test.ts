@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { session } from '../helpers/cli.js';
 import { listFiles, makeTempDir, removeTempDirs } from '../helpers/tmp.js';
-import { cidrContains, parseCidr, parseIPv4 } from '../../src/cluster/ip.js';
+import { cidrContains, parseCidr, parseIPv4 } from '../../src/net/ip.js';
 
 afterEach(removeTempDirs);
 

@@ -1,6 +1,6 @@
 // The fabric on its own, with hand-made configurations (no CLI): what the receiving device checks, and peers
 // following configuration changes.
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { Fabric, FlowOutcome } from '../../src/fabric/fabric.js';
 import { parsePacket } from '../../src/fabric/packets.js';
 import type { Endpoint, FabricSetup, Flow, WgConfig } from '../../src/fabric/types.js';

@@ -5,7 +5,7 @@ import { session } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { parsePacket, IPPROTO_UDP } from '../../src/fabric/packets.js';
 import { readPcap } from '../../src/fabric/pcap.js';
-import { formatIPv4 } from '../../src/cluster/ip.js';
+import { formatIPv4 } from '../../src/net/ip.js';
 import { wireGuardMessageType } from '../../src/fabric/fabric.js';
 
 /** web: 6 replicas (two per node) behind a ClusterIP service; a UDP echo service; default namespace. */

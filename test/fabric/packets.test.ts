@@ -1,6 +1,6 @@
 import { buildPacket, buildUdpDatagram, internetChecksum, parsePacket, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/fabric/packets.js';
 import { LINKTYPE_RAW, PcapWriter, readPcap } from '../../src/fabric/pcap.js';
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { fromHex } from '../../src/wireguard/keys.js';
 
 const A = parseIPv4('10.244.1.7');

@@ -7,7 +7,7 @@ import { loadCluster } from '../../src/cluster/repo.js';
 import { loadWorkloads } from '../../src/cluster/workloads-store.js';
 import { fabricSetup } from '../../src/commands/traffic/run-inspect.js';
 import { wireGuardSource } from '../../src/fabric/wg-source.js';
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { Store } from '../../src/state/store.js';
 import { removeTempDirs } from '../helpers/tmp.js';

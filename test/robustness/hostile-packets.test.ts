@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { Fabric, FlowOutcome } from '../../src/fabric/fabric.js';
 import { parsePacket } from '../../src/fabric/packets.js';
 import type { Endpoint, FabricSetup, Flow, WgConfig } from '../../src/fabric/types.js';

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { fastCryptoBackend } from '../../src/platform/wg-fast-crypto.js';
 import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
-import { formatCidr, parseCidr, parseIp } from '../../src/wireguard/allowed-ips.js';
+import { formatPrefix, parsePrefix, parseIp } from '../../src/net/ip.js';
 import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';
 import { renderLatestHandshakes, renderShow, renderShowConf } from '../../src/wireguard/show.js';
 import { encodeKey, generatePresharedKey, parsePublicKey, type PresharedKey } from '../../src/wireguard/keys.js';
@@ -154,14 +154,14 @@ describe('device rules', () => {
 
   test('parsed AllowedIPs are kept as given, shared between devices, and checked', () => {
     const p = makePair();
-    const shared = [parseCidr('10.77.0.0/24')!, parseCidr('10.77.1.7/32')!];
+    const shared = [parsePrefix('10.77.0.0/24')!, parsePrefix('10.77.1.7/32')!];
     const other = makePair({ seed: 'other' });
     const onA = p.a.addPeer({ publicKey: other.a.publicKey, allowedIps: shared });
     const onB = p.b.addPeer({ publicKey: other.a.publicKey, allowedIps: shared });
     // the same prefix objects, not copies, on both devices, and they route
     expect(onA.allowedIps[0]).toBe(shared[0]);
     expect(onB.allowedIps[1]).toBe(shared[1]);
-    expect(onA.allowedIps.map(formatCidr)).toEqual(['10.77.0.0/24', '10.77.1.7/32']);
+    expect(onA.allowedIps.map(formatPrefix)).toEqual(['10.77.0.0/24', '10.77.1.7/32']);
     // routed to that peer (staged: it has no endpoint to handshake with)
     p.a.sendPacket(ipv4Packet(A_IP, '10.77.0.200'));
     expect(onA.stats().stagedPackets).toBe(1);

@@ -1,5 +1,5 @@
 // A two-device test bench: devices A and B on a lossless (or filtered) zero-latency link, one simulated clock.
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { buildPacket } from '../../src/fabric/packets.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';

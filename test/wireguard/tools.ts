@@ -1,5 +1,5 @@
 // Helpers for tests that use real tools (wireguard-go, wg, tshark): find what is missing, run commands.
-import { parseIPv4 } from '../../src/cluster/ip.js';
+import { parseIPv4 } from '../../src/net/ip.js';
 import { buildUdpDatagram } from '../../src/fabric/packets.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
-import { AllowedIps, formatCidr, formatIp, parseCidr, parseIp, SharedHostLists, type Cidr } from '../../src/wireguard/allowed-ips.js';
+import { AllowedIps, SharedHostLists } from '../../src/wireguard/allowed-ips.js';
+import { formatIp, formatPrefix, parseIp, parsePrefix, type Prefix } from '../../src/net/ip.js';
 import { newBytes } from '../../src/wireguard/bytes.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
@@ -98,11 +99,11 @@ describe('padding', () => {
 describe('AllowedIPs', () => {
   test('longest prefix wins, IPv4 and IPv6 apart, removal', () => {
     const t = new AllowedIps<string>();
-    t.insert(parseCidr('10.0.0.0/8')!, 'wide');
-    t.insert(parseCidr('10.1.0.0/16')!, 'narrow');
-    t.insert(parseCidr('10.1.2.3/32')!, 'host');
-    t.insert(parseCidr('::/0')!, 'v6default');
-    t.insert(parseCidr('0.0.0.0/0')!, 'v4default');
+    t.insert(parsePrefix('10.0.0.0/8')!, 'wide');
+    t.insert(parsePrefix('10.1.0.0/16')!, 'narrow');
+    t.insert(parsePrefix('10.1.2.3/32')!, 'host');
+    t.insert(parsePrefix('::/0')!, 'v6default');
+    t.insert(parsePrefix('0.0.0.0/0')!, 'v4default');
     expect(t.lookup(parseIp('10.1.2.3')!)).toBe('host');
     expect(t.lookup(parseIp('10.1.9.9')!)).toBe('narrow');
     expect(t.lookup(parseIp('10.200.0.1')!)).toBe('wide');
@@ -110,15 +111,15 @@ describe('AllowedIPs', () => {
     expect(t.lookup(parseIp('fd00::1')!)).toBe('v6default');
     t.removeValue('narrow');
     expect(t.lookup(parseIp('10.1.9.9')!)).toBe('wide');
-    expect(t.prefixesOf('host').map(formatCidr)).toEqual(['10.1.2.3/32']);
+    expect(t.prefixesOf('host').map(formatPrefix)).toEqual(['10.1.2.3/32']);
   });
 
   test('parsing and formatting', () => {
-    expect(formatCidr(parseCidr('10.1.2.3/24')!)).toBe('10.1.2.0/24');
-    expect(formatCidr(parseCidr('fd00:0:0::1/128')!)).toBe('fd00::1/128');
+    expect(formatPrefix(parsePrefix('10.1.2.3/24')!)).toBe('10.1.2.0/24');
+    expect(formatPrefix(parsePrefix('fd00:0:0::1/128')!)).toBe('fd00::1/128');
     expect(formatIp(parseIp('::ffff:1.2.3.4')!)).toBe('::ffff:102:304');
     expect(formatIp(parseIp('2001:db8::')!)).toBe('2001:db8::');
-    for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.1/33', '01.0.0.1', 'fd00::1::2', '10.0.0.1/', 'x']) expect(parseCidr(bad)).toBeNull();
+    for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.1/33', '01.0.0.1', 'fd00::1::2', '10.0.0.1/', 'x']) expect(parsePrefix(bad)).toBeNull();
   });
 });
 
@@ -174,7 +175,7 @@ describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)
           const t = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
           // a second table on the same registry, so lists are shared between tables too
           const other = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
-          const pooled = pools.map((entries) => entries.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!));
+          const pooled = pools.map((entries) => entries.map(([a, b, bits]) => parsePrefix(`${a}.${b}.0.1/${bits}`)!));
           let model: { cidr: string; bits: number; net: number; v: number }[] = [];
           // the random probes, and every address the lists are drawn from
           const everyListed = Array.from({ length: 16 }, (_, i) => [i >> 1, i & 1] as const);
@@ -186,23 +187,23 @@ describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)
               expect(t.lookup(Uint8Array.of(a, b, 0, 1))).toBe(best?.v);
             }
           };
-          const given: { list: Cidr[]; text: string[] }[] = [];
-          const modelInsert = (c: Cidr, v: number) => {
+          const given: { list: Prefix[]; text: string[] }[] = [];
+          const modelInsert = (c: Prefix, v: number) => {
             const net = ((c.address[0]! << 24) | (c.address[1]! << 16) | (c.address[2]! << 8) | c.address[3]!) >>> 0;
-            model = model.filter((m) => m.cidr !== formatCidr(c));
-            model.push({ cidr: formatCidr(c), bits: c.bits, net, v });
+            model = model.filter((m) => m.cidr !== formatPrefix(c));
+            model.push({ cidr: formatPrefix(c), bits: c.bits, net, v });
           };
           for (const o of ops) {
             if (o.op === 'insert') {
-              const c = parseCidr(`${o.a}.${o.b}.0.1/${o.bits}`)!;
+              const c = parsePrefix(`${o.a}.${o.b}.0.1/${o.bits}`)!;
               t.insert(c, o.v);
               modelInsert(c, o.v);
             } else if (o.op === 'insertAll' || o.op === 'insertPooled') {
-              const list = o.op === 'insertAll' ? o.list.map(([a, b, bits]) => parseCidr(`${a}.${b}.0.1/${bits}`)!) : pooled[o.pool]!;
+              const list = o.op === 'insertAll' ? o.list.map(([a, b, bits]) => parsePrefix(`${a}.${b}.0.1/${bits}`)!) : pooled[o.pool]!;
               t.insertAll(list, o.v);
               other.insertAll(list, o.v + 10);
               for (const c of list) modelInsert(c, o.v);
-              given.push({ list, text: list.map(formatCidr) });
+              given.push({ list, text: list.map(formatPrefix) });
             } else {
               t.removeValue(o.v);
               model = model.filter((m) => m.v !== o.v);
@@ -211,10 +212,10 @@ describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)
             probe();
           }
           for (let v = 0; v <= 4; v++) {
-            expect(t.prefixesOf(v).map(formatCidr).sort()).toEqual(model.filter((m) => m.v === v).map((m) => m.cidr).sort());
+            expect(t.prefixesOf(v).map(formatPrefix).sort()).toEqual(model.filter((m) => m.v === v).map((m) => m.cidr).sort());
           }
           // the table kept some of these lists as they were given: it never changed them
-          for (const g of given) expect(g.list.map(formatCidr)).toEqual(g.text);
+          for (const g of given) expect(g.list.map(formatPrefix)).toEqual(g.text);
         },
       ),
       { numRuns: 1000 },

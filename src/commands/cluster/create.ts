@@ -12,7 +12,7 @@ import {
 } from '../../aks/consts.js';
 import type { CommandSpec } from '../command.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
-import { parseCidr } from '../../cluster/ip.js';
+import { parseCidr } from '../../net/ip.js';
 import { addNodes } from '../../cluster/nodes.js';
 import { openStore, tryReadCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';

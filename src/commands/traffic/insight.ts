@@ -20,7 +20,7 @@ import { ArgumentParseError, CommandError, ValidationError } from '../../errors.
 import { parsePacket, protocolName } from '../../fabric/packets.js';
 import { wireGuardMessageType } from '../../fabric/fabric.js';
 import type { FlowReport, InspectReport } from '../../fabric/types.js';
-import { formatIPv4 } from '../../cluster/ip.js';
+import { formatIPv4 } from '../../net/ip.js';
 import {
   configuredScenario,
   CoverageAccumulator,

@@ -1,5 +1,5 @@
 /** ICMP echo over IPv4, just enough for `wg ping` and `wg listen`: build requests, recognise and answer them. */
-import { parseIp } from '../../wireguard/allowed-ips.js';
+import { parseIp } from '../../net/ip.js';
 
 /** The Internet checksum (RFC 1071) of bytes [start, end). */
 export function internetChecksum(b: Uint8Array, start = 0, end = b.length): number {

@@ -6,7 +6,7 @@ import { PRINTED, type CommandSpec } from '../command.js';
 import { ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { UdpWireGuard, waitUntil } from '../../platform/wg-udp.js';
-import { formatCidr, parseCidr } from '../../wireguard/allowed-ips.js';
+import { formatPrefix, parsePrefix } from '../../net/ip.js';
 import { formatEndpoint } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
 import { renderShow } from '../../wireguard/show.js';
@@ -100,7 +100,7 @@ export const wgListenSpec: CommandSpec = {
   examples: ['aks-wg wg listen --private-key b.key --listen-port 51820 --peer <b64> --allowed-ips 10.9.0.2/32 --address 10.9.0.1'],
   async run({ env, args }) {
     const allowed = String(args['allowedIps']).split(',').map((s) => s.trim());
-    for (const c of allowed) if (!parseCidr(c)) throw new ValidationError(`--allowed-ips: not a valid prefix: ${JSON.stringify(c)}`);
+    for (const c of allowed) if (!parsePrefix(c)) throw new ValidationError(`--allowed-ips: not a valid prefix: ${JSON.stringify(c)}`);
     const timeout = args['timeout'] as number | undefined;
     if (timeout !== undefined && !(timeout >= 1)) throw new ValidationError(`--timeout: expected a positive number of seconds, got ${timeout}`);
     await wgListen(
@@ -109,7 +109,7 @@ export const wgListenSpec: CommandSpec = {
         listenPort: portFlag(args['listenPort'], '--listen-port', false)!,
         bindAddress: String(args['bindAddress']),
         peer: peerKey(String(args['peer'])),
-        allowedIps: allowed.map((c) => formatCidr(parseCidr(c)!)),
+        allowedIps: allowed.map((c) => formatPrefix(parsePrefix(c)!)),
         address: ipv4Flag(String(args['address']), '--address'),
         presharedKey: presharedKeyFromFile(env, args['presharedKey'] as string | undefined),
         timeoutSeconds: timeout,
