@@ -29,6 +29,7 @@ import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, Endpoint, FabricNode, FabricSetup, Flow, Interface, Verdict, WgPeerConfig } from './types.js';
 import { classifyPath, type PathClass } from '../cluster/path.js';
+import { MinHeap } from '../net/heap.js';
 
 /** A settable clock: the fabric moves simulated time forward as it fires timers. */
 export interface MutableClock extends Clock {
@@ -211,7 +212,7 @@ export class Fabric {
   private recCount = 0;
   private queue: InFlight[] = [];
   /** Machines by their device's earliest timer deadline (advanceTo asks only the devices that are due). */
-  private readonly timers = new MachineTimerQueue();
+  private readonly timers = new MinHeap<Machine>();
   /** Every device's peers for one node share that node's AllowedIPs list (parsedPrefixes): routed as one entry each. */
   private readonly hostLists = new SharedHostLists();
   private machineCount = 0;
@@ -692,8 +693,8 @@ export class Fabric {
       // the earliest deadline still live (a device's own queue is the truth; ours may hold superseded entries)
       let next = Infinity;
       while (q.size > 0) {
-        const at = q.topAt();
-        const m = q.topMachine();
+        const at = q.topKey();
+        const m = q.top();
         if (at !== m.timerAt) {
           q.pop();
           continue;
@@ -712,8 +713,8 @@ export class Fabric {
       const now = this.clock.now();
       this.recCount = 0;
       // every device with a timer due now, in machine order
-      while (q.size > 0 && q.topAt() <= now) {
-        const at = q.topAt();
+      while (q.size > 0 && q.topKey() <= now) {
+        const at = q.topKey();
         const m = q.pop();
         if (at !== m.timerAt) continue;
         m.timerAt = Infinity;
@@ -735,7 +736,7 @@ export class Fabric {
   private armed(m: Machine, at: number): void {
     if (at < m.timerAt) {
       m.timerAt = at;
-      this.timers.push(at, m);
+      this.timers.push(at, m.order, m);
     }
   }
 
@@ -793,70 +794,6 @@ export function nodeEndpoint(n: FabricNode): Endpoint {
 
 /** The rogue machine comes after every node in machine order. */
 const ROGUE_ORDER = Number.MAX_SAFE_INTEGER;
-
-/**
- * A binary min-heap of (deadline, machine), ties in machine order. Entries are never removed early: an entry whose
- * deadline is no longer its machine's `timerAt` is skipped when it reaches the top.
- */
-class MachineTimerQueue {
-  private readonly at: number[] = [];
-  private readonly machine: Machine[] = [];
-
-  get size(): number {
-    return this.at.length;
-  }
-
-  topAt(): number {
-    return this.at[0]!;
-  }
-
-  topMachine(): Machine {
-    return this.machine[0]!;
-  }
-
-  push(at: number, m: Machine): void {
-    let i = this.at.length;
-    this.at.push(at);
-    this.machine.push(m);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(at, m, parent)) break;
-      this.at[i] = this.at[parent]!;
-      this.machine[i] = this.machine[parent]!;
-      i = parent;
-    }
-    this.at[i] = at;
-    this.machine[i] = m;
-  }
-
-  /** Remove the top entry and return its machine. */
-  pop(): Machine {
-    const top = this.machine[0]!;
-    const at = this.at.pop()!;
-    const m = this.machine.pop()!;
-    const n = this.at.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && this.before(this.at[l + 1]!, this.machine[l + 1]!, l) ? l + 1 : l;
-        if (!this.before(this.at[c]!, this.machine[c]!, -1, at, m)) break;
-        this.at[i] = this.at[c]!;
-        this.machine[i] = this.machine[c]!;
-        i = c;
-      }
-      this.at[i] = at;
-      this.machine[i] = m;
-    }
-    return top;
-  }
-
-  /** Does (at, m) come before the entry at index `j` (or, with j = −1, before (bAt, bM))? */
-  private before(at: number, m: Machine, j: number, bAt = this.at[j]!, bM = this.machine[j]!): boolean {
-    return at < bAt || (at === bAt && m.order < bM.order);
-  }
-}
 
 /**
  * A peer entry's AllowedIPs, parsed once per list: a source hands every node the same list for a given peer node, so

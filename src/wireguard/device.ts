@@ -16,6 +16,7 @@
  */
 import type { Clock, Rng } from '../platform/types.js';
 import { formatIp, isCanonicalPrefix, parseIp, parsePrefix, type Prefix } from '../net/ip.js';
+import { MinHeap } from '../net/heap.js';
 import { AllowedIps, type SharedHostLists } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
@@ -393,7 +394,9 @@ export class Device {
   private readonly publicKeyId: string;
   private readonly indices = new IndexTable();
   private readonly routes: AllowedIps<Peer>;
-  private readonly timerQueue = new TimerQueue();
+  /** Timers by (deadline, the order they were set in): stale entries are skipped when they surface. */
+  private readonly timerQueue = new MinHeap<TimerEntry>();
+  private timerSeq = 0;
   private readonly underLoadThreshold: number;
   private forcedUnderLoad: boolean | undefined;
   private loadWindowStart = -Infinity;
@@ -912,24 +915,31 @@ export class Device {
 
   /** @internal A peer's timer was set: queue it (stale entries are skipped when they surface). */
   scheduleTimer(peer: Peer, name: TimerName, at: number): void {
-    this.timerQueue.push(peer, name, at);
+    this.timerQueue.push(at, this.timerSeq++, { peer, name });
     this.onTimerArmed?.(at);
     // drop stale entries now and then, so a peer re-arming a timer on every packet does not grow the queue
-    if (this.timerQueue.size > 64 + 10 * this.peersByKey.size) this.timerQueue.compact(isLive);
+    if (this.timerQueue.size > 64 + 10 * this.peersByKey.size) this.timerQueue.retain(isLive);
+  }
+
+  /** Drop the stale entries at the top of the timer queue; the earliest live deadline, or undefined. */
+  private liveTimerAt(): number | undefined {
+    const q = this.timerQueue;
+    while (q.size > 0 && !isLive(q.top(), q.topKey())) q.pop();
+    return q.size > 0 ? q.topKey() : undefined;
   }
 
   /** The earliest clock time at which tick() has work, or undefined if no timer is pending. O(log n) amortized. */
   nextTimerAt(): number | undefined {
-    return this.timerQueue.peekLive(isLive)?.at;
+    return this.liveTimerAt();
   }
 
   /** Fire every timer whose deadline is at or before the clock's now, earliest first. */
   tick(): void {
     const now = this.clock.now();
     for (;;) {
-      const e = this.timerQueue.peekLive(isLive);
-      if (!e || e.at > now) return;
-      this.timerQueue.pop();
+      const at = this.liveTimerAt();
+      if (at === undefined || at > now) return;
+      const e = this.timerQueue.pop();
       const peer = e.peer;
       peer.timers.deadline[e.name] = undefined;
       switch (e.name) {
@@ -1019,74 +1029,15 @@ function keyId(key: Uint8Array): string {
   return String.fromCharCode.apply(null, key as unknown as number[]);
 }
 
-/** A queued timer is live while its peer is still there and the deadline was not changed since. */
-function isLive(e: TimerEntry): boolean {
-  return !e.peer.removed && e.peer.timers.deadline[e.name] === e.at;
-}
-
+/** A queued timer: which of a peer's timers (its deadline is the heap's key). */
 interface TimerEntry {
-  readonly at: number;
-  readonly seq: number;
   readonly peer: Peer;
   readonly name: TimerName;
 }
 
-/** A binary min-heap of timer entries by (deadline, insertion order): deterministic order for equal deadlines. */
-class TimerQueue {
-  private heap: TimerEntry[] = [];
-  private seq = 0;
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  push(peer: Peer, name: TimerName, at: number): void {
-    const h = this.heap;
-    h.push({ at, seq: this.seq++, peer, name });
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  /** The earliest live entry, discarding stale ones above it. */
-  peekLive(live: (e: TimerEntry) => boolean): TimerEntry | undefined {
-    while (this.heap.length > 0 && !live(this.heap[0]!)) this.pop();
-    return this.heap[0];
-  }
-
-  pop(): TimerEntry | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  /** Keep only live entries. */
-  compact(live: (e: TimerEntry) => boolean): void {
-    const kept = this.heap.filter(live).sort((a, b) => (before(a, b) ? -1 : 1));
-    this.heap = kept; // a sorted array is a valid heap
-  }
-}
-
-function before(a: TimerEntry, b: TimerEntry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+/** A queued timer is live while its peer is still there and the deadline was not changed since. */
+function isLive(e: TimerEntry, at: number): boolean {
+  return !e.peer.removed && e.peer.timers.deadline[e.name] === at;
 }
 
 function isZeroed(kp: Keypair): boolean {
