@@ -9,6 +9,7 @@
  * simulated clock, so the same document answers "who encrypts" for any instant. Every agent sees every annotation
  * at once (no propagation delay is modelled): when a node's key changes, all peers switch to the new key together.
  */
+import { wireguardConfigured } from '../aks/model.js';
 import type { ClusterDoc } from '../cluster/doc.js';
 import { clusterDirKey } from '../cluster/repo.js';
 import type { Workloads } from '../cluster/workloads.js';
@@ -172,18 +173,6 @@ export function keyReader(src: BytesSource, resourceGroup: string, name: string)
   return (node) => src.readBytes(nodeKeyKey(resourceGroup, name, node)) ?? src.readBytes(legacyNodeKeyKey(resourceGroup, name, node));
 }
 
-/** Is the cluster configured for WireGuard (Cilium dataplane, ACNS security on, transit type WireGuard)? */
-export function wireguardConfiguredFor(cluster: ClusterDoc): boolean {
-  const np = cluster.managedCluster.networkProfile;
-  const acns = np.advancedNetworking;
-  return (
-    np.networkDataplane === 'cilium' &&
-    Boolean(acns?.enabled) &&
-    acns!.security.enabled &&
-    acns!.security.transitEncryption?.type === 'WireGuard'
-  );
-}
-
 /** Does the cluster run Cilium agents at all? */
 export function ciliumDataplane(cluster: ClusterDoc): boolean {
   return cluster.managedCluster.networkProfile.networkDataplane === 'cilium';
@@ -191,7 +180,7 @@ export function ciliumDataplane(cluster: ClusterDoc): boolean {
 
 /** The key a node's CiliumNode carries at `atMs` (base64), or null. */
 export function publishedKey(cluster: ClusterDoc, cilium: CiliumDoc, node: string, atMs: number): string | null {
-  if (!wireguardConfiguredFor(cluster)) return null;
+  if (!wireguardConfigured(cluster.managedCluster)) return null;
   const a = cilium.agents[node];
   if (!a || a.publicKey === null || a.wireguardSinceMs === null || a.wireguardSinceMs > atMs) return null;
   return a.publicKey;

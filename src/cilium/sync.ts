@@ -3,6 +3,7 @@
  * key file, rolling restarts, reimages, strict mode and the rogue machine. Commands call these after they changed the
  * cluster document and before the transaction commits, so the cluster and its agents always change together.
  */
+import { wireguardConfigured } from '../aks/model.js';
 import { clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
 import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
@@ -22,7 +23,6 @@ import {
   nodeKeyKeys,
   WG_KEY_PATH,
   WG_PORT,
-  wireguardConfiguredFor,
   type AgentRecord,
   type CiliumDoc,
   type RogueRecord,
@@ -154,7 +154,7 @@ export function syncCilium(tx: Tx, cluster: ClusterDoc, rng: Rng, options: SyncO
     cilium.rollout = null;
     delete cilium.strictEgressCidr;
   }
-  const wireguard = wireguardConfiguredFor(cluster);
+  const wireguard = wireguardConfigured(cluster.managedCluster);
   if (cilium.rogue) readKeyFile(tx, rg, name, cilium.rogue.name); // moves a legacy-layout key file
   const switching: AgentRecord[] = [];
   if (ciliumDataplane(cluster)) {

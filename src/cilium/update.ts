@@ -3,6 +3,7 @@
  * WireGuard was switched on), store strict mode, and — unless --no-wait — let the cluster's simulated clock run
  * until the rolling restart is over.
  */
+import { wireguardConfigured } from '../aks/model.js';
 import { advanceClusterClock, clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
 import { parseCidr } from '../net/ip.js';
@@ -10,7 +11,6 @@ import { writeCluster } from '../cluster/repo.js';
 import { ValidationError } from '../errors.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
-import { wireguardConfiguredFor } from './agents.js';
 import { rekeyedWarning, setStrictEgress, syncCilium } from './sync.js';
 
 const STRICT_FLAG = '--encryption-strict-egress-cidr';
@@ -38,7 +38,7 @@ export interface UpdateAgentsOptions {
  * @throws ValidationError when strict mode is asked for on a cluster without WireGuard.
  */
 export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string | undefined, options: UpdateAgentsOptions): void {
-  const wireguard = wireguardConfiguredFor(doc);
+  const wireguard = wireguardConfigured(doc.managedCluster);
   if (strictEgressCidr !== undefined && strictEgressCidr !== '' && !wireguard) {
     throw new ValidationError(
       `${STRICT_FLAG} requires WireGuard transit encryption on the cluster (Cilium's strict mode only applies to WireGuard); add --enable-wireguard or --acns-transit-encryption-type WireGuard.`,

@@ -3,6 +3,7 @@
  * simulated time with every agent's cilium_wg0 (restoring the sessions a previous command left), choose the flows,
  * run them, write the capture and key log, and save the sessions and the clock.
  */
+import { wireguardConfigured } from '../../aks/model.js';
 import type { CommandContext } from '../command.js';
 import {
   ciliumDataplane,
@@ -12,7 +13,6 @@ import {
   podIpsByNode,
   rogueConfig,
   rolloutInProgress,
-  wireguardConfiguredFor,
   WG_MTU,
   WG_PORT,
   type CiliumDoc,
@@ -70,7 +70,7 @@ export function fabricSetup(store: Store, doc: ClusterDoc, workloads: Workloads,
       listenPort: WG_PORT,
       mtu: WG_MTU,
     },
-    clusterOff: !ciliumDataplane(doc) ? 'no-cilium' : !wireguardConfiguredFor(doc) ? 'wireguard-off' : null,
+    clusterOff: !ciliumDataplane(doc) ? 'no-cilium' : !wireguardConfigured(doc.managedCluster) ? 'wireguard-off' : null,
     rolloutInProgress: rolloutInProgress(cilium, atMs),
     strictEgressCidr: cilium.strictEgressCidr,
     rogue: rogue
