@@ -14,6 +14,8 @@ import type { ClusterDoc } from '../cluster/doc.js';
 import { clusterDirKey } from '../cluster/repo.js';
 import type { Workloads } from '../cluster/workloads.js';
 import { parseIPv4 } from '../net/ip.js';
+import type { WgConfig, WgPeerConfig, WireGuardPlan } from '../fabric/types.js';
+import { PlanSource } from '../fabric/wg-source.js';
 import type { ShapeCheck } from '../state/store.js';
 
 /** Cilium's WireGuard interface name (pkg/wireguard/types). */
@@ -36,26 +38,11 @@ export const WG_ENCRYPTION_KEY_INDEX = 255;
 /** Simulated time one agent takes to restart during a rolling restart. */
 export const AGENT_RESTART_INTERVAL_MS = 10_000;
 
-export interface WireGuardPeerConfig {
-  node: string;
-  /** base64 */
-  publicKey: string;
-  endpoint: { address: string; port: number };
-  /** 'ip/32': the node IP first, then that node's pod IPs (numeric order). */
-  allowedIps: string[];
-}
+/** A peer entry of a node's cilium_wg0: AllowedIPs 'ip/32', the node IP first, then that node's pod IPs (numeric order). */
+export type WireGuardPeerConfig = WgPeerConfig;
 
-export interface WireGuardNodeConfig {
-  node: string;
-  /** 32 raw bytes from the key file. Never printed. */
-  privateKey: Uint8Array;
-  /** base64 */
-  publicKey: string;
-  listenPort: number;
-  mtu: number;
-  /** In cluster node order. */
-  peers: WireGuardPeerConfig[];
-}
+/** A node's cilium_wg0: its key file's 32 raw bytes (never printed), base64 public key, port, MTU, peers in node order. */
+export type WireGuardNodeConfig = WgConfig;
 
 /** One node's agent. */
 export interface AgentRecord {
@@ -261,38 +248,38 @@ export interface WireGuardInput {
  * result as read-only.
  */
 export function wireguardConfigs(input: WireGuardInput, atMs: number): Map<string, WireGuardNodeConfig | null> {
-  const { cluster, workloads, cilium, readKey } = input;
+  const source = new PlanSource(wireguardPlan(input, atMs));
+  const nodes = input.cluster.nodes;
   const out = new Map<string, WireGuardNodeConfig | null>();
-  const view = agentView(cluster, cilium, atMs);
-  const pods = podIpsByNode(workloads);
-  const peerOf = new Map<string, WireGuardPeerConfig>();
-  for (const n of cluster.nodes) {
-    const key = view.keys.get(n.name);
-    if (key === undefined || view.duplicates.has(n.name)) continue;
-    peerOf.set(n.name, {
-      node: n.name,
-      publicKey: key,
-      endpoint: { address: n.ip, port: WG_PORT },
-      allowedIps: [`${n.ip}/32`, ...(pods.get(n.name) ?? [])],
-    });
-  }
-  for (const n of cluster.nodes) {
-    const publicKey = view.keys.get(n.name);
-    const privateKey = publicKey === undefined ? undefined : readKey(n.name);
-    if (publicKey === undefined || privateKey === undefined || privateKey.length !== 32) {
-      out.set(n.name, null);
-      continue;
-    }
-    const peers: WireGuardPeerConfig[] = [];
-    for (const m of cluster.nodes) {
-      if (m.name === n.name) continue;
-      const peer = peerOf.get(m.name);
-      // A peer with our own key would be refused by the device as well.
-      if (peer && peer.publicKey !== publicKey) peers.push(peer);
-    }
-    out.set(n.name, { node: n.name, privateKey, publicKey, listenPort: WG_PORT, mtu: WG_MTU, peers });
+  for (const n of nodes) {
+    const device = source.device(n.name);
+    out.set(n.name, device && { ...device, peers: nodes.flatMap((m) => source.peer(n.name, m.name) ?? []) });
   }
   return out;
+}
+
+/**
+ * The plain data every node's cilium_wg0 at `atMs` follows (fabric/wg-source.ts PlanSource holds the rules): the keys
+ * the CiliumNodes carry, the refused duplicates, the key files, the pod IPs per node. The fabric reads it lazily, so
+ * a 5,000-node cluster is not written out as 25 million peer entries.
+ */
+export function wireguardPlan(input: WireGuardInput, atMs: number): WireGuardPlan {
+  const view = agentView(input.cluster, input.cilium, atMs);
+  const privateKeys: Record<string, Uint8Array> = {};
+  for (const node of view.keys.keys()) {
+    const key = input.readKey(node);
+    if (key) privateKeys[node] = key;
+  }
+  return {
+    kind: 'plan',
+    nodes: input.cluster.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+    keys: Object.fromEntries(view.keys),
+    duplicates: Object.fromEntries(view.duplicates),
+    privateKeys,
+    podIps: Object.fromEntries(podIpsByNode(input.workloads)),
+    listenPort: WG_PORT,
+    mtu: WG_MTU,
+  };
 }
 
 /**
@@ -304,14 +291,11 @@ export function rogueConfig(input: WireGuardInput & { readRogueKey: () => Uint8A
   if (!rogue) return null;
   const privateKey = input.readRogueKey();
   if (!privateKey || privateKey.length !== 32) return null;
-  const view = agentView(input.cluster, input.cilium, atMs);
-  const pods = podIpsByNode(input.workloads);
-  const peers: WireGuardPeerConfig[] = [];
-  for (const n of input.cluster.nodes) {
-    const key = view.keys.get(n.name);
-    if (key === undefined || view.duplicates.has(n.name) || key === rogue.publicKey) continue;
-    peers.push({ node: n.name, publicKey: key, endpoint: { address: n.ip, port: WG_PORT }, allowedIps: [`${n.ip}/32`, ...(pods.get(n.name) ?? [])] });
-  }
+  const source = new PlanSource(wireguardPlan(input, atMs));
+  const peers = input.cluster.nodes.flatMap((n) => {
+    const entry = source.entry(n.name);
+    return entry && entry.publicKey !== rogue.publicKey ? [entry] : [];
+  });
   return { node: rogue.name, privateKey, publicKey: rogue.publicKey, listenPort: rogue.listenPort, mtu: WG_MTU, peers };
 }
 

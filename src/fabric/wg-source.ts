@@ -5,7 +5,8 @@
  * 700 million prefixes if written out, yet a run only ever asks about the pairs it sends between. So the fabric
  * asks, and a source answers from shared data:
  *   - a WireGuardPlan (plain, cloneable data: the published keys, the refused duplicates, the private keys, the pod
- *     IPs per node) answers lazily, as cilium/agents.ts wireguardConfigs would, without building every node's list;
+ *     IPs per node) answers lazily by Cilium's peer rules (PlanSource: their one statement; cilium/agents.ts
+ *     wireguardConfigs writes every node's list out with it), without building every node's list;
  *   - a map of full configurations (tests, the rogue machine) answers from the lists it has.
  */
 import { cidrContains, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
@@ -40,9 +41,12 @@ function isPlan(input: WireGuardInput): input is WireGuardPlan {
   return (input as WireGuardPlan).kind === 'plan';
 }
 
-/** Answers as wireguardConfigs does: keyed nodes with a key file get a device; peers are the other keyed nodes, minus
- * duplicates and a node with our own key; AllowedIPs are the node IP then its pod IPs. */
-class PlanSource implements WireGuardSource {
+/**
+ * The one statement of Cilium's peer rules (cilium/agents.ts wireguardConfigs materializes it for every node): keyed
+ * nodes with a key file get a device; peers are the other keyed nodes, minus duplicates and a node with our own key;
+ * AllowedIPs are the node IP then its pod IPs.
+ */
+export class PlanSource implements WireGuardSource {
   readonly fingerprint: string;
   readonly uniform = true;
   private readonly ipOf = new Map<string, string>();
@@ -68,9 +72,15 @@ class PlanSource implements WireGuardSource {
   peer(node: string, peerNode: string): WgPeerConfig | null {
     if (node === peerNode) return null;
     const own = this.device(node);
+    const entry = own ? this.entry(peerNode) : null;
+    return entry && entry.publicKey !== own!.publicKey ? entry : null;
+  }
+
+  /** The entry every node's device has for `peerNode` (null when it publishes no key, or a duplicate one). */
+  entry(peerNode: string): WgPeerConfig | null {
     const publicKey = this.plan.keys[peerNode];
     const ip = this.ipOf.get(peerNode);
-    if (!own || publicKey === undefined || ip === undefined || peerNode in this.plan.duplicates || publicKey === own.publicKey) return null;
+    if (publicKey === undefined || ip === undefined || peerNode in this.plan.duplicates) return null;
     let allowedIps = this.allowed.get(peerNode);
     if (!allowedIps) {
       allowedIps = [`${ip}/32`, ...(this.plan.podIps[peerNode] ?? [])];

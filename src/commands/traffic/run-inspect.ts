@@ -9,11 +9,9 @@ import {
   ciliumDataplane,
   keyReader,
   loadCilium,
-  agentView,
-  podIpsByNode,
   rogueConfig,
   rolloutInProgress,
-  WG_MTU,
+  wireguardPlan,
   WG_PORT,
   type CiliumDoc,
 } from '../../cilium/agents.js';
@@ -51,25 +49,10 @@ import { mayShard, shardMinFlows, type InspectOptions } from './options.js';
 export function fabricSetup(store: Store, doc: ClusterDoc, workloads: Workloads, cilium: CiliumDoc, atMs: number): FabricSetup {
   const { resourceGroup: rg, name } = doc.managedCluster;
   const input = { cluster: doc, workloads, cilium, readKey: keyReader(store, rg, name) };
-  const view = agentView(doc, cilium, atMs);
-  const privateKeys: Record<string, Uint8Array> = {};
-  for (const node of view.keys.keys()) {
-    const key = input.readKey(node);
-    if (key) privateKeys[node] = key;
-  }
   const rogue = cilium.rogue;
   return {
     nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip, podCidr: n.podCidr })),
-    wireguard: {
-      kind: 'plan',
-      nodes: doc.nodes.map((n) => ({ name: n.name, ip: n.ip })),
-      keys: Object.fromEntries(view.keys),
-      duplicates: Object.fromEntries(view.duplicates),
-      privateKeys,
-      podIps: Object.fromEntries(podIpsByNode(workloads)),
-      listenPort: WG_PORT,
-      mtu: WG_MTU,
-    },
+    wireguard: wireguardPlan(input, atMs),
     clusterOff: !ciliumDataplane(doc) ? 'no-cilium' : !wireguardConfigured(doc.managedCluster) ? 'wireguard-off' : null,
     rolloutInProgress: rolloutInProgress(cilium, atMs),
     strictEgressCidr: cilium.strictEgressCidr,
