@@ -35,7 +35,7 @@ interface Allowance {
 const ALLOWANCES: readonly Allowance[] = [];
 
 /** The folders of src/, lowest first ('' is the files directly in src/: errors.ts and the like). */
-const LAYERS = ['', 'platform', 'net', 'state', 'wireguard', 'aks', 'cluster', 'fabric', 'cilium', 'insight', 'commands', 'cli'] as const;
+const LAYERS = ['', 'platform', 'net', 'state', 'wireguard', 'aks', 'cluster', 'fabric', 'cilium', 'analysis', 'import', 'commands', 'cli'] as const;
 
 interface LayerAllowance {
   /** The importing file, relative to src/. */
@@ -51,10 +51,10 @@ const LAYER_ALLOWANCES: readonly LayerAllowance[] = [
   { file: 'platform/fabric-shard.ts', imports: 'fabric/streams.ts', reason: 'worker entry point: to move to cli/ over a generic thread pool' },
   { file: 'platform/fabric-worker.ts', imports: 'fabric/shard.ts', reason: 'worker entry point: to move to cli/' },
   { file: 'platform/fabric-workers.ts', imports: 'fabric/shard.ts', reason: 'the thread pool knows the shard shapes: to become generic' },
-  { file: 'platform/hubble-worker.ts', imports: 'insight/hubble-parallel.ts', reason: 'worker entry point: to move to cli/' },
-  { file: 'platform/hubble-workers.ts', imports: 'insight/hubble-parallel.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-  { file: 'platform/hubble-workers.ts', imports: 'insight/hubble.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-  { file: 'platform/hubble-workers.ts', imports: 'insight/model.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
+  { file: 'platform/hubble-worker.ts', imports: 'analysis/hubble-parallel.ts', reason: 'worker entry point: to move to cli/' },
+  { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble-parallel.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
+  { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
+  { file: 'platform/hubble-workers.ts', imports: 'analysis/model.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
   { file: 'platform/wg-fast-crypto.ts', imports: 'wireguard/bytes.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
   { file: 'platform/wg-fast-crypto.ts', imports: 'wireguard/crypto-backend.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
   { file: 'platform/wg-node-crypto.ts', imports: 'wireguard/blake2s.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
@@ -174,7 +174,7 @@ describe('import boundaries of src/', () => {
     expect(uses('platform/process.ts').some((u) => u === 'process.')).toBe(true);
     expect(uses('cli/ui.ts')).toContain('chalk');
     expect(found.find((f) => f.file === 'state/store.ts' && f.u.use === 'node:fs')?.u.typeOnly).toBe(true);
-    expect(violation('insight/x.ts', { use: 'node:fs', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
+    expect(violation('analysis/x.ts', { use: 'node:fs', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
     expect(violation('commands/x.ts', { use: 'chalk', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
     expect(violation('aks/x.ts', { use: '../wireguard/keys.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();
     expect(violation('wireguard/x.ts', { use: '../aks/model.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();

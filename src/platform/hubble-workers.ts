@@ -1,5 +1,5 @@
 /**
- * The side effects of `traffic inspect --hubble FILE` on more than one core (insight/hubble-parallel.ts has the
+ * The side effects of `traffic inspect --hubble FILE` on more than one core (analysis/hubble-parallel.ts has the
  * rest): counting idle cores, reading the bytes around the cut points, and running each share in a worker thread
  * (hubble-worker.js next to this file). Only available from the compiled build; from TypeScript sources callers
  * get undefined and run the single pass.
@@ -7,9 +7,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { HubbleOptions, HubbleResult } from '../insight/hubble.js';
-import { analyzeShares, lineCuts, workerCount, type Machine, type ShareJob, type ShareResult } from '../insight/hubble-parallel.js';
-import type { IndexedModel } from '../insight/model.js';
+import type { HubbleOptions, HubbleResult } from '../analysis/hubble.js';
+import { analyzeShares, lineCuts, workerCount, type Machine, type ShareJob, type ShareResult } from '../analysis/hubble-parallel.js';
+import type { IndexedModel } from '../analysis/model.js';
 
 /** A worker's young generation: parsed lines die young, and a small nursery keeps each worker's RSS small. */
 export const WORKER_YOUNG_GENERATION_MB = 16;
@@ -19,7 +19,7 @@ export function thisMachine(): Machine {
   return { cores: availableParallelism(), load: loadavg()[0] ?? 0 };
 }
 
-/** workerCount (insight/hubble-parallel.ts) for this machine. */
+/** workerCount (analysis/hubble-parallel.ts) for this machine. */
 export function hubbleWorkerCount(bytes: number, vars: Readonly<Record<string, string | undefined>>): number {
   return workerCount(bytes, vars, thisMachine);
 }

@@ -58,8 +58,8 @@ export const clusterImport: CommandSpec = {
     };
     const kubectl = readInput(env, '--from-kubectl', o.kubectlFile);
     const cilium = o.ciliumFile === undefined ? undefined : readInput(env, '--ciliumnodes', o.ciliumFile);
-    const { planImport } = await import('../../insight/kubectl-import.js');
-    const { buildImportedCluster } = await import('../../insight/import-cluster.js');
+    const { planImport } = await import('../../import/kubectl-import.js');
+    const { buildImportedCluster } = await import('../../import/import-cluster.js');
     const { importedKey } = await import('../../cluster/imported.js');
     const plan = planImport(kubectl, cilium);
     for (const d of plan.diagnostics) {

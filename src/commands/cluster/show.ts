@@ -15,7 +15,7 @@ export const clusterShow: CommandSpec = {
   async run({ env, args }) {
     const mc = loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
     if (args['asAzCommand'] !== true) return mc;
-    const { azCommands } = await import('../../insight/az-command.js');
+    const { azCommands } = await import('../../aks/az-command.js');
     env.stdout.write(azCommands(mc).join('\n\n') + '\n');
     return PRINTED;
   },

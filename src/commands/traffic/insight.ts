@@ -33,17 +33,17 @@ import {
   wouldEncrypt,
   type Scenario,
   type ScenarioCoverage,
-} from '../../insight/coverage.js';
+} from '../../analysis/coverage.js';
 import { wireguardConfigured } from '../../aks/model.js';
 import { PATH_CLASSES, type PathClass } from '../../cluster/path.js';
-import { modelFromCluster } from '../../insight/from-cluster.js';
-import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../insight/hubble.js';
-import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../insight/hubble-export.js';
+import { modelFromCluster } from '../../analysis/from-cluster.js';
+import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../analysis/hubble.js';
+import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../analysis/hubble-export.js';
 import { loadImported, type NodeKeyFacts } from '../../cluster/imported.js';
-import { READ_CHUNK_BYTES } from '../../insight/hubble-parallel.js';
-import { renderMatrix, type MatrixFlow } from '../../insight/matrix.js';
-import { indexModel, type Endpoint, type IndexedModel } from '../../insight/model.js';
-import { renderReport, type ReportInput } from '../../insight/report-html.js';
+import { READ_CHUNK_BYTES } from '../../analysis/hubble-parallel.js';
+import { renderMatrix, type MatrixFlow } from '../../analysis/matrix.js';
+import { indexModel, type Endpoint, type IndexedModel } from '../../analysis/model.js';
+import { renderReport, type ReportInput } from '../../analysis/report-html.js';
 import { analyzeHubbleFile, hubbleWorkerCount } from '../../platform/hubble-workers.js';
 import type { InspectOptions } from './options.js';
 import { printedSummaries } from './insight-flags.js';

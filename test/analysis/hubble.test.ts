@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { modelFromPlan } from '../../src/insight/from-cluster.js';
-import { analyzeHubble, HubbleAnalyzer, readLines } from '../../src/insight/hubble.js';
-import { planImport } from '../../src/insight/kubectl-import.js';
-import { indexModel } from '../../src/insight/model.js';
+import { modelFromPlan } from '../../src/import/plan-model.js';
+import { analyzeHubble, HubbleAnalyzer, readLines } from '../../src/analysis/hubble.js';
+import { planImport } from '../../src/import/kubectl-import.js';
+import { indexModel } from '../../src/analysis/model.js';
 
 const read = (f: string) => ({ text: fs.readFileSync(f, 'utf8'), file: f });
 const plan = planImport(read('fixtures/kubectl/three-nodes.json'), read('fixtures/kubectl/ciliumnodes.json'));

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyPath, leavesNode, type PathClass, type PathEndpoint } from '../../src/cluster/path.js';
-import { SCENARIO_BIT, wouldEncrypt, type NodeFacts } from '../../src/insight/coverage.js';
-import type { Endpoint } from '../../src/insight/model.js';
+import { SCENARIO_BIT, wouldEncrypt, type NodeFacts } from '../../src/analysis/coverage.js';
+import type { Endpoint } from '../../src/analysis/model.js';
 import { session } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 

@@ -1,12 +1,12 @@
 /** Small pure pieces: VM size series, path classes and scenarios, Hubble export shapes and compact lines, az lines, the report page. */
 import { describe, expect, test } from '@jest/globals';
 import { classifyPath } from '../../src/cluster/path.js';
-import { wouldEncrypt, SCENARIO_BIT, type NodeFacts } from '../../src/insight/coverage.js';
-import { shellQuote } from '../../src/insight/az-command.js';
-import { compactLine, compactTime, deliveryEvent, hubbleTime, packetEvents } from '../../src/insight/hubble-export.js';
-import { indexModel, type Endpoint, type InsightModel } from '../../src/insight/model.js';
-import { renderReport } from '../../src/insight/report-html.js';
-import { vmSeries, vnetEncryptionSupported } from '../../src/insight/vnet-sizes.js';
+import { wouldEncrypt, SCENARIO_BIT, type NodeFacts } from '../../src/analysis/coverage.js';
+import { shellQuote } from '../../src/aks/az-command.js';
+import { compactLine, compactTime, deliveryEvent, hubbleTime, packetEvents } from '../../src/analysis/hubble-export.js';
+import { indexModel, type Endpoint, type InsightModel } from '../../src/analysis/model.js';
+import { renderReport } from '../../src/analysis/report-html.js';
+import { vmSeries, vnetEncryptionSupported } from '../../src/aks/vnet-sizes.js';
 
 describe('VNet encryption VM sizes', () => {
   test.each([

@@ -3,11 +3,11 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { modelFromPlan } from '../../src/insight/from-cluster.js';
-import { analyzeHubble, readLines } from '../../src/insight/hubble.js';
-import { analyzeShare, analyzeShares, lineCuts, workerCount, type ShareRunner } from '../../src/insight/hubble-parallel.js';
-import { planImport } from '../../src/insight/kubectl-import.js';
-import { indexModel } from '../../src/insight/model.js';
+import { modelFromPlan } from '../../src/import/plan-model.js';
+import { analyzeHubble, readLines } from '../../src/analysis/hubble.js';
+import { analyzeShare, analyzeShares, lineCuts, workerCount, type ShareRunner } from '../../src/analysis/hubble-parallel.js';
+import { planImport } from '../../src/import/kubectl-import.js';
+import { indexModel } from '../../src/analysis/model.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
 afterEach(removeTempDirs);

@@ -1,11 +1,11 @@
 /**
- * InsightModel from what aks-wg stores (the cluster document and the workload model) or from an import plan.
+ * InsightModel from what aks-wg stores (the cluster document and the workload model); import/plan-model.ts makes one
+ * from an import plan.
  */
 import { wireguardConfigured } from '../aks/model.js';
 import type { ClusterDoc } from '../cluster/doc.js';
 import type { NodeKeyFacts } from '../cluster/imported.js';
 import type { Workloads } from '../cluster/workloads.js';
-import type { ImportPlan } from './kubectl-import.js';
 import type { InsightModel } from './model.js';
 
 /**
@@ -37,25 +37,5 @@ export function modelFromCluster(doc: ClusterDoc, workloads: Workloads | undefin
     wireguard: wg,
     nodeEncryption: false,
     clusterCidrs: [doc.nodeSubnet, doc.podCidrPool, ...np.serviceCidrs, ...(np.podCidrs ?? [])].filter((c, i, a) => c && a.indexOf(c) === i),
-  };
-}
-
-/** The model of an import plan before anything is stored (tests, and `cluster import --dry-run` style checks). */
-export function modelFromPlan(plan: ImportPlan, opts: { wireguard: boolean; clusterCidrs?: string[] }): InsightModel {
-  return {
-    nodes: plan.nodes.map((n) => ({
-      name: n.name,
-      ip: n.ip,
-      podCidrs: n.podCidrs,
-      vmSize: n.vmSize ?? 'unknown',
-      pool: n.pool,
-      wireguard: !opts.wireguard || plan.ciliumNodes === 0 || (n.wgPublicKey !== null && n.encryptionKey !== 0),
-      optOutNodeEncryption: n.controlPlane || n.encryptionKey === 0,
-    })),
-    pods: plan.pods.map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, hostNetwork: p.hostNetwork, labels: p.labels })),
-    services: plan.services.map((s) => ({ namespace: s.namespace, name: s.name, clusterIP: s.clusterIP, selector: s.selector })),
-    wireguard: opts.wireguard,
-    nodeEncryption: false,
-    clusterCidrs: opts.clusterCidrs ?? [],
   };
 }

@@ -4,7 +4,7 @@
  * flag names; values quoted for a POSIX shell where they need it). Settings equal to az's defaults are still
  * spelled out, so the line does not depend on defaults that may change.
  */
-import type { ManagedCluster } from '../aks/model.js';
+import type { ManagedCluster } from './model.js';
 
 /** A value as a POSIX shell word. */
 export function shellQuote(v: string): string {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { planImport } from '../../src/insight/kubectl-import.js';
+import { planImport } from '../../src/import/kubectl-import.js';
 
 const read = (f: string) => ({ text: fs.readFileSync(f, 'utf8'), file: f });
 

@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import { groupNodes, renderMatrix, type MatrixFlow, type MatrixNode } from '../../src/insight/matrix.js';
+import { groupNodes, renderMatrix, type MatrixFlow, type MatrixNode } from '../../src/analysis/matrix.js';
 
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');

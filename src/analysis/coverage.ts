@@ -20,7 +20,7 @@
  */
 import { classifyPath, leavesNode, PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { Endpoint, IndexedModel } from './model.js';
-import { vnetEncryptionSupported } from './vnet-sizes.js';
+import { vnetEncryptionSupported } from '../aks/vnet-sizes.js';
 
 export const SCENARIOS = ['none', 'wireguard', 'wireguard-node', 'vnet', 'wireguard-vnet'] as const;
 export type Scenario = (typeof SCENARIOS)[number];

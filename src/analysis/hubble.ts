@@ -657,7 +657,7 @@ export const MAX_LINE_CHARS = 16 << 20;
  * stream) is the fastest input.
  */
 export async function* readLines(stream: AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
-  // the standard decoder (not node:string_decoder: insight/ imports no node:*); ignoreBOM keeps a BOM, as before
+  // the standard decoder (not node:string_decoder: analysis/ imports no node:*); ignoreBOM keeps a BOM, as before
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let rest = '';
   let overlong = false;
