@@ -36,7 +36,7 @@ export interface MutableClock extends Clock {
 export interface FabricOptions {
   readonly clock: MutableClock;
   readonly rng: Rng;
-  readonly backend?: CryptoBackend;
+  readonly backend: CryptoBackend;
   /** Every packet on any eth0, in order, with its clock time. */
   readonly capture?: (timeMs: number, packet: Uint8Array, node: string) => void;
   /** Each handshake's secrets (one entry per side), for a Wireshark key log. */
@@ -178,7 +178,7 @@ export class Fabric {
   /** Handshake initiations sent, handshakes completed (counted once, on the initiator), eth0 packets, flows run. */
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
   private readonly rng: Rng;
-  private readonly backend: CryptoBackend | undefined;
+  private readonly backend: CryptoBackend;
   private readonly capture: FabricOptions['capture'];
   private readonly keyLog: FabricOptions['keyLog'];
   private readonly detail: boolean;

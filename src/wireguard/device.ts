@@ -10,9 +10,10 @@
  *      is sealed and sent; otherwise it is staged (up to 128) and a handshake initiation is sent.
  *   3. After sending, an initiator whose session is older than REKEY_AFTER_TIME starts a new handshake.
  * Inbound flow (kernel receive.c): the type word and length select the message; handshakes need a valid mac1 (and,
- * under load, mac2 or they get a cookie reply); transport messages are looked up by receiver index, opened, checked
- * against the replay window, and their inner source checked against the peer's AllowedIPs. Anything that fails is
- * dropped and counted by reason; no state changes until a message has authenticated.
+ * under load, mac2 or they get a cookie reply, then a token from their source address's rate limit); transport
+ * messages are looked up by receiver index, opened, checked against the replay window, and their inner source checked
+ * against the peer's AllowedIPs. Anything that fails is dropped and counted by reason; no state changes until a
+ * message has authenticated.
  */
 import type { Clock, Rng } from '../platform/types.js';
 import { AllowedIps, formatIp, isCanonicalCidr, parseCidr, parseIp, type Cidr, type SharedHostLists } from './allowed-ips.js';
@@ -36,8 +37,8 @@ import {
   UNDER_LOAD_HANDSHAKES_PER_SECOND,
   ZERO_KEYS_AFTER_MS,
 } from './constants.js';
-import { CookieChecker, CookieGenerator } from './cookie.js';
-import { nobleBackend, type CryptoBackend } from './crypto-backend.js';
+import { CookieChecker, CookieGenerator, type CookieAead } from './cookie.js';
+import type { CryptoBackend } from './crypto-backend.js';
 import {
   consumeInitiation,
   consumeResponse,
@@ -64,6 +65,7 @@ import {
 } from './keys.js';
 import { COOKIE_REPLY, INITIATION, RESPONSE, messageType, readU32 } from './messages.js';
 import { compareTai64n, tai64n } from './tai64n.js';
+import { RateLimiter } from './ratelimiter.js';
 import { PeerTimers, type TimerName } from './timers.js';
 import { decryptTransport, encryptTransport, innerPacketLength, transportReceiver } from './transport.js';
 
@@ -78,6 +80,7 @@ export type DropReason =
   | 'malformed'
   | 'invalid-mac1'
   | 'under-load'
+  | 'rate-limited'
   | 'handshake-unauthenticated'
   | 'replayed-timestamp'
   | 'initiation-flood'
@@ -99,6 +102,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'malformed',
   'invalid-mac1',
   'under-load',
+  'rate-limited',
   'handshake-unauthenticated',
   'replayed-timestamp',
   'initiation-flood',
@@ -156,8 +160,11 @@ export interface DeviceOptions {
   readonly privateKey: PrivateKey;
   readonly clock: Clock;
   readonly rng: Rng;
-  /** X25519 and ChaCha20-Poly1305 implementation (default: noble). */
-  readonly backend?: CryptoBackend;
+  /**
+   * X25519, (X)ChaCha20-Poly1305 and BLAKE2s. Required, as the engine is pure: production passes sodiumBackend
+   * (platform/wg-sodium.ts); nobleBackend is the reference, chosen explicitly (its X25519 is not constant-time).
+   */
+  readonly backend: CryptoBackend;
   /** Shown by `wg show`; the device itself does not bind. */
   readonly listenPort?: number;
   /** Tunnel MTU, bounding padding (default 1420). */
@@ -288,12 +295,13 @@ export class Peer {
     presharedKey: PresharedKey,
     computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
     jitter: () => number,
+    aead: CookieAead,
   ) {
     this.#device = device;
     this.#computeStaticStatic = computeStaticStatic;
     this.#presharedKey = presharedKey;
     this.name = encodeKey(publicKey);
-    this.cookies = new CookieGenerator(publicKey);
+    this.cookies = new CookieGenerator(publicKey, aead);
     this.timers = new PeerTimers(jitter, (name, at) => device.scheduleTimer(this, name, at));
   }
 
@@ -385,15 +393,19 @@ export class Device {
   private loadWindowStart = -Infinity;
   private loadWindowCount = 0;
   private underLoadUntil = -Infinity;
+  /** Per-source handshake budget under load, made on first use. */
+  #rateLimiter: RateLimiter | undefined;
 
   /**
    * @throws {RangeError} if the private key is not 32 bytes or the MTU is not a positive integer.
+   * @throws {TypeError} if no crypto backend is given.
    */
   constructor(options: DeviceOptions) {
     if (options.mtu !== undefined && !(Number.isInteger(options.mtu) && options.mtu > 0)) {
       throw new RangeError(`Device: mtu must be a positive integer, got ${options.mtu}`);
     }
-    this.backend = options.backend ?? nobleBackend;
+    if (!options.backend) throw new TypeError('Device: backend is required');
+    this.backend = options.backend;
     this.privateKey = clampPrivateKey(options.privateKey);
     this.publicKey = publicKeyFromPrivate(this.privateKey, this.backend);
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
@@ -415,7 +427,7 @@ export class Device {
 
   /** mac1 and cookie checks for handshake messages to this device (a fabric's restored devices may never see one). */
   private cookieChecker(): CookieChecker {
-    return (this.#cookieChecker ??= new CookieChecker(this.publicKey, this.rng));
+    return (this.#cookieChecker ??= new CookieChecker(this.publicKey, this.rng, this.backend));
   }
 
   // --- Peers ------------------------------------------------------------------------------------------------------
@@ -438,6 +450,7 @@ export class Device {
       config.presharedKey ? presharedKeyFromBytes(config.presharedKey) : zeroPresharedKey(),
       (key) => this.backend.x25519(this.privateKey, key),
       () => this.jitter(),
+      this.backend,
     );
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
@@ -712,6 +725,8 @@ export class Device {
         this.out(reply, from);
         return;
       }
+      // protect against flood from one source: its token bucket, before any DH
+      if (!(this.#rateLimiter ??= new RateLimiter()).allow(source.subarray(0, source.length - 2), now)) return this.drop('rate-limited', from);
     }
     if (type === MESSAGE_INITIATION) this.receiveInitiation(msg, from, now);
     else this.receiveResponse(msg, from, now);

@@ -36,7 +36,7 @@ import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
-import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
+import { sodiumBackend } from '../../platform/wg-sodium.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import { mayShard, shardMinFlows, type InspectOptions } from './inspect.js';
@@ -148,7 +148,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
     const fabric = new Fabric(setup, {
       clock: new SimClock(start),
       rng: env.rng,
-      backend: fastCryptoBackend,
+      backend: sodiumBackend,
       capture:
         pcap || o.onPacket
           ? (t, p, node) => {
