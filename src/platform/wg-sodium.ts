@@ -118,19 +118,19 @@ export const sodiumBackend: CryptoBackend = {
   sealTransport(key, nonce, header, plaintext, padding) {
     const length = plaintext.length + padding;
     checkAead(key, nonce, 12, length, 'sealTransport');
-    // header ‖ plaintext ‖ zero padding, sealed in place (libsodium allows the input and output to coincide); a
-    // datagram holds only ciphertext once sealed, so it may share a block with other datagrams (wireguard/bytes.ts)
+    // header ‖ seal(plaintext ‖ zero padding); a datagram holds only ciphertext once sealed, so it may share a block
+    // with other datagrams (wireguard/bytes.ts), which come zero-filled
     const message = newBytes(HEADER_SIZE + length + TAG_SIZE);
-    message.set(header.subarray(0, HEADER_SIZE), 0);
-    message.set(plaintext, HEADER_SIZE);
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
-      message.subarray(HEADER_SIZE),
-      message.subarray(HEADER_SIZE, HEADER_SIZE + length),
-      null,
-      null,
-      nonce,
-      key,
-    );
+    for (let i = 0; i < HEADER_SIZE; i++) message[i] = header[i]!;
+    const sealed = message.subarray(HEADER_SIZE);
+    if (padding === 0) {
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, plaintext, null, null, nonce, key);
+    } else {
+      // padded: the plaintext is copied in front of its zero padding and sealed in place (libsodium allows the input
+      // and output to coincide)
+      message.set(plaintext, HEADER_SIZE);
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, message.subarray(HEADER_SIZE, HEADER_SIZE + length), null, null, nonce, key);
+    }
     return message;
   },
   xseal(key, nonce, plaintext, aad) {
@@ -155,3 +155,8 @@ export const sodiumBackend: CryptoBackend = {
   hmac: hmacBlake2s,
   hkdf: hkdfBlake2s,
 };
+
+/** @internal For the secrets tests: the scratch this module keeps between calls (all zero after every call). */
+export function _scratch(): Uint8Array[] {
+  return [SECURE, SMALL_SCRATCH];
+}

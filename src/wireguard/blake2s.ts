@@ -106,6 +106,19 @@ class Blake2s {
     return out;
   }
 
+  /** Erase the chaining value and the block (key material, for HMAC and HKDF). */
+  wipe(): void {
+    this.h.fill(0);
+    this.block.fill(0);
+    this.fill = 0;
+    this.t = 0;
+  }
+
+  /** @internal For the secrets tests: the state this instance keeps between calls. */
+  _state(): Uint8Array[] {
+    return [new Uint8Array(this.h.buffer), this.block];
+  }
+
   // RFC 7693 §3.2: F. The message words live in locals and the ten rounds are unrolled with SIGMA (§2.7) applied
   // at generation time: no table lookups or array reads inside the rounds, ~2× the speed of a looped version.
   private compress(last: boolean): void {
@@ -299,13 +312,17 @@ class Blake2s {
   }
 }
 
+// One instance serves every call; each call erases what it leaves in it (and in the scratch arrays below) before
+// returning, so no key material outlives the call in module state.
 const shared = new Blake2s();
 
 /** BLAKE2s-256 of the concatenation of `parts`. */
 export function blake2s256(...parts: Uint8Array[]): Uint8Array {
   shared.reset();
   for (const p of parts) shared.update(p);
-  return shared.digest();
+  const out = shared.digest();
+  shared.wipe();
+  return out;
 }
 
 const inner = new Uint8Array(32);
@@ -317,6 +334,9 @@ export function hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array {
   shared.reset().absorbPaddedKey(k, 0x36).update(data).digestInto(inner);
   const out = new Uint8Array(32);
   shared.reset().absorbPaddedKey(k, 0x5c).update(inner).digestInto(out);
+  shared.wipe();
+  inner.fill(0);
+  if (k !== key) k.fill(0);
   return out;
 }
 
@@ -355,5 +375,11 @@ export function hkdfBlake2s(key: Uint8Array, input: Uint8Array, n: number): Uint
   inner.fill(0);
   innerState.fill(0);
   outerState.fill(0);
+  shared.wipe();
   return out;
+}
+
+/** @internal For the secrets tests: every array this module keeps between calls. */
+export function _moduleState(): Uint8Array[] {
+  return [...shared._state(), inner, counterBlock, new Uint8Array(innerState.buffer), new Uint8Array(outerState.buffer)];
 }

@@ -628,7 +628,7 @@ export class Device {
     // create initiation
     this.clearHandshake(peer);
     const senderIndex = this.newIndex({ peer });
-    const ephemeralPrivate = clampPrivateKey(this.rng.bytes(32));
+    const ephemeralPrivate = this.newEphemeral();
     const created = createInitiation({
       backend: this.backend,
       local: this.identity,
@@ -659,6 +659,7 @@ export class Device {
       const entry = this.indices.get(peer.handshake.localIndex);
       if (entry && !entry.keypair) this.indices.delete(peer.handshake.localIndex);
       peer.handshake.initiator.ephemeralPrivate.fill(0);
+      peer.handshake.initiator.chainingKey.fill(0);
     }
     peer.handshake = { state: 'zeroed' };
   }
@@ -688,6 +689,14 @@ export class Device {
   private jitter(): number {
     const b = this.rng.bytes(2);
     return Math.floor((((b[0]! << 8) | b[1]!) / 65536) * REKEY_TIMEOUT_JITTER_MAX_MS);
+  }
+
+  /** A fresh ephemeral private key; the unclamped random bytes it was made from are wiped. */
+  private newEphemeral(): PrivateKey {
+    const raw = this.rng.bytes(32);
+    const key = clampPrivateKey(raw);
+    raw.fill(0);
+    return key;
   }
 
   // --- Receiving --------------------------------------------------------------------------------------------------
@@ -749,7 +758,7 @@ export class Device {
     if (peer.latestTimestamp && compareTai64n(consumed.timestamp, peer.latestTimestamp) <= 0) return this.drop('replayed-timestamp', from);
     if (now - peer.lastInitiationConsumedAt <= INITIATION_MIN_INTERVAL_MS) return this.drop('initiation-flood', from);
     // create response
-    const ephemeralPrivate = clampPrivateKey(this.rng.bytes(32));
+    const ephemeralPrivate = this.newEphemeral();
     const localIndex = this.newIndex({ peer });
     const response = createResponse({
       backend: this.backend,
