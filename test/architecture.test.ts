@@ -5,7 +5,7 @@
  *  1. Side effects live in src/platform/: only there may code import a Node built-in (node:path is pure and allowed
  *     everywhere; a type-only import loads nothing and is allowed everywhere), or touch `process`, `Date.now()`,
  *     `new Date()`, `performance.now()`, `Math.random()`, web crypto's randomness, or the timers.
- *  2. commander, chalk and ora (value imports) only in src/cli/.
+ *  2. commander, chalk and ora (value imports) only in src/cli/; sodium-native (a native addon) only in src/platform/.
  *  3. src/wireguard/ imports only @noble/*, ../platform/types.js, ../net/* and its siblings, and has no Buffer or Date; src/aks/ imports
  *     only ../errors.js and its siblings — type imports included. So neither imports the other, nor node:*, nor yaml.
  *
@@ -55,10 +55,9 @@ const LAYER_ALLOWANCES: readonly LayerAllowance[] = [
   { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble-parallel.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
   { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
   { file: 'platform/hubble-workers.ts', imports: 'analysis/model.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-  { file: 'platform/wg-fast-crypto.ts', imports: 'wireguard/bytes.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
-  { file: 'platform/wg-fast-crypto.ts', imports: 'wireguard/crypto-backend.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
-  { file: 'platform/wg-node-crypto.ts', imports: 'wireguard/blake2s.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
-  { file: 'platform/wg-node-crypto.ts', imports: 'wireguard/crypto-backend.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
+  { file: 'platform/wg-sodium.ts', imports: 'wireguard/blake2s.ts', reason: 'crypto adapter composes the engine\'s backend: the composition is to move above' },
+  { file: 'platform/wg-sodium.ts', imports: 'wireguard/bytes.ts', reason: 'crypto adapter composes the engine\'s backend: the composition is to move above' },
+  { file: 'platform/wg-sodium.ts', imports: 'wireguard/crypto-backend.ts', reason: 'crypto adapter implements the engine\'s backend port: the port is to move below' },
   { file: 'platform/wg-udp.ts', imports: 'wireguard/crypto-backend.ts', reason: 'the UDP endpoint composes the engine: to move above it' },
   { file: 'platform/wg-udp.ts', imports: 'wireguard/device.ts', reason: 'the UDP endpoint composes the engine: to move above it' },
   { file: 'platform/wg-udp.ts', imports: 'wireguard/keys.ts', reason: 'the UDP endpoint composes the engine: to move above it' },
@@ -142,6 +141,7 @@ const BUILTINS = new Set(builtinModules);
 const isBuiltin = (spec: string) => spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0]!);
 const PURE_BUILTINS = new Set(['node:path', 'path']);
 const CLI_ONLY = /^(commander|chalk|ora)(\/|$)/;
+const PLATFORM_ONLY = /^sodium-native(\/|$)/;
 
 /** Why `use` may not appear in `file` (relative to src/, with forward slashes), or undefined when it may. */
 function violation(file: string, u: Use): string | undefined {
@@ -157,6 +157,7 @@ function violation(file: string, u: Use): string | undefined {
   if (dir === 'wireguard' && (u.use === 'Buffer' || u.use === 'new Date(t)')) return 'src/wireguard works on Uint8Array and its own TAI64N, not Node Buffers or Date';
   if (u.use === 'Buffer' || u.use === 'new Date(t)') return undefined;
   if (dir === 'platform') return undefined;
+  if (PLATFORM_ONLY.test(u.use) && !u.typeOnly) return 'only src/platform loads sodium-native (a native addon)';
   if (u.kind === 'global') return 'only src/platform touches the process, the clock, timers or OS randomness';
   if (isBuiltin(u.use) && !PURE_BUILTINS.has(u.use) && !u.typeOnly) return 'only src/platform imports Node built-ins (node:path and type-only imports excepted)';
   if (CLI_ONLY.test(u.use) && dir !== 'cli' && !u.typeOnly) return 'only src/cli imports commander, chalk and ora';
@@ -176,6 +177,8 @@ describe('import boundaries of src/', () => {
     expect(found.find((f) => f.file === 'state/store.ts' && f.u.use === 'node:fs')?.u.typeOnly).toBe(true);
     expect(violation('analysis/x.ts', { use: 'node:fs', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
     expect(violation('commands/x.ts', { use: 'chalk', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
+    expect(violation('fabric/x.ts', { use: 'sodium-native', kind: 'import', typeOnly: false, line: 1 })).toBeDefined();
+    expect(violation('platform/x.ts', { use: 'sodium-native', kind: 'import', typeOnly: false, line: 1 })).toBeUndefined();
     expect(violation('aks/x.ts', { use: '../wireguard/keys.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();
     expect(violation('wireguard/x.ts', { use: '../aks/model.js', kind: 'import', typeOnly: true, line: 1 })).toBeDefined();
     expect(violation('wireguard/x.ts', { use: 'Buffer', kind: 'global', typeOnly: false, line: 1 })).toBeDefined();

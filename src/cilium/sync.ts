@@ -9,7 +9,7 @@ import type { ClusterDoc } from '../cluster/doc.js';
 import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
-import { nodeCryptoBackend } from '../platform/wg-node-crypto.js';
+import { sodiumBackend } from '../platform/wg-sodium.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { clampPrivateKey, encodeKey, isLowOrderPublicKey, publicKeyFromPrivate, type PrivateKey } from '../wireguard/keys.js';
 import {
@@ -85,7 +85,7 @@ function readKeyFile(tx: Tx, rg: string, name: string, node: string): Uint8Array
 export function loadOrCreateKey(tx: Tx, rg: string, name: string, node: string, rng: Rng, agent?: AgentRecord): string {
   const bytes = readKeyFile(tx, rg, name, node);
   if (bytes && bytes.length === 32) {
-    const pub = publicKeyFromPrivate(clampPrivateKey(bytes), nodeCryptoBackend);
+    const pub = publicKeyFromPrivate(clampPrivateKey(bytes), sodiumBackend);
     if (!isLowOrderPublicKey(pub)) return encodeKey(pub);
   }
   return createKey(tx, rg, name, node, rng, agent, nodeKeyKey(rg, name, node));
@@ -101,7 +101,7 @@ function createKey(tx: Tx, rg: string, name: string, node: string, rng: Rng, age
   if (agent && agent.publicKey === null) tx.writeFresh(key, priv);
   else tx.writeBytes(key, priv);
   if (agent) agent.keyGeneration++;
-  return encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend));
+  return encodeKey(publicKeyFromPrivate(priv, sodiumBackend));
 }
 
 /**
@@ -283,7 +283,7 @@ export function addRogue(tx: Tx, cluster: ClusterDoc, rogueName: string, rng: Rn
   const rogue: RogueRecord = {
     name: rogueName,
     ip: formatIPv4(ip),
-    publicKey: encodeKey(publicKeyFromPrivate(priv, nodeCryptoBackend)),
+    publicKey: encodeKey(publicKeyFromPrivate(priv, sodiumBackend)),
     listenPort: WG_PORT,
     createdMs: clusterNow(cluster),
   };

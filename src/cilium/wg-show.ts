@@ -4,6 +4,7 @@
  * them (the fabric's sessions); otherwise they are left out, as wg does for a peer that never handshook.
  */
 import type { Clock, Rng } from '../platform/types.js';
+import { sodiumBackend } from '../platform/wg-sodium.js';
 import { Device } from '../wireguard/device.js';
 import { parsePublicKey, privateKeyFromBytes } from '../wireguard/keys.js';
 import { renderShow } from '../wireguard/show.js';
@@ -17,6 +18,7 @@ export function deviceOf(config: WireGuardNodeConfig, clock: Clock, rng: Rng): D
     privateKey: privateKeyFromBytes(config.privateKey),
     clock,
     rng,
+    backend: sodiumBackend,
     listenPort: config.listenPort,
     mtu: config.mtu,
     send: () => {},

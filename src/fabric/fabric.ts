@@ -42,7 +42,7 @@ export interface FabricOptions {
   readonly rng?: Rng;
   /** Per-pair and per-node random streams (streams.ts): a run that may be sharded draws from these. */
   readonly streams?: RunStreams;
-  readonly backend?: CryptoBackend;
+  readonly backend: CryptoBackend;
   /** Every packet on any eth0, in order, with its clock time. */
   readonly capture?: (timeMs: number, packet: Uint8Array, node: string) => void;
   /** Each handshake's secrets (one entry per side), for a Wireshark key log. */
@@ -185,7 +185,7 @@ export class Fabric {
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
   private readonly rng: Rng | undefined;
   private readonly streams: RunStreams | undefined;
-  private readonly backend: CryptoBackend | undefined;
+  private readonly backend: CryptoBackend;
   private readonly capture: FabricOptions['capture'];
   private readonly keyLog: FabricOptions['keyLog'];
   private readonly detail: boolean;

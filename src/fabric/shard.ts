@@ -100,7 +100,7 @@ export function savedForShard(
 }
 
 /** Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. */
-export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; streams: RunStreams; backend?: CryptoBackend }): ShardOutput {
+export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; streams: RunStreams; backend: CryptoBackend }): ShardOutput {
   const fabric = new Fabric(input.setup, { clock: deps.clock, streams: deps.streams, backend: deps.backend, detail: false });
   if (input.saved) for (const n of input.setup.nodes) if (input.saved[n.name]) fabric.restoreSessions(n.name, input.saved[n.name]!);
   const resolver = new Resolver(input.topology);

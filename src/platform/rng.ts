@@ -33,6 +33,8 @@ export function seededRng(seed: string | number): Rng {
         }
         const take = Math.min(length - filled, buf.length - pos);
         out.set(buf.subarray(pos, pos + take), filled);
+        // what was handed out (keys among it) does not stay behind in the keystream buffer
+        buf.fill(0, pos, pos + take);
         filled += take;
         pos += take;
       }

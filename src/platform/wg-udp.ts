@@ -10,7 +10,7 @@ import type { PrivateKey } from '../wireguard/keys.js';
 import { systemClock } from './clock.js';
 import type { Clock, Rng } from './types.js';
 import { systemRng } from './rng.js';
-import { fastCryptoBackend } from './wg-fast-crypto.js';
+import { sodiumBackend } from './wg-sodium.js';
 
 export interface UdpWireGuardOptions {
   readonly privateKey: PrivateKey;
@@ -61,7 +61,7 @@ export class UdpWireGuard {
       privateKey: options.privateKey,
       clock,
       rng: options.rng ?? systemRng,
-      backend: options.backend ?? fastCryptoBackend,
+      backend: options.backend ?? sodiumBackend,
       listenPort: local.port,
       send: (datagram, to) => {
         options.onWire?.(datagram, 'out', to, local);

@@ -116,10 +116,18 @@ export class Store {
     return text === undefined ? undefined : (parseDocument(file, text, check) as T);
   }
 
-  /** Read one raw file; undefined if absent. @throws StateError if it cannot be read. */
+  /**
+   * Read one raw file; undefined if absent. The bytes (a key file's among them) come back in an array of their own,
+   * and are wiped from the buffer they were read into: a small file is read into Node's shared Buffer pool, whose
+   * other slices outlive this call.
+   * @throws StateError if it cannot be read.
+   */
   readBytes(key: string): Uint8Array | undefined {
     const buf = this.readFile(this.pathOf(key));
-    return buf === undefined ? undefined : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (buf === undefined) return undefined;
+    const bytes = new Uint8Array(buf);
+    buf.fill(0);
+    return bytes;
   }
 
   /**

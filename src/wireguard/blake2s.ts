@@ -1,7 +1,8 @@
 /**
- * Unkeyed BLAKE2s-256 (RFC 7693) and HMAC-BLAKE2s, tuned for the short inputs of the Noise handshake: the
- * compression function keeps its state in locals, and HMAC reuses one scratch block. The keyed MAC of mac1/mac2 and
- * cookies stays on @noble/hashes; this file is checked against @noble/hashes' blake2s and hmac on random inputs
+ * BLAKE2s (RFC 7693) and HMAC-BLAKE2s, tuned for the short inputs of the Noise handshake: the compression function
+ * keeps its state in locals, and HMAC reuses one scratch block. Unkeyed BLAKE2s-256 serves HASH, HMAC and KDFn; keyed
+ * BLAKE2s-128 under a fixed key serves mac1 (KeyedBlake2s128). The one-shot keyed MAC of mac2 and cookies stays on
+ * @noble/hashes. This file is checked against @noble/hashes' blake2s and hmac on random inputs
  * (test/wireguard/blake2s.test.ts) and by every handshake vector.
  */
 
@@ -12,7 +13,7 @@ const IV = Uint32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e
 const IV0 = IV[0]! | 0, IV1 = IV[1]! | 0, IV2 = IV[2]! | 0, IV3 = IV[3]! | 0;
 const IV4 = IV[4]! | 0, IV5 = IV[5]! | 0, IV6 = IV[6]! | 0, IV7 = IV[7]! | 0;
 
-/** Incremental BLAKE2s-256 without a key (parameter block: digest length 32, fanout 1, depth 1). */
+/** Incremental BLAKE2s (parameter block: digest length 32 or 16, key length, fanout 1, depth 1). */
 class Blake2s {
   private readonly h = new Uint32Array(8);
   private readonly block = new Uint8Array(64);
@@ -25,9 +26,10 @@ class Blake2s {
     this.reset();
   }
 
-  reset(): this {
+  /** Start over, for a key of `keyLength` bytes (absorbed next with absorbPaddedKey) and an `outLength`-byte digest. */
+  reset(keyLength = 0, outLength = 32): this {
     this.h.set(IV);
-    this.h[0] = (IV[0]! ^ 0x01010020) >>> 0;
+    this.h[0] = (IV[0]! ^ 0x01010000 ^ (keyLength << 8) ^ outLength) >>> 0;
     this.fill = 0;
     this.t = 0;
     return this;
@@ -104,6 +106,19 @@ class Blake2s {
     const out = new Uint8Array(32);
     this.digestInto(out);
     return out;
+  }
+
+  /** Erase the chaining value and the block (key material, for HMAC and HKDF). */
+  wipe(): void {
+    this.h.fill(0);
+    this.block.fill(0);
+    this.fill = 0;
+    this.t = 0;
+  }
+
+  /** @internal For the secrets tests: the state this instance keeps between calls. */
+  _state(): Uint8Array[] {
+    return [new Uint8Array(this.h.buffer), this.block];
   }
 
   // RFC 7693 §3.2: F. The message words live in locals and the ten rounds are unrolled with SIGMA (§2.7) applied
@@ -299,13 +314,17 @@ class Blake2s {
   }
 }
 
+// One instance serves every call; each call erases what it leaves in it (and in the scratch arrays below) before
+// returning, so no key material outlives the call in module state.
 const shared = new Blake2s();
 
 /** BLAKE2s-256 of the concatenation of `parts`. */
 export function blake2s256(...parts: Uint8Array[]): Uint8Array {
   shared.reset();
   for (const p of parts) shared.update(p);
-  return shared.digest();
+  const out = shared.digest();
+  shared.wipe();
+  return out;
 }
 
 const inner = new Uint8Array(32);
@@ -317,6 +336,9 @@ export function hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array {
   shared.reset().absorbPaddedKey(k, 0x36).update(data).digestInto(inner);
   const out = new Uint8Array(32);
   shared.reset().absorbPaddedKey(k, 0x5c).update(inner).digestInto(out);
+  shared.wipe();
+  inner.fill(0);
+  if (k !== key) k.fill(0);
   return out;
 }
 
@@ -355,5 +377,37 @@ export function hkdfBlake2s(key: Uint8Array, input: Uint8Array, n: number): Uint
   inner.fill(0);
   innerState.fill(0);
   outerState.fill(0);
+  shared.wipe();
   return out;
+}
+
+/**
+ * Keyed BLAKE2s with a 16-byte digest (WireGuard's MAC) under one key that serves many messages: the key block is
+ * compressed once, and each message resumes from there. Same bytes as @noble/hashes' blake2s(input, { key, dkLen: 16 }).
+ */
+export class KeyedBlake2s128 {
+  private readonly b = new Blake2s();
+  private readonly afterKey = new Uint32Array(8);
+  private readonly key: Uint8Array;
+  private readonly digest = new Uint8Array(32);
+
+  /** @throws {RangeError} if the key is empty or longer than 32 bytes. */
+  constructor(key: Uint8Array) {
+    if (key.length < 1 || key.length > 32) throw new RangeError(`KeyedBlake2s128: key must be 1..32 bytes, got ${key.length}`);
+    this.key = Uint8Array.from(key);
+    this.b.reset(key.length, 16).absorbPaddedKey(key, 0).saveState(this.afterKey);
+  }
+
+  /** The 16-byte MAC of `input`, in an array reused by the next call. */
+  mac(input: Uint8Array): Uint8Array {
+    // with no message the key block is the last block
+    if (input.length === 0) this.b.reset(this.key.length, 16).absorbPaddedKey(this.key, 0).digestInto(this.digest);
+    else this.b.restoreState(this.afterKey).update(input).digestInto(this.digest);
+    return this.digest.subarray(0, 16);
+  }
+}
+
+/** @internal For the secrets tests: every array this module keeps between calls. */
+export function _moduleState(): Uint8Array[] {
+  return [...shared._state(), inner, counterBlock, new Uint8Array(innerState.buffer), new Uint8Array(outerState.buffer)];
 }

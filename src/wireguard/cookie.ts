@@ -3,7 +3,6 @@
  * device (it verifies macs on received handshakes and, under load, answers with cookie replies); a CookieGenerator
  * belongs to each peer (it adds macs to handshakes we send and consumes the cookie replies we get).
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { Rng } from '../platform/types.js';
 import {
   COOKIE_REPLY_SIZE,
@@ -11,12 +10,16 @@ import {
   COOKIE_SECRET_MAX_AGE_MS,
   MESSAGE_COOKIE_REPLY,
 } from './constants.js';
+import type { CryptoBackend } from './crypto-backend.js';
 import { hash, KeyedMac, label, mac } from './kdf.js';
 import { equalBytes, hideSecretFields } from './keys.js';
 import { COOKIE_REPLY, newMessage, writeU32 } from './messages.js';
 import { LABEL_COOKIE, LABEL_MAC1 } from './constants.js';
 
 const MAC_SIZE = 16;
+
+/** The XChaCha20-Poly1305 a cookie reply is sealed with: the device's crypto backend. */
+export type CookieAead = Pick<CryptoBackend, 'xseal' | 'xopen'>;
 
 /** Offsets of mac1 and mac2 in a handshake message: the last 32 bytes. */
 function macOffsets(msg: Uint8Array): { mac1: number; mac2: number } {
@@ -40,8 +43,11 @@ export class CookieChecker {
   private secret: Uint8Array = new Uint8Array(32);
   private secretSetAt = -Infinity;
 
-  /** @param localPublic our static public key */
-  constructor(localPublic: Uint8Array, private readonly rng: Rng) {
+  /**
+   * @param localPublic our static public key
+   * @param aead seals the cookie replies
+   */
+  constructor(localPublic: Uint8Array, private readonly rng: Rng, private readonly aead: CookieAead) {
     this.mac1 = new KeyedMac(mac1Key(localPublic));
     this.encryptionKey = cookieKey(localPublic);
     hideSecretFields(this, 'secret', 'rng');
@@ -68,6 +74,7 @@ export class CookieChecker {
   createReply(msg: Uint8Array, receiverIndex: number, source: Uint8Array, now: number): Uint8Array {
     // rotate secret
     if (now - this.secretSetAt > COOKIE_SECRET_MAX_AGE_MS) {
+      this.secret.fill(0);
       this.secret = this.rng.bytes(32);
       this.secretSetAt = now;
     }
@@ -78,8 +85,9 @@ export class CookieChecker {
     const nonce = this.rng.bytes(24);
     reply.set(nonce, COOKIE_REPLY.nonce);
     // encrypt cookie with the answered mac1 as associated data
-    const sealed = xchacha20poly1305(this.encryptionKey, nonce, msg.slice(mac1, mac1 + MAC_SIZE)).encrypt(cookie);
+    const sealed = this.aead.xseal(this.encryptionKey, nonce, cookie, msg.subarray(mac1, mac1 + MAC_SIZE));
     reply.set(sealed, COOKIE_REPLY.cookie);
+    cookie.fill(0);
     return reply;
   }
 }
@@ -98,8 +106,14 @@ export class CookieGenerator {
   private cookieSetAt = -Infinity;
   private lastMac1: Uint8Array | null = null;
 
-  /** @param remotePublic the peer's static public key (kept, not copied: the caller's key must not change) */
-  constructor(private readonly remotePublic: Uint8Array) {}
+  /**
+   * @param remotePublic the peer's static public key (kept, not copied: the caller's key must not change)
+   * @param aead opens the cookie replies
+   */
+  constructor(
+    private readonly remotePublic: Uint8Array,
+    private readonly aead: CookieAead,
+  ) {}
 
   private get mac1(): KeyedMac {
     return (this.mac1Cache ??= new KeyedMac(mac1Key(this.remotePublic)));
@@ -125,12 +139,9 @@ export class CookieGenerator {
   consumeReply(reply: Uint8Array, now: number): boolean {
     if (reply.length !== COOKIE_REPLY_SIZE || this.lastMac1 === null) return false;
     const nonce = reply.subarray(COOKIE_REPLY.nonce, COOKIE_REPLY.cookie);
-    let cookie: Uint8Array;
-    try {
-      cookie = xchacha20poly1305(this.decryptionKey, nonce, this.lastMac1).decrypt(reply.subarray(COOKIE_REPLY.cookie));
-    } catch {
-      return false;
-    }
+    const cookie = this.aead.xopen(this.decryptionKey, nonce, reply.subarray(COOKIE_REPLY.cookie), this.lastMac1);
+    if (cookie === null) return false;
+    this.#cookie?.fill(0);
     this.#cookie = cookie;
     this.cookieSetAt = now;
     return true;

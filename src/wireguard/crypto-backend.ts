@@ -1,10 +1,11 @@
 /**
- * The primitives WireGuard spends its time in — X25519, ChaCha20-Poly1305 (RFC 8439 §2.8) and the unkeyed
- * BLAKE2s-256 behind HASH and HMAC — behind an interface, so faster implementations can be injected. The keyed
- * BLAKE2s MAC (mac1, mac2, cookies) and XChaCha20-Poly1305 always run on @noble (cookie.ts). Every backend must pass
- * the same known-answer vectors (test/wireguard).
+ * The primitives WireGuard spends its time in — X25519, ChaCha20-Poly1305 (RFC 8439 §2.8), XChaCha20-Poly1305 (cookie
+ * replies, whitepaper §5.4.7) and the unkeyed BLAKE2s-256 behind HASH and HMAC — behind an interface, so the engine
+ * stays pure and the implementation is injected: production runs on sodium-native (platform/wg-sodium.ts), and
+ * @noble is the reference. The keyed BLAKE2s MAC (mac1, mac2, cookies) always runs on @noble (kdf.ts). Every backend
+ * must pass the same known-answer vectors (test/wireguard).
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -14,7 +15,7 @@ import { hmac } from '@noble/hashes/hmac.js';
  * and headers): a backend copies what it keeps.
  */
 export interface CryptoBackend {
-  /** A short name for reports and benchmarks ("noble", "node"). */
+  /** A short name for reports and benchmarks ("noble", "sodium"). */
   readonly name: string;
   /** X25519(k, 9): the public key of a (clamped by X25519 itself) private key. */
   x25519Base(privateKey: Uint8Array): Uint8Array;
@@ -37,6 +38,10 @@ export interface CryptoBackend {
    * implement it.
    */
   sealTransport?(key: Uint8Array, nonce: Uint8Array, header: Uint8Array, plaintext: Uint8Array, padding: number): Uint8Array;
+  /** XChaCha20-Poly1305 seal of `plaintext` under `key` and 24-byte `nonce`: ciphertext ‖ tag, in a fresh array. */
+  xseal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** XChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag): the plaintext, or null when the tag is wrong. */
+  xopen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** HASH(a ‖ b): unkeyed BLAKE2s-256 (the handshake's mixHash and key derivations). */
   hash(a: Uint8Array, b?: Uint8Array): Uint8Array;
   /** HMAC-BLAKE2s-256(key, data), the building block of KDF1/2/3. */
@@ -51,7 +56,10 @@ export interface CryptoBackend {
 
 const EMPTY = new Uint8Array(0);
 
-/** The reference backend: @noble/curves X25519 and @noble/ciphers ChaCha20-Poly1305, pure JavaScript. */
+/**
+ * The reference backend: @noble/curves X25519, @noble/ciphers (X)ChaCha20-Poly1305 and @noble/hashes BLAKE2s, pure
+ * JavaScript. Its X25519 is not constant-time: a reference to hold the production backend to, opted into explicitly.
+ */
 export const nobleBackend: CryptoBackend = {
   name: 'noble',
   x25519Base(privateKey) {
@@ -74,6 +82,17 @@ export const nobleBackend: CryptoBackend = {
     if (sealed.length < 16) return null;
     try {
       return chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(sealed);
+    } catch {
+      return null;
+    }
+  },
+  xseal(key, nonce, plaintext, aad) {
+    return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  },
+  xopen(key, nonce, sealed, aad) {
+    if (sealed.length < 16) return null;
+    try {
+      return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
     } catch {
       return null;
     }

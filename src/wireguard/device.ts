@@ -10,9 +10,10 @@
  *      is sealed and sent; otherwise it is staged (up to 128) and a handshake initiation is sent.
  *   3. After sending, an initiator whose session is older than REKEY_AFTER_TIME starts a new handshake.
  * Inbound flow (kernel receive.c): the type word and length select the message; handshakes need a valid mac1 (and,
- * under load, mac2 or they get a cookie reply); transport messages are looked up by receiver index, opened, checked
- * against the replay window, and their inner source checked against the peer's AllowedIPs. Anything that fails is
- * dropped and counted by reason; no state changes until a message has authenticated.
+ * under load, mac2 or they get a cookie reply, then a token from their source address's rate limit); transport
+ * messages are looked up by receiver index, opened, checked against the replay window, and their inner source checked
+ * against the peer's AllowedIPs. Anything that fails is dropped and counted by reason; no state changes until a
+ * message has authenticated.
  */
 import type { Clock, Rng } from '../platform/types.js';
 import { formatIp, isCanonicalPrefix, parseIp, parsePrefix, type Prefix } from '../net/ip.js';
@@ -38,8 +39,8 @@ import {
   UNDER_LOAD_HANDSHAKES_PER_SECOND,
   ZERO_KEYS_AFTER_MS,
 } from './constants.js';
-import { CookieChecker, CookieGenerator } from './cookie.js';
-import { nobleBackend, type CryptoBackend } from './crypto-backend.js';
+import { CookieChecker, CookieGenerator, type CookieAead } from './cookie.js';
+import type { CryptoBackend } from './crypto-backend.js';
 import {
   consumeInitiation,
   consumeResponse,
@@ -66,6 +67,7 @@ import {
 } from './keys.js';
 import { COOKIE_REPLY, INITIATION, RESPONSE, messageType, readU32 } from './messages.js';
 import { compareTai64n, tai64n } from './tai64n.js';
+import { RateLimiter } from './ratelimiter.js';
 import { PeerTimers, type TimerName } from './timers.js';
 import { decryptTransport, encryptTransport, innerPacketLength, transportReceiver } from './transport.js';
 
@@ -80,6 +82,7 @@ export type DropReason =
   | 'malformed'
   | 'invalid-mac1'
   | 'under-load'
+  | 'rate-limited'
   | 'handshake-unauthenticated'
   | 'replayed-timestamp'
   | 'initiation-flood'
@@ -101,6 +104,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'malformed',
   'invalid-mac1',
   'under-load',
+  'rate-limited',
   'handshake-unauthenticated',
   'replayed-timestamp',
   'initiation-flood',
@@ -164,8 +168,11 @@ export interface DeviceOptions {
    * bytes for a pair however its pairs are spread over threads.
    */
   readonly peerRng?: (peerPublicKey: PublicKey) => Rng;
-  /** X25519 and ChaCha20-Poly1305 implementation (default: noble). */
-  readonly backend?: CryptoBackend;
+  /**
+   * X25519, (X)ChaCha20-Poly1305 and BLAKE2s. Required, as the engine is pure: production passes sodiumBackend
+   * (platform/wg-sodium.ts); nobleBackend is the reference, chosen explicitly (its X25519 is not constant-time).
+   */
+  readonly backend: CryptoBackend;
   /** Shown by `wg show`; the device itself does not bind. */
   readonly listenPort?: number;
   /** Tunnel MTU, bounding padding (default 1420). */
@@ -265,6 +272,14 @@ class IndexTable {
  * its device live in #private fields, behind accessors on the prototype: JSON, Object.keys, util.inspect and a test
  * failure printing a peer never show them (and, unlike non-enumerable own fields, they cost nothing per peer to hide).
  */
+/** A fresh ephemeral private key from `rng`; the unclamped random bytes it was made from are wiped. */
+function newEphemeral(rng: Rng): PrivateKey {
+  const raw = rng.bytes(32);
+  const key = clampPrivateKey(raw);
+  raw.fill(0);
+  return key;
+}
+
 /** A random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS) added to each handshake retry. */
 function jitter(rng: Rng): number {
   const b = rng.bytes(2);
@@ -302,12 +317,13 @@ export class Peer {
     presharedKey: PresharedKey,
     computeStaticStatic: (publicKey: PublicKey) => Uint8Array | null,
     /** @internal */ readonly rng: Rng,
+    aead: CookieAead,
   ) {
     this.#device = device;
     this.#computeStaticStatic = computeStaticStatic;
     this.#presharedKey = presharedKey;
     this.name = encodeKey(publicKey);
-    this.cookies = new CookieGenerator(publicKey);
+    this.cookies = new CookieGenerator(publicKey, aead);
     this.timers = new PeerTimers(() => jitter(rng), (name, at) => device.scheduleTimer(this, name, at));
   }
 
@@ -402,15 +418,19 @@ export class Device {
   private loadWindowStart = -Infinity;
   private loadWindowCount = 0;
   private underLoadUntil = -Infinity;
+  /** Per-source handshake budget under load, made on first use. */
+  #rateLimiter: RateLimiter | undefined;
 
   /**
    * @throws {RangeError} if the private key is not 32 bytes or the MTU is not a positive integer.
+   * @throws {TypeError} if no crypto backend is given.
    */
   constructor(options: DeviceOptions) {
     if (options.mtu !== undefined && !(Number.isInteger(options.mtu) && options.mtu > 0)) {
       throw new RangeError(`Device: mtu must be a positive integer, got ${options.mtu}`);
     }
-    this.backend = options.backend ?? nobleBackend;
+    if (!options.backend) throw new TypeError('Device: backend is required');
+    this.backend = options.backend;
     this.privateKey = clampPrivateKey(options.privateKey);
     this.publicKey = publicKeyFromPrivate(this.privateKey, this.backend);
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
@@ -433,7 +453,7 @@ export class Device {
 
   /** mac1 and cookie checks for handshake messages to this device (a fabric's restored devices may never see one). */
   private cookieChecker(): CookieChecker {
-    return (this.#cookieChecker ??= new CookieChecker(this.publicKey, this.rng));
+    return (this.#cookieChecker ??= new CookieChecker(this.publicKey, this.rng, this.backend));
   }
 
   // --- Peers ------------------------------------------------------------------------------------------------------
@@ -456,6 +476,7 @@ export class Device {
       config.presharedKey ? presharedKeyFromBytes(config.presharedKey) : zeroPresharedKey(),
       (key) => this.backend.x25519(this.privateKey, key),
       this.peerRng?.(pub) ?? this.rng,
+      this.backend,
     );
     peer.endpoint = config.endpoint;
     if (config.persistentKeepaliveSeconds !== undefined) setKeepalive(peer, config.persistentKeepaliveSeconds);
@@ -633,7 +654,7 @@ export class Device {
     // create initiation
     this.clearHandshake(peer);
     const senderIndex = this.newIndex({ peer }, peer.rng);
-    const ephemeralPrivate = clampPrivateKey(peer.rng.bytes(32));
+    const ephemeralPrivate = newEphemeral(peer.rng);
     const created = createInitiation({
       backend: this.backend,
       local: this.identity,
@@ -664,6 +685,7 @@ export class Device {
       const entry = this.indices.get(peer.handshake.localIndex);
       if (entry && !entry.keypair) this.indices.delete(peer.handshake.localIndex);
       peer.handshake.initiator.ephemeralPrivate.fill(0);
+      peer.handshake.initiator.chainingKey.fill(0);
     }
     peer.handshake = { state: 'zeroed' };
   }
@@ -689,6 +711,7 @@ export class Device {
       }
     }
   }
+
 
 
   // --- Receiving --------------------------------------------------------------------------------------------------
@@ -726,6 +749,8 @@ export class Device {
         this.out(reply, from);
         return;
       }
+      // protect against flood from one source: its token bucket, before any DH
+      if (!(this.#rateLimiter ??= new RateLimiter()).allow(source.subarray(0, source.length - 2), now)) return this.drop('rate-limited', from);
     }
     if (type === MESSAGE_INITIATION) this.receiveInitiation(msg, from, now);
     else this.receiveResponse(msg, from, now);
@@ -748,7 +773,7 @@ export class Device {
     if (peer.latestTimestamp && compareTai64n(consumed.timestamp, peer.latestTimestamp) <= 0) return this.drop('replayed-timestamp', from);
     if (now - peer.lastInitiationConsumedAt <= INITIATION_MIN_INTERVAL_MS) return this.drop('initiation-flood', from);
     // create response
-    const ephemeralPrivate = clampPrivateKey(peer.rng.bytes(32));
+    const ephemeralPrivate = newEphemeral(peer.rng);
     const localIndex = this.newIndex({ peer }, peer.rng);
     const response = createResponse({
       backend: this.backend,

@@ -14,6 +14,11 @@ import { TAI64N_SIZE } from './tai64n.js';
 const ZERO_NONCE = new Uint8Array(12);
 const EMPTY = new Uint8Array(0);
 
+/** Erase intermediate secrets (DH results, chaining keys and keys replaced by the next step) once used. */
+function wipe(...secrets: Uint8Array[]): void {
+  for (const s of secrets) s.fill(0);
+}
+
 /** This side's static key pair. */
 export interface StaticIdentity {
   readonly privateKey: PrivateKey;
@@ -56,17 +61,20 @@ export function createInitiation(input: CreateInitiationInput): { message: Uint8
   // ephemeral
   const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
   msg.set(ephemeralPublic, INITIATION.ephemeral);
-  c = kdf1(c, ephemeralPublic, backend);
+  const c1 = kdf1(c, ephemeralPublic, backend);
   h = backend.hash(h, ephemeralPublic);
   // encrypt static
   const es = backend.x25519(ephemeralPrivate, remoteStatic);
   if (es === null) return null;
   let k: Uint8Array;
-  [c, k] = kdf2(c, es, backend);
+  [c, k] = kdf2(c1, es, backend);
+  wipe(c1, es);
   backend.seal(k, ZERO_NONCE, local.publicKey, h, msg, INITIATION.static);
   h = backend.hash(h, msg.subarray(INITIATION.static, INITIATION.timestamp));
   // encrypt timestamp
-  [c, k] = kdf2(c, staticStatic, backend);
+  const [c2, k2] = kdf2(c, staticStatic, backend);
+  wipe(c, k);
+  [c, k] = [c2, k2];
   backend.seal(k, ZERO_NONCE, timestamp, h, msg, INITIATION.timestamp);
   h = backend.hash(h, msg.subarray(INITIATION.timestamp, INITIATION.mac1));
   k.fill(0);
@@ -102,26 +110,41 @@ export function consumeInitiation<P>(msg: Uint8Array, input: ConsumeInitiationIn
   let c = INITIAL_CHAINING_KEY;
   let h = backend.hash(INITIAL_HASH, local.publicKey);
   const remoteEphemeral = msg.slice(INITIATION.ephemeral, INITIATION.static);
-  c = kdf1(c, remoteEphemeral, backend);
+  const c1 = kdf1(c, remoteEphemeral, backend);
   h = backend.hash(h, remoteEphemeral);
   // decrypt static
   const es = backend.x25519(local.privateKey, remoteEphemeral);
-  if (es === null) return null;
+  if (es === null) {
+    wipe(c1);
+    return null;
+  }
   let k: Uint8Array;
-  [c, k] = kdf2(c, es, backend);
+  [c, k] = kdf2(c1, es, backend);
+  wipe(c1, es);
   const encryptedStatic = msg.subarray(INITIATION.static, INITIATION.timestamp);
   const remoteStatic = backend.open(k, ZERO_NONCE, encryptedStatic, h);
-  if (remoteStatic === null) return null;
+  if (remoteStatic === null) {
+    wipe(c, k);
+    return null;
+  }
   h = backend.hash(h, encryptedStatic);
   // lookup peer
   const found = input.lookup(remoteStatic);
-  if (found === undefined) return null;
+  if (found === undefined) {
+    wipe(c, k);
+    return null;
+  }
   // decrypt timestamp
-  [c, k] = kdf2(c, found.staticStatic, backend);
+  const [c2, k2] = kdf2(c, found.staticStatic, backend);
+  wipe(c, k);
+  [c, k] = [c2, k2];
   const encryptedTimestamp = msg.subarray(INITIATION.timestamp, INITIATION.mac1);
   const timestamp = backend.open(k, ZERO_NONCE, encryptedTimestamp, h);
   k.fill(0);
-  if (timestamp === null) return null;
+  if (timestamp === null) {
+    wipe(c);
+    return null;
+  }
   h = backend.hash(h, encryptedTimestamp);
   return {
     peer: found.peer,
@@ -158,17 +181,26 @@ export function createResponse(input: CreateResponseInput): { message: Uint8Arra
   const ephemeralPublic = backend.x25519Base(ephemeralPrivate);
   msg.set(ephemeralPublic, RESPONSE.ephemeral);
   h = backend.hash(h, ephemeralPublic);
-  c = kdf1(c, ephemeralPublic, backend);
+  const c1 = kdf1(c, ephemeralPublic, backend);
   // ee, se
   const ee = backend.x25519(ephemeralPrivate, consumed.remoteEphemeral);
-  if (ee === null) return null;
-  c = kdf1(c, ee, backend);
+  if (ee === null) {
+    wipe(c1);
+    return null;
+  }
+  const c2 = kdf1(c1, ee, backend);
+  wipe(c1, ee);
   const se = backend.x25519(ephemeralPrivate, consumed.remoteStatic);
-  if (se === null) return null;
-  c = kdf1(c, se, backend);
+  if (se === null) {
+    wipe(c2);
+    return null;
+  }
+  const c3 = kdf1(c2, se, backend);
+  wipe(c2, se);
   // add preshared key
-  const [c2, tau, k] = kdf3(c, presharedKey, backend);
-  c = c2;
+  const [c4, tau, k] = kdf3(c3, presharedKey, backend);
+  wipe(c3);
+  c = c4;
   h = backend.hash(h, tau);
   // encrypt nothing
   backend.seal(k, ZERO_NONCE, EMPTY, h, msg, RESPONSE.empty);
@@ -200,22 +232,34 @@ export function consumeResponse(
   let h = state.hash;
   const remoteEphemeral = msg.subarray(RESPONSE.ephemeral, RESPONSE.empty);
   h = backend.hash(h, remoteEphemeral);
-  c = kdf1(c, remoteEphemeral, backend);
+  const c1 = kdf1(c, remoteEphemeral, backend);
   const ee = backend.x25519(state.ephemeralPrivate, remoteEphemeral);
-  if (ee === null) return null;
-  c = kdf1(c, ee, backend);
+  if (ee === null) {
+    wipe(c1);
+    return null;
+  }
+  const c2 = kdf1(c1, ee, backend);
+  wipe(c1, ee);
   const se = backend.x25519(local.privateKey, remoteEphemeral);
-  if (se === null) return null;
-  c = kdf1(c, se, backend);
+  if (se === null) {
+    wipe(c2);
+    return null;
+  }
+  const c3 = kdf1(c2, se, backend);
+  wipe(c2, se);
   // add preshared key
-  const [c2, tau, k] = kdf3(c, presharedKey, backend);
-  c = c2;
+  const [c4, tau, k] = kdf3(c3, presharedKey, backend);
+  wipe(c3);
+  c = c4;
   h = backend.hash(h, tau);
   // authenticate transcript
   const empty = msg.subarray(RESPONSE.empty, RESPONSE.mac1);
   const ok = backend.open(k, ZERO_NONCE, empty, h);
-  k.fill(0);
-  if (ok === null) return null;
+  wipe(k, tau);
+  if (ok === null) {
+    wipe(c);
+    return null;
+  }
   h = backend.hash(h, empty);
   return { chainingKey: c, hash: h, remoteIndex: readU32(msg, RESPONSE.sender) };
 }

@@ -4,6 +4,7 @@
  */
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { KeyedBlake2s128 } from './blake2s.js';
 import { CONSTRUCTION, IDENTIFIER } from './constants.js';
 import { nobleBackend, type CryptoBackend } from './crypto-backend.js';
 
@@ -26,21 +27,17 @@ export function mac(key: Uint8Array, input: Uint8Array): Uint8Array {
 }
 
 /**
- * MAC(key, ·) for a key that serves many messages (mac1 under a static public key): the keyed @noble/hashes BLAKE2s
- * state is set up once, and each message runs on a copy of it in a reused instance, sparing the per-message
- * constructor, key padding and allocations of mac(). Same bytes as mac(key, input).
+ * MAC(key, ·) for a key that serves many messages (mac1 under a static public key): the engine's BLAKE2s compresses the
+ * key block once (KeyedBlake2s128), sparing the per-message constructor, key padding and allocations of mac(). Same
+ * bytes as mac(key, input).
  */
 export class KeyedMac {
-  private readonly keyed: ReturnType<typeof blake2s.create>;
-  private readonly work: ReturnType<typeof blake2s.create>;
-  // digestInto wants a 4-byte-aligned output: our own, copied out from there
-  private readonly out = new Uint8Array(16);
+  private readonly keyed: KeyedBlake2s128;
 
   /** @throws {RangeError} if key is empty or longer than 32 bytes. */
   constructor(key: Uint8Array) {
     if (key.length < 1 || key.length > 32) throw new RangeError(`KeyedMac: key must be 1..32 bytes, got ${key.length}`);
-    this.keyed = blake2s.create({ key, dkLen: 16 });
-    this.work = this.keyed.clone();
+    this.keyed = new KeyedBlake2s128(key);
   }
 
   /** Write MAC(key, input) into `out` at `offset`. */
@@ -58,8 +55,7 @@ export class KeyedMac {
   }
 
   private compute(input: Uint8Array): Uint8Array {
-    this.keyed._cloneInto(this.work).update(input).digestInto(this.out);
-    return this.out;
+    return this.keyed.mac(input);
   }
 }
 

@@ -6,7 +6,7 @@ import { parsePacket } from '../../src/fabric/packets.js';
 import type { Endpoint, FabricSetup, Flow, WgConfig } from '../../src/fabric/types.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import { encodeKey, generatePrivateKey, publicKeyFromPrivate, type PrivateKey } from '../../src/wireguard/keys.js';
 
 const NODES = [
@@ -42,7 +42,7 @@ function setup(bAllowsFromA: string[], keys = { a: generatePrivateKey(seededRng(
 
 function fabric(s: FabricSetup) {
   const wire: { node: string; packet: Uint8Array }[] = [];
-  const f = new Fabric(s, { clock: new SimClock(Date.UTC(2026, 0, 1)), rng: seededRng('fabric'), backend: nodeCryptoBackend, capture: (_t, packet, node) => wire.push({ node, packet }) });
+  const f = new Fabric(s, { clock: new SimClock(Date.UTC(2026, 0, 1)), rng: seededRng('fabric'), backend: sodiumBackend, capture: (_t, packet, node) => wire.push({ node, packet }) });
   return { f, wire };
 }
 

@@ -11,7 +11,7 @@ import { parsePacket } from '../../src/fabric/packets.js';
 import type { Endpoint, FabricSetup, Flow, WgConfig } from '../../src/fabric/types.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import type { Device } from '../../src/wireguard/device.js';
 import { encodeKey, generatePrivateKey, publicKeyFromPrivate, type PrivateKey } from '../../src/wireguard/keys.js';
 
@@ -38,7 +38,7 @@ function build() {
   const setup: FabricSetup = { nodes: NODES, clusterOff: null, wireguard: new Map(NODES.map((n, i) => [n.name, config(i)])) };
   const wire: Uint8Array[] = [];
   const clock = new SimClock(Date.UTC(2026, 0, 1));
-  const fabric = new Fabric(setup, { clock, rng: seededRng('hostile'), backend: nodeCryptoBackend, capture: (_t, p) => wire.push(p) });
+  const fabric = new Fabric(setup, { clock, rng: seededRng('hostile'), backend: sodiumBackend, capture: (_t, p) => wire.push(p) });
   return { fabric, wire, clock };
 }
 

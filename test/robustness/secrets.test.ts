@@ -3,12 +3,22 @@
  * and with --capture but no --keylog. Secrets are collected from the state itself — every node and rogue key file
  * (raw and clamped), every session key and handshake secret the fabric persisted — and searched for in base64 and
  * hex. Key files are 0600, the state directory 0700, a key log 0600.
+ *
+ * And no secret outlives its use in memory: the backing stores a key could be left in — Node's shared Buffer pool,
+ * the blocks datagrams are carved from, the arrays an opened packet is handed out in, the module state of BLAKE2s and
+ * of the sodium backend — are scanned after use.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSpecs } from '../../src/cli/registry.js';
+import { openStore } from '../../src/cluster/repo.js';
+import { _scratch as sodiumScratch } from '../../src/platform/wg-sodium.js';
+import { _moduleState as blake2sState, hkdfBlake2s, hmacBlake2s } from '../../src/wireguard/blake2s.js';
+import { generatePresharedKey } from '../../src/wireguard/keys.js';
 import { unpackPeer, type DeviceSnapshot } from '../../src/wireguard/snapshot.js';
+import { seededRng } from '../../src/platform/rng.js';
+import { A_IP, B_IP, ipv4Packet, makePair } from '../wireguard/sim.js';
 
 const SPECS = await loadSpecs();
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';
@@ -175,4 +185,109 @@ test('file modes: state dir 0700, key files and every state file 0600, key log 0
   expect(logged.length).toBeGreaterThan(0);
   const secrets = secretsInState();
   for (const k of logged) expect(secrets.has(k)).toBe(true);
+});
+
+// --- Backing stores -------------------------------------------------------------------------------------------------
+
+/** A Buffer view of an array's bytes (no copy: Buffer.from(array) would itself copy into the pool). */
+const view = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+/** The whole backing store behind an array. */
+const backing = (a: Uint8Array) => Buffer.from(a.buffer as ArrayBuffer);
+/** The slab Node's small Buffers are carved from now (Buffer.allocUnsafe takes its bytes from the current pool). */
+const currentPool = () => backing(Buffer.allocUnsafe(1));
+/**
+ * Start a new Buffer pool, zero-filled, so a scan sees only what was put in it from here on (earlier pools hold the
+ * copies this file's own helpers made, e.g. readFileSync in secretsInState).
+ */
+function freshPool(): void {
+  const old = currentPool().buffer;
+  while (currentPool().buffer === old) Buffer.allocUnsafe(Buffer.poolSize >>> 2);
+  currentPool().fill(0);
+}
+/** Which of `secrets` (by name) occur anywhere in `store`. */
+function found(store: Buffer, secrets: Map<string, Uint8Array>): string[] {
+  return [...secrets].filter(([, s]) => store.indexOf(view(s)) >= 0).map(([name]) => name);
+}
+const allZero = (a: Uint8Array) => a.every((x) => x === 0);
+
+test('a key file read through the store is an array of its own, and Node\'s Buffer pool keeps none of its bytes', () => {
+  const keyFiles = listFiles(env.home).filter((f) => f.endsWith('.key'));
+  expect(keyFiles.length).toBeGreaterThan(0);
+  const store = openStore(env);
+  for (const rel of keyFiles) {
+    freshPool();
+    // the scan sees a key read the ordinary way: fs.readFileSync puts a small file in the pool
+    const pooled = fs.readFileSync(path.join(env.home, rel));
+    const expected = new Uint8Array(pooled);
+    const secret = new Map([[rel, expected]]);
+    expect(found(currentPool(), secret)).toEqual([rel]);
+    pooled.fill(0);
+    expect(found(currentPool(), secret)).toEqual([]);
+    // the store's read leaves nothing behind
+    const bytes = store.readBytes(rel)!;
+    expect(view(bytes).equals(view(expected))).toBe(true);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+    expect(found(currentPool(), secret)).toEqual([]);
+  }
+});
+
+test('a handshake and transport leave no key in the Buffer pool, datagram blocks or module state; opened packets hold only their own bytes', () => {
+  freshPool();
+  const p = makePair({ seed: 'secrets-memory', psk: generatePresharedKey(seededRng('secrets-memory:psk')) });
+  const sizes = [0, 20, 40, 64, 65, 100, 600, 1392];
+  for (const n of sizes) p.a.sendPacket(ipv4Packet(A_IP, B_IP, n, n));
+  p.flush();
+  for (const n of sizes) p.b.sendPacket(ipv4Packet(B_IP, A_IP, n, n));
+  p.flush();
+  // a rekey: a second handshake, on the other side
+  p.clock.advance(130_000);
+  p.b.initiateHandshake(p.peerOfB, false);
+  p.flush();
+  p.a.sendPacket(ipv4Packet(A_IP, B_IP, 30, 99));
+  p.flush();
+  expect(p.delivered).toHaveLength(2 * sizes.length + 1);
+  expect(p.keyLog.length).toBeGreaterThanOrEqual(4);
+
+  // every secret of both sides: static and ephemeral private keys, the preshared key, static-static DH, session keys
+  const secrets = new Map<string, Uint8Array>();
+  p.keyLog.forEach((e, i) => {
+    secrets.set(`static private ${i}`, Uint8Array.from(e.localStaticPrivate));
+    secrets.set(`ephemeral private ${i}`, Uint8Array.from(e.localEphemeralPrivate));
+    secrets.set('preshared key', Uint8Array.from(e.presharedKey));
+  });
+  for (const [side, peer] of [['a', p.peerOfA], ['b', p.peerOfB]] as const) {
+    secrets.set(`${side} static-static`, Uint8Array.from(peer.staticStatic!));
+    for (const [slot, kp] of [['previous', peer.previous], ['current', peer.current], ['next', peer.next]] as const) {
+      if (!kp) continue;
+      secrets.set(`${side} ${slot} send key`, Uint8Array.from(kp.sendKey));
+      secrets.set(`${side} ${slot} receive key`, Uint8Array.from(kp.receiveKey));
+    }
+  }
+  expect(secrets.size).toBeGreaterThanOrEqual(12);
+
+  // datagrams: their backing stores (blocks shared by packets in flight) hold no secret
+  const blocks = new Set(p.sent.map((s) => s.datagram.buffer));
+  for (const block of blocks) expect(found(Buffer.from(block as ArrayBuffer), secrets)).toEqual([]);
+  // opened packets: each in an array of its own, its padding after it and nothing else
+  for (const { packet } of p.delivered) {
+    expect(packet.byteOffset).toBe(0);
+    expect(packet.buffer.byteLength).toBeLessThan(packet.length + 16);
+    expect(allZero(new Uint8Array(packet.buffer, packet.length))).toBe(true);
+  }
+  // Node's Buffer pool, BLAKE2s's module state and the sodium backend's scratch
+  expect(found(currentPool(), secrets)).toEqual([]);
+  for (const a of blake2sState()) expect(allZero(a)).toBe(true);
+  for (const a of sodiumScratch()) expect(allZero(a)).toBe(true);
+});
+
+test('BLAKE2s keeps no key material in module state after HMAC or HKDF with a key', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+  const longKey = Uint8Array.from({ length: 80 }, (_, i) => i);
+  hmacBlake2s(key, new Uint8Array(40));
+  for (const a of blake2sState()) expect(allZero(a)).toBe(true);
+  hmacBlake2s(longKey, new Uint8Array(3));
+  for (const a of blake2sState()) expect(allZero(a)).toBe(true);
+  expect(longKey.every((x, i) => x === i)).toBe(true);
+  hkdfBlake2s(key, new Uint8Array(32), 3);
+  for (const a of blake2sState()) expect(allZero(a)).toBe(true);
 });

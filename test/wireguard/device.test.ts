@@ -1,7 +1,6 @@
 // Two devices on a simulated link: handshake, transport, routing, drops, and peer changes at runtime.
 import { inspect } from 'node:util';
-import { fastCryptoBackend } from '../../src/platform/wg-fast-crypto.js';
-import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
 import { formatPrefix, parsePrefix, parseIp } from '../../src/net/ip.js';
 import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';
@@ -12,8 +11,7 @@ import { A_IP, B_IP, eventsOf, ipv4Packet, makePair } from './sim.js';
 
 describe.each([
   ['noble', nobleBackend],
-  ['node', nodeCryptoBackend],
-  ['node+libsodium', fastCryptoBackend],
+  ['sodium', sodiumBackend],
 ])('two devices on the %s backend', (_n, backend) => {
   test('first packet triggers a handshake; staged packet delivered; responder confirms on first transport', () => {
     const p = makePair({ backend });

@@ -3,6 +3,7 @@ import { parseIPv4 } from '../../src/net/ip.js';
 import { buildPacket } from '../../src/fabric/packets.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import type { CryptoBackend } from '../../src/wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type Endpoint, type KeyLogEntry, type Peer } from '../../src/wireguard/device.js';
 import { generatePrivateKey, type PresharedKey, type PrivateKey } from '../../src/wireguard/keys.js';
@@ -58,7 +59,7 @@ export function makePair(options: { seed?: string; backend?: CryptoBackend; psk?
       privateKey: key,
       clock,
       rng: seededRng(`${seed}:${name}`),
-      backend: options.backend,
+      backend: options.backend ?? sodiumBackend,
       listenPort: port,
       send: (datagram) => {
         const s = { at: clock.now(), from: name, datagram };

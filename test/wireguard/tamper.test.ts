@@ -1,9 +1,12 @@
 // Tampering: every single-bit flip and every truncation of each message type is rejected, and 10,000 random
 // mutations are neither accepted nor crash the device. Each suite ends with the untouched message being accepted,
-// which proves the rejected copies changed no state and that acceptance was possible at all.
+// which proves the rejected copies changed no state and that acceptance was possible at all. Every suite runs on the
+// production backend (sodium) and on the noble reference.
 import fc from 'fast-check';
+import type { CryptoBackend } from '../../src/wireguard/crypto-backend.js';
 import { INITIATION_SIZE, REKEY_TIMEOUT_JITTER_MAX_MS, REKEY_TIMEOUT_MS } from '../../src/wireguard/constants.js';
 import { A_ENDPOINT, A_IP, B_ENDPOINT, B_IP, ipv4Packet, makePair, type Pair } from './sim.js';
+import { backends } from './vectors.js';
 
 /** Acceptance counters: anything that would show a message got through. */
 function accepted(p: Pair): number {
@@ -16,8 +19,8 @@ function accepted(p: Pair): number {
  * one message of each type captured before delivery: an initiation, B's response to it, A's first transport data,
  * and (from a second pair) a cookie reply. Without load, mac2 is not checked at all (as in the kernel).
  */
-function capture() {
-  const p = makePair({ seed: 'tamper' });
+function capture(backend: CryptoBackend) {
+  const p = makePair({ seed: 'tamper', backend });
   p.a.setUnderLoad(true);
   p.b.setUnderLoad(true);
   p.b.initiateHandshake(p.peerOfB, false);
@@ -34,7 +37,7 @@ function capture() {
   p.events.length = 0;
 
   // a second pair, identical by seed, gives a cookie reply that A has not consumed yet
-  const q = makePair({ seed: 'tamper-cookie' });
+  const q = makePair({ seed: 'tamper-cookie', backend });
   q.b.setUnderLoad(true);
   q.a.sendPacket(ipv4Packet(A_IP, B_IP));
   q.b.receive(q.inFlight.shift()!.datagram, A_ENDPOINT);
@@ -46,8 +49,8 @@ function capture() {
 
 type Target = { name: string; original: Uint8Array; feed: (m: Uint8Array) => void; pair: Pair };
 
-function targets(): { list: Target[]; finish: () => void } {
-  const { p, q, initiation, cookieReply } = capture();
+function targets(backend: CryptoBackend): { list: Target[]; finish: () => void } {
+  const { p, q, initiation, cookieReply } = capture(backend);
   // B answers the genuine initiation; that response and A's data are captured for their own targets later
   const list: Target[] = [];
   const initiationTarget: Target = { name: 'initiation', original: initiation, feed: (m) => p.b.receive(m, A_ENDPOINT), pair: p };
@@ -66,8 +69,8 @@ function targets(): { list: Target[]; finish: () => void } {
 }
 
 /** The response and transport targets need the handshake one step further. */
-function laterTargets() {
-  const { p, initiation } = capture();
+function laterTargets(backend: CryptoBackend) {
+  const { p, initiation } = capture(backend);
   p.b.receive(initiation, A_ENDPOINT);
   const response = p.inFlight.shift()!.datagram;
   expect(response[0]).toBe(2);
@@ -121,9 +124,9 @@ function totalDrops(p: Pair): number {
   return [...Object.values(p.a.drops), ...Object.values(p.b.drops)].reduce((a, b) => a + b, 0);
 }
 
-describe('every single-bit flip and every truncation is rejected', () => {
+describe.each(backends)('every single-bit flip and every truncation is rejected (%s backend)', (_name, backend) => {
   test('initiation and cookie reply', () => {
-    const { list, finish } = targets();
+    const { list, finish } = targets(backend);
     for (const t of list) {
       rejectAll(t, flips(t.original));
       rejectAll(t, truncations(t.original));
@@ -132,7 +135,7 @@ describe('every single-bit flip and every truncation is rejected', () => {
   });
 
   test('response, then transport data', () => {
-    const later = laterTargets();
+    const later = laterTargets(backend);
     rejectAll(later.responseTarget, flips(later.responseTarget.original));
     rejectAll(later.responseTarget, truncations(later.responseTarget.original));
     const transport = later.advance();
@@ -196,10 +199,10 @@ test('without load, mac2 is not checked (kernel and wireguard-go behave the same
   expect(p.events.filter((e) => e.event.type === 'handshake-response-sent')).toHaveLength(1);
 });
 
-describe('property: random mutations of each message type', () => {
+describe.each(backends)('property: random mutations of each message type (%s backend)', (_name, backend) => {
   test('10,000 mutations: none accepted, none throws', () => {
-    const first = targets();
-    const later = laterTargets();
+    const first = targets(backend);
+    const later = laterTargets(backend);
     const all: Target[] = [...first.list, later.responseTarget];
     let runs = 0;
     const check = (t: Target, numRuns: number) =>

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import { Device, type Peer } from '../../src/wireguard/device.js';
 import { generatePrivateKey } from '../../src/wireguard/keys.js';
 import { ipv4Packet } from './sim.js';
@@ -31,10 +32,10 @@ test('property: nextTimerAt() matches a scan of every peer', () => {
       (ops) => {
         const clock = new SimClock();
         const rng = seededRng('queue');
-        const device = new Device({ privateKey: generatePrivateKey(rng), clock, rng, send: () => {} });
+        const device = new Device({ privateKey: generatePrivateKey(rng), clock, rng, backend: sodiumBackend, send: () => {} });
         const peers: Peer[] = [];
         for (let i = 0; i < 8; i++) {
-          peers.push(device.addPeer({ publicKey: new Device({ privateKey: generatePrivateKey(rng), clock, rng, send: () => {} }).publicKey, endpoint: { address: '127.0.0.1', port: 1000 + i }, allowedIps: [`10.0.${i}.0/24`] }));
+          peers.push(device.addPeer({ publicKey: new Device({ privateKey: generatePrivateKey(rng), clock, rng, backend: sodiumBackend, send: () => {} }).publicKey, endpoint: { address: '127.0.0.1', port: 1000 + i }, allowedIps: [`10.0.${i}.0/24`] }));
         }
         for (const o of ops) {
           const peer = 'peer' in o ? peers[o.peer]! : undefined;
@@ -60,7 +61,7 @@ test('property: nextTimerAt() matches a scan of every peer', () => {
 test('2,000 peers: nextTimerAt() and tick() do not scan every peer', () => {
   const clock = new SimClock();
   const rng = seededRng('many');
-  const device = new Device({ privateKey: generatePrivateKey(rng), clock, rng, send: () => {} });
+  const device = new Device({ privateKey: generatePrivateKey(rng), clock, rng, backend: sodiumBackend, send: () => {} });
   const peers: Peer[] = [];
   for (let i = 0; i < 2000; i++) {
     const pub = new Uint8Array(rng.bytes(32));

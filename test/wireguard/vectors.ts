@@ -1,8 +1,7 @@
 // Loads the vectors in fixtures/wireguard and lists the crypto backends every vector runs against.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fastCryptoBackend } from '../../src/platform/wg-fast-crypto.js';
-import { nodeCryptoBackend } from '../../src/platform/wg-node-crypto.js';
+import { sodiumBackend } from '../../src/platform/wg-sodium.js';
 import { nobleBackend, type CryptoBackend } from '../../src/wireguard/crypto-backend.js';
 import { decodeKey, fromHex } from '../../src/wireguard/keys.js';
 
@@ -18,8 +17,7 @@ export const kdfVectors = JSON.parse(readFileSync(join(dir, 'kdf-vectors.json'),
 
 export const backends: [string, CryptoBackend][] = [
   ['noble', nobleBackend],
-  ['node', nodeCryptoBackend],
-  ['node+libsodium', fastCryptoBackend],
+  ['sodium', sodiumBackend],
 ];
 
 /** A field of the handshake vector as bytes (hex fields end in Hex, keys are base64). */

@@ -36,7 +36,7 @@ import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
 import { seededRng } from '../../platform/rng.js';
 import { runStreams, VIRTUAL_SHARDS } from '../../fabric/streams.js';
-import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
+import { sodiumBackend } from '../../platform/wg-sodium.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import { mayShard, shardMinFlows, type InspectOptions } from './options.js';
@@ -134,7 +134,7 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
       clock: new SimClock(start),
       // the same streams a sharded run would make from this seed: the threads never change the bytes
       streams: runStreams(toHex(env.rng.bytes(16)), seededRng),
-      backend: fastCryptoBackend,
+      backend: sodiumBackend,
       capture:
         pcap || o.onPacket
           ? (t, p, node) => {

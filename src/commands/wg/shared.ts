@@ -34,7 +34,10 @@ export function keyText(text: string, what?: string): string {
 function readKeyFile(env: Env, file: string, what: string): string {
   let text: string;
   try {
-    text = env.fs.readFileSync(path.resolve(env.cwd, file), 'utf8') as string;
+    // read as bytes and wiped once decoded: a small file is read into Node's shared Buffer pool
+    const bytes = env.fs.readFileSync(path.resolve(env.cwd, file)) as Buffer;
+    text = bytes.toString('utf8');
+    bytes.fill(0);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new ValidationError(`${what}: cannot read ${file} (${code})`);
