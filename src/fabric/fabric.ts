@@ -43,6 +43,11 @@ export interface FabricOptions {
   readonly keyLog?: (entry: KeyLogEntry) => void;
   /** Fill the per-flow WireGuard details (peer, session age); off for summary-only runs. */
   readonly detail?: boolean;
+  /**
+   * Do not resume sessions saved by an earlier command: a peer used in this run starts a new handshake, so a key
+   * log of this run holds the secrets of every session its capture shows (peers not used keep their saved state).
+   */
+  readonly freshSessions?: boolean;
 }
 
 /** Why a flow went the way it did (the report turns it into words). */
@@ -177,11 +182,14 @@ export class Fabric {
   readonly clock: MutableClock;
   /** Handshake initiations sent, handshakes completed (counted once, on the initiator), eth0 packets, flows run. */
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
+  /** Node pairs (`a|b`, sorted) whose saved sessions this run did not resume (FabricOptions.freshSessions). */
+  readonly freshPairs = new Set<string>();
   private readonly rng: Rng;
   private readonly backend: CryptoBackend | undefined;
   private readonly capture: FabricOptions['capture'];
   private readonly keyLog: FabricOptions['keyLog'];
   private readonly detail: boolean;
+  private readonly freshSessions: boolean;
   private readonly machines = new Map<string, Machine>();
   private readonly byIp = new Map<number, Machine>();
   private readonly addressCache = new Map<string, number>();
@@ -217,6 +225,7 @@ export class Fabric {
     this.capture = options.capture;
     this.keyLog = options.keyLog;
     this.detail = options.detail ?? true;
+    this.freshSessions = options.freshSessions ?? false;
     for (const n of setup.nodes) this.addMachine(n);
     this.configure(setup);
   }
@@ -383,7 +392,10 @@ export class Fabric {
     });
     route.peer = peer;
     const saved = m.saved.get(p.publicKey);
-    if (saved) {
+    if (saved && this.freshSessions) {
+      m.saved.delete(p.publicKey);
+      this.freshPairs.add(m.name < route.node ? `${m.name}|${route.node}` : `${route.node}|${m.name}`);
+    } else if (saved) {
       m.saved.delete(p.publicKey);
       try {
         restorePeer(m.device!, peer, unpackPeer(p.publicKey, saved));

@@ -157,6 +157,8 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
             }
           : undefined,
       keyLog: o.keylog !== undefined ? (e: KeyLogEntry) => keyLines.push(formatKeyLog(e)) : undefined,
+      // a key log only holds handshakes made in this run: resumed sessions would leave their packets undecryptable
+      freshSessions: o.keylog !== undefined,
       detail: o.keep,
     });
     loadSessions(store, doc, fabric);
@@ -178,7 +180,15 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
       reasons,
     );
     pcap?.flush();
-    if (o.keylog !== undefined) writeKeyLog(env, o.keylog, keyLines.join(''));
+    if (o.keylog !== undefined) {
+      writeKeyLog(env, o.keylog, keyLines.join(''));
+      const pairs = fabric.freshPairs.size;
+      if (pairs > 0) {
+        ctx.ui.info(
+          `--keylog: ${pairs} node pair${pairs === 1 ? '' : 's'} had WireGuard sessions from an earlier run; started fresh handshakes instead of resuming them, so ${o.keylog} decrypts the capture of this run.`,
+        );
+      }
+    }
     // save the sessions and the clock; a cluster changed meanwhile (nodes, keys) keeps its own fields
     await store.mutate((tx) => {
       const fresh = readCluster(tx, o.resourceGroup, o.name);
