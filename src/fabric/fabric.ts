@@ -88,6 +88,8 @@ export class FlowOutcome {
   eth0WireGuard = 0;
   eth0Plaintext = 0;
   eth0Packets = 0;
+  /** The source port the flow's packet carried (the echo identifier for ICMP). */
+  sourcePort = 0;
 
   reset(): void {
     this.encrypted = false;
@@ -551,11 +553,12 @@ export class Fabric {
     this.recCount = 0;
     const id = this.nextIpId();
     this.curId = id;
+    out.sourcePort = ephemeralPort(flow, id);
     const packet = buildPacket({
       protocol: flow.protocol,
       src: flow.src.ipNum,
       dst: flow.dst.ipNum,
-      srcPort: ephemeralPort(flow, id),
+      srcPort: out.sourcePort,
       dstPort: flow.port ?? 0,
       id,
       seq: (this.tcpSeq = (Math.imul(this.tcpSeq, 1103515245) + 12345) >>> 0),

@@ -87,6 +87,7 @@ export function flowReport(flow: Flow, out: FlowOutcome, ctx: ReasonContext): Fl
     destination: endpointJson(flow.dst),
     service: flow.service,
     protocol: flow.protocol,
+    sourcePort: flow.protocol === 'ICMP' ? null : out.sourcePort,
     port: flow.port,
     path: out.path,
     encrypted: out.encrypted,

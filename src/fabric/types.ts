@@ -90,6 +90,8 @@ export interface FlowReport {
   destination: FlowEndpoint;
   service: string | null;
   protocol: L4Protocol;
+  /** The ephemeral source port the flow's packet carried; null for ICMP. */
+  sourcePort: number | null;
   port: number | null;
   path: PathClass;
   encrypted: boolean;

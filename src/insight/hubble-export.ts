@@ -166,6 +166,8 @@ export interface ReportedFlow {
   readonly source: { readonly kind: string; readonly ip: string; readonly node: string | null };
   readonly destination: { readonly kind: string; readonly ip: string; readonly node: string | null };
   readonly protocol: string;
+  /** The source port the flow's packets carried on the wire (null for ICMP). */
+  readonly sourcePort: number | null;
   readonly port: number | null;
   readonly path: string;
   readonly verdict: string;
@@ -173,8 +175,12 @@ export interface ReportedFlow {
   readonly interface: string;
 }
 
-/** The delivery (or drop) event of one flow of the report. `sourcePort` is the ephemeral port the fabric used. */
-export function deliveryEvent(index: IndexedModel, timeMs: number, f: ReportedFlow, sourcePort = 0): HubbleLine {
+/**
+ * The delivery (or drop) event of one flow of the report, with the ports its packets carried on the wire (so the
+ * eth0 events and this one are the same 5-tuple, one flow to a reader of the log).
+ */
+export function deliveryEvent(index: IndexedModel, timeMs: number, f: ReportedFlow): HubbleLine {
+  const sourcePort = f.sourcePort ?? 0;
   const time = hubbleTime(timeMs);
   const dropped = f.verdict === 'DROPPED';
   const dstLocal = f.destination.kind !== 'external' && f.destination.node !== null;

@@ -245,10 +245,12 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   summary.encrypted = configured.encrypted;
   for (const p of PATH_CLASSES) summary.byPath[p] = configured.byPath[p].total;
   summary.unencryptedInterNodePod = configured.byPath['inter-node'].total - configured.byPath['inter-node'].encrypted;
+  // dropped flows are in the totals, never among the encrypted: say how many there were, strict mode's apart
+  const graded = { ...summary, dropped: r.grading.dropped, strictModeDrops: r.grading.strictModeDrops };
   const json: Record<string, unknown> = {
     hubble: { file: shown, stats: r.stats, malformed: r.malformed, configured: r.configured },
     flows,
-    summary,
+    summary: graded,
   };
   if (compare) json['comparison'] = r.coverage;
   if (quiet) delete json['flows'];
@@ -278,6 +280,7 @@ function observedJson(f: ObservedFlow): Record<string, unknown> {
     direction: f.direction,
     path: f.path,
     encrypted: f.encrypted,
+    reason: f.reason,
     wouldEncrypt: Object.fromEntries(Object.entries(SCENARIO_BIT).map(([s, bit]) => [s, (f.scenarios & bit) !== 0])),
     requests: f.requests,
     replies: f.replies,
@@ -370,7 +373,7 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
   let report: InspectReport;
   try {
     report = await fabricInspect(ctx, { ...o, keep: true, onPacket });
-    for (const f of report.flows) emit(deliveryEvent(loaded.index, lastMs, f, ephemeralPort(f)));
+    for (const f of report.flows) emit(deliveryEvent(loaded.index, lastMs, f));
   } finally {
     exporter?.close();
   }
@@ -402,13 +405,6 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
 /** The fabric's endpoints call a hostNetwork pod a pod; the classifiers call it a node (it is the host). */
 function asEndpoint(e: FlowReport['source']): Endpoint {
   return { kind: e.kind === 'pod' && e.hostNetwork ? 'node' : e.kind, ip: e.ip, node: e.node, namespace: e.namespace, name: e.name, hostNetwork: e.hostNetwork };
-}
-
-function ephemeralPort(f: FlowReport): number {
-  let h = 0x811c9dc5;
-  const s = `${f.source.ip}>${f.destination.ip}:${f.port ?? 0}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return 32768 + (h % 28232);
 }
 
 function matrixText(ctx: CommandContext, loaded: Loaded, r: ModeResult): string {
