@@ -4,6 +4,7 @@
  * stream without keeping its flows.
  */
 import type { Cause, FlowOutcome } from './fabric.js';
+import { API_SERVER_NAME } from '../cluster/system.js';
 import { PATH_CLASSES, type Flow, type FlowEndpoint, type FlowReport, type PathClass, type ReportSummary } from './types.js';
 
 /** Context the reasons mention. */
@@ -52,8 +53,15 @@ export function reasonText(flow: Flow, out: FlowOutcome, ctx: ReasonContext): st
     case 'node-source':
       return `source is the host${src.kind === 'pod' ? ` (hostNetwork pod on ${src.node})` : ''}: only pod traffic is encrypted unless node encryption is on (AKS keeps it off); sent in plaintext on eth0`;
     case 'to-node':
+      if (dst.kind === 'node' && dst.name === 'cilium-health') {
+        // the node's Cilium health address: the agent's, not a pod's
+        return `destination is ${dst.node}'s Cilium health endpoint (${dst.ip}), an address of the node's agent, not a pod: outside the peer's pod AllowedIPs without node encryption; sent in plaintext on eth0`;
+      }
       return `destination is a node IP${dst.kind === 'pod' ? ` (hostNetwork pod on ${dst.node})` : ''}: node IPs carry no encryption key without node encryption; sent in plaintext on eth0`;
     case 'external-destination':
+      if (dst.name === API_SERVER_NAME) {
+        return `the Kubernetes API server (${flow.service ?? dst.ip}) runs outside the cluster on AKS: no WireGuard peer owns ${dst.ip}; left eth0 as TLS, not WireGuard`;
+      }
       return `destination ${dst.ip} is outside the cluster: no WireGuard peer owns it; left eth0 in plaintext`;
     case 'external-source':
       return `source ${src.ip} is outside the cluster: the packet arrives on eth0 as it was sent`;

@@ -40,6 +40,7 @@ import {
   type PathClass,
   type ScenarioCoverage,
 } from './coverage.js';
+import { API_SERVER_NAME } from '../cluster/system.js';
 import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
 
 /** What readLines yields for a line longer than MAX_LINE_CHARS. */
@@ -434,8 +435,12 @@ export class HubbleAnalyzer {
         if (identity === RESERVED_IDENTITY.host || identity === RESERVED_IDENTITY['remote-node']) {
           return { ep: with_(nodeEndpoint(hit.node, ip)), service: null, unknown: false, unresolved: false };
         }
+        // its health endpoint is the agent's too (as traffic inspect models it: not a pod in the peer's AllowedIPs)
+        if (identity === RESERVED_IDENTITY.health) {
+          return { ep: { kind: 'node', ip, node: hit.node.name, namespace: null, name: 'cilium-health', hostNetwork: false, identity }, service: null, unknown: false, unresolved: false };
+        }
         return {
-          ep: { kind: 'pod', ip, node: hit.node.name, namespace: hubbleNs, name: hubblePod ?? (identity === RESERVED_IDENTITY.health ? 'cilium-health' : null), hostNetwork: false, identity },
+          ep: { kind: 'pod', ip, node: hit.node.name, namespace: hubbleNs, name: hubblePod, hostNetwork: false, identity },
           service: null,
           unknown: false,
           unresolved: false,
@@ -626,6 +631,7 @@ export function observedReason(
     case 'node-originated':
       return `from ${src.hostNetwork ? `hostNetwork pod ${src.namespace}/${src.name}` : `node ${src.node}`}: the source is the host, which WireGuard on AKS does not encrypt (node encryption off)`;
     case 'to-node':
+      if (dst.name === 'cilium-health') return `to ${dst.node}'s Cilium health endpoint (${dst.ip}), an address of the node's agent, not a pod: outside the peer's pod AllowedIPs (node encryption off)`;
       return `to ${dst.hostNetwork ? `hostNetwork pod ${dst.namespace}/${dst.name}` : `node ${dst.node} (${dst.ip})`}: node addresses carry no WireGuard key (node encryption off)`;
     case 'inter-node': {
       if (!g.wireguard) return 'WireGuard transit encryption is off on this cluster: sent in plaintext on eth0';
@@ -637,8 +643,6 @@ export function observedReason(
 
 /** The `kubernetes` service in `default`: its ClusterIP is the API server, which AKS runs outside the cluster. */
 export const API_SERVER_SERVICE = 'default/kubernetes';
-/** The name an API server endpoint carries (it is no pod of the cluster). */
-export const API_SERVER_NAME = 'kube-apiserver';
 
 /** The de-duplication key of a flow as text (the request direction's protocol and 5-tuple). */
 export function flowKey(f: Pick<ObservedFlow, 'protocol' | 'wireSource' | 'sourcePort' | 'wireDestination' | 'destinationPort'>): string {

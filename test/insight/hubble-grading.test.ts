@@ -133,15 +133,17 @@ describe('hubble: the API server, the Cilium router and health IPs (issue 12 ite
     expect(r.stats.unknownAddresses).toBe(0);
   });
 
-  test("pod → another node's Cilium router IP (.1, remote-node): to-node, not encrypted; → its health IP (.2, health): inter-node, encrypted", () => {
+  test("pod → another node's Cilium router IP (.1, remote-node) and health IP (.2, health): the node's agent, to-node, not encrypted", () => {
     const r = analyze([
       tcp('10.244.0.30', 50002, '10.244.1.1', 4240, { destination: { identity: 6, labels: ['reserved:remote-node'] } }),
       tcp('10.244.0.30', 50003, '10.244.1.2', 4240, { destination: { identity: 4, labels: ['reserved:health'] } }),
     ]);
-    expect(r.flows.map((f) => [f.destination.kind, f.path, f.encrypted])).toEqual([
-      ['node', 'to-node', false],
-      ['pod', 'inter-node', true],
+    expect(r.flows.map((f) => [f.destination.kind, f.destination.node, f.path, f.encrypted])).toEqual([
+      ['node', 'aks-nodepool1-31415926-vmss000001', 'to-node', false],
+      ['node', 'aks-nodepool1-31415926-vmss000001', 'to-node', false],
     ]);
-    expect(r.flows[1]!.destination.name).toBe('cilium-health');
+    expect(r.flows[1]!.reason).toBe(
+      "to aks-nodepool1-31415926-vmss000001's Cilium health endpoint (10.244.1.2), an address of the node's agent, not a pod: outside the peer's pod AllowedIPs (node encryption off)",
+    );
   });
 });

@@ -90,8 +90,8 @@ export function topologyOf(doc: ClusterDoc, workloads: Workloads, cilium: Cilium
 /** Choose the flows (every selector resolved now, so a bad one fails before anything runs). */
 async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Resolver): Promise<() => Iterable<Flow>> {
   if (o.from !== undefined && o.to !== undefined) {
-    const f = resolver.flow({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
-    return () => [f];
+    const flows = resolver.flows({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
+    return () => flows;
   }
   if (o.flowsFile !== undefined) {
     let text: string;
@@ -102,7 +102,7 @@ async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Res
       throw new ValidationError(`--flows ${o.flowsFile}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
     }
     const requests = await parseFlowsFile(text, o.flowsFile);
-    const flows = requests.map((r, i) => resolver.flow(r, `flows file ${o.flowsFile}: entry ${i + 1}`));
+    const flows = requests.flatMap((r, i) => resolver.flows(r, `flows file ${o.flowsFile}: entry ${i + 1}`));
     return () => flows;
   }
   if (o.allPairs) {
