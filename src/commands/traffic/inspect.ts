@@ -13,6 +13,7 @@ import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
 import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
+import { POD_FILTER_FLAGS, podFilterOptions, type PodFilterOptions } from './pod-filter.js';
 
 export const MAX_SAMPLE = 100_000_000;
 
@@ -60,6 +61,8 @@ export interface InspectOptions {
   keep: boolean;
   /** Every packet on any eth0 (for --export-hubble and -o hubble). */
   onPacket?: (timeMs: number, packet: Uint8Array, node: string) => void;
+  /** --namespace, --selector, --exclude-host-network: the pods --all-pairs and the default flows use. */
+  podFilter?: PodFilterOptions;
 }
 
 /**
@@ -95,6 +98,8 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
   const keylog = outputPath(ctx, '--keylog', str(a['keylog']));
   if (capture !== undefined && capture === keylog) throw new ValidationError('--capture and --keylog name the same file');
   const output = str(a['output']) ?? 'table';
+  const podFilter = podFilterOptions(a, { fromTo: from !== undefined, flowsFile: flowsFile !== undefined });
+  if (podFilter && a['hubble'] !== undefined) throw new ArgumentParseError('--namespace, --selector and --exclude-host-network choose simulated flows; they cannot be used with --hubble');
   return {
     resourceGroup: str(a['resourceGroup'])!,
     name: str(a['name'])!,
@@ -111,6 +116,7 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
     durationMs,
     intervalMs,
     keep: keepsFlows(output, str(a['query'])),
+    ...(podFilter ? { podFilter } : {}),
   };
 }
 
@@ -170,6 +176,7 @@ export const trafficInspect: CommandSpec = {
     { long: 'fail-on-unencrypted', kind: 'switch', help: 'Exit 1 when any inter-node pod-to-pod flow was not encrypted (a CI gate).' },
     { long: 'duration', kind: 'string', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
     { long: 'interval', kind: 'string', help: 'With --duration: how often the flows repeat. Default: 1s.' },
+    ...POD_FILTER_FLAGS,
     ...INSIGHT_FLAGS,
   ],
   output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
@@ -178,6 +185,7 @@ export const trafficInspect: CommandSpec = {
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
     'aks-wg traffic inspect -g RG -n C --all-pairs --capture cap.pcap --keylog keys.txt --fail-on-unencrypted -o none',
     'aks-wg traffic inspect -g RG -n C --duration 10m --interval 1s --query summary',
+    'aks-wg traffic inspect -g RG -n C --all-pairs --sample 200000 --exclude-host-network --namespace shop,default --query summary',
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);

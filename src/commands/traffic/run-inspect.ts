@@ -40,6 +40,7 @@ import { fastCryptoBackend } from '../../platform/wg-fast-crypto.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import { mayShard, shardMinFlows, type InspectOptions } from './inspect.js';
+import { compilePodFilter, filterTopology } from './pod-filter.js';
 
 /**
  * The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document: the keys the
@@ -106,7 +107,9 @@ async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Res
     return () => flows;
   }
   if (o.allPairs) {
-    if (resolver.pairCount === 0) throw new ValidationError('--all-pairs: the cluster has fewer than two running pods');
+    if (resolver.pairCount === 0) {
+      throw new ValidationError(`--all-pairs: ${o.podFilter ? 'fewer than two running pods match the filter' : 'the cluster has fewer than two running pods'}`);
+    }
     return () => resolver.allPairs(o.sample);
   }
   const flows = resolver.defaultFlows();
@@ -125,7 +128,11 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
   const workloads = loadWorkloads(store, doc);
   const cilium = loadCilium(store, o.resourceGroup, o.name);
   const start = clusterNow(doc);
-  const topology = topologyOf(doc, workloads, cilium);
+  const filter = o.podFilter ? await compilePodFilter(o.podFilter) : undefined;
+  const topology = filterTopology(topologyOf(doc, workloads, cilium), filter);
+  if (filter && !topology.workloads.pods.some((p) => p.node !== null && p.ip !== null)) {
+    throw new ValidationError(`no running pod matches ${filter.described}`);
+  }
   const resolver = new Resolver(topology);
   const flows = await chooseFlows(ctx, o, resolver);
   if (pool && shardable(o, resolver, cilium, start, shardMinFlows(env.vars))) {
