@@ -76,7 +76,7 @@ export function validateCreateService(input: CreateInput, nodeSubnet: string, pa
   checkAddressPlan({
     podCidr: podCidr === null ? null : parse.cidr(podCidr),
     serviceCidr: parse.cidr(input.serviceCidr ?? DEFAULT_SERVICE_CIDR),
-    dnsServiceIp: { text: dns, value: parse.ipv4(dns) },
+    dnsServiceIp: { text: dns, value: parse.ipv4(dns), given: input.dnsServiceIp !== undefined },
     nodeSubnet: parse.cidr(nodeSubnet),
   });
   if (input.maxPods !== undefined) checkMaxPods(input.nodepoolName, input.maxPods, net.plugin);

@@ -62,7 +62,8 @@ const invalid = (message: string) => new ServiceError('InvalidParameter', messag
 export function checkAddressPlan(plan: {
   podCidr: Range | null;
   serviceCidr: Range;
-  dnsServiceIp: { text: string; value: number };
+  /** `given`: false when the DNS service IP is the default (the message then says how to choose one). */
+  dnsServiceIp: { text: string; value: number; given?: boolean };
   nodeSubnet: Range;
 }): void {
   const { podCidr, serviceCidr, dnsServiceIp, nodeSubnet } = plan;
@@ -89,6 +90,11 @@ export function checkAddressPlan(plan: {
   if (podCidr && overlap(podCidr, nodeSubnet)) {
     throw invalid(
       `The pod CIDR ${podCidr.text} (--pod-cidr) overlaps the node subnet ${nodeSubnet.text}: an overlay pod CIDR must not overlap the cluster's virtual network. Choose a range outside ${nodeSubnet.text}.`,
+    );
+  }
+  if (!contains(serviceCidr, dnsServiceIp.value) && dnsServiceIp.given === false) {
+    throw invalid(
+      `The default DNS service IP ${dnsServiceIp.text} is not within the service CIDR ${serviceCidr.text} (--service-cidr): pass --dns-service-ip with an address within the Kubernetes service address range, such as its .10.`,
     );
   }
   if (!contains(serviceCidr, dnsServiceIp.value)) {

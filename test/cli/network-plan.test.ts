@@ -32,6 +32,11 @@ describe('AKS address plan rules on create (exit 1, ARM shape, nothing stored)',
       invalid('The DNS service IP 10.0.0.10 (--dns-service-ip) is not within the service CIDR 10.100.0.0/16 (--service-cidr): it must be within the Kubernetes service address range specified in serviceCidr.'),
     ],
     [
+      'a custom serviceCidr without --dns-service-ip: the default 10.0.0.10 is outside it',
+      '--service-cidr 10.100.0.0/16',
+      invalid('The default DNS service IP 10.0.0.10 is not within the service CIDR 10.100.0.0/16 (--service-cidr): pass --dns-service-ip with an address within the Kubernetes service address range, such as its .10.'),
+    ],
+    [
       "dnsServiceIP must not be the service range's network address (Azure/AKS#2579)",
       '--dns-service-ip 10.0.0.0',
       invalid("The DNS service IP 10.0.0.0 (--dns-service-ip) is the service CIDR's network address; use another address in 10.0.0.0/16, such as the default's .10."),
