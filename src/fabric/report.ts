@@ -16,7 +16,7 @@ export interface ReasonContext {
 
 export function emptySummary(): ReportSummary {
   const byPath = Object.fromEntries(PATH_CLASSES.map((p) => [p, 0])) as Record<PathClass, number>;
-  return { total: 0, encrypted: 0, byPath, unencryptedInterNodePod: 0 };
+  return { total: 0, encrypted: 0, byPath, unencryptedInterNodePod: 0, dropped: 0, strictModeDrops: 0 };
 }
 
 /** Count one flow into a summary. */
@@ -25,6 +25,8 @@ export function countFlow(summary: ReportSummary, out: FlowOutcome): void {
   if (out.encrypted) summary.encrypted++;
   summary.byPath[out.path]++;
   if (out.path === 'inter-node' && !out.encrypted) summary.unencryptedInterNodePod++;
+  if (out.verdict === 'DROPPED') summary.dropped++;
+  if (out.dropReason === 'UNENCRYPTED_TRAFFIC') summary.strictModeDrops++;
 }
 
 function endpointJson(e: FlowEndpoint): FlowEndpoint {

@@ -107,6 +107,9 @@ export interface ReportSummary {
   encrypted: number;
   byPath: Record<PathClass, number>;
   unencryptedInterNodePod: number;
+  /** Flows dropped (never encrypted; counted in the totals too), and of those strict mode's UNENCRYPTED_TRAFFIC. */
+  dropped: number;
+  strictModeDrops: number;
 }
 
 export interface InspectReport {
