@@ -18,6 +18,7 @@ import {
   type NetworkPlugin,
 } from './consts.js';
 import type { AgentPoolProfile, ManagedCluster, NetworkProfile } from './model.js';
+import { checkAddressPlan, checkKubernetesVersionSupported, checkMaxPods, type Range } from './network.js';
 import {
   checkClusterCount,
   checkPoolCount,
@@ -53,6 +54,39 @@ export function validateCreateArgs(input: CreateInput): void {
   if (input.kubernetesVersion !== undefined) validateKubernetesVersion(input.kubernetesVersion);
 }
 
+/** Turns the text forms of addresses into numbers (src/cluster/ip.ts in production); throws on bad text. */
+export interface AddressParser {
+  cidr(text: string): Range;
+  ipv4(text: string): number;
+}
+
+/**
+ * The service's rules on what a create asks for, run before anything is stored: az's ACNS rules first (client
+ * side), then the network choice, the Kubernetes version, the address plan (pod CIDR, service CIDR, DNS service IP,
+ * node subnet) and maxPods.
+ * @param nodeSubnet the subnet the cluster's nodes take their addresses from.
+ * @throws ValidationError (az's rules) and ServiceError (the service's rules), first failure wins.
+ */
+export function validateCreateService(input: CreateInput, nodeSubnet: string, parse: AddressParser): void {
+  resolveAcns(input, 'create');
+  const net = networkChoice(input);
+  checkKubernetesVersionSupported(input.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+  const podCidr = podCidrOf(input, net);
+  const dns = input.dnsServiceIp ?? DEFAULT_DNS_SERVICE_IP;
+  checkAddressPlan({
+    podCidr: podCidr === null ? null : parse.cidr(podCidr),
+    serviceCidr: parse.cidr(input.serviceCidr ?? DEFAULT_SERVICE_CIDR),
+    dnsServiceIp: { text: dns, value: parse.ipv4(dns), given: input.dnsServiceIp !== undefined },
+    nodeSubnet: parse.cidr(nodeSubnet),
+  });
+  if (input.maxPods !== undefined) checkMaxPods(input.nodepoolName, input.maxPods, net.plugin);
+}
+
+/** The pod CIDR a create stores: none for plugin none (or azure without overlay), else the flag or the default. */
+function podCidrOf(input: CreateInput, net: ReturnType<typeof networkChoice>): string | null {
+  return net.plugin === 'none' || (net.plugin === 'azure' && net.mode === null) ? null : (input.podCidr ?? DEFAULT_POD_CIDR);
+}
+
 /** The network profile's plugin settings, with --enable-wireguard's selection for flags not passed. */
 function networkChoice(input: CreateInput): { plugin: NetworkPlugin; mode: 'overlay' | null; dataplane: NetworkDataplane } {
   const wg = Boolean(input.enableWireguard);
@@ -84,7 +118,7 @@ export function buildManagedCluster(input: CreateInput, hash8: string): ManagedC
   const net = networkChoice(input);
   checkPoolCount(input.nodepoolName, 'System', input.nodeCount);
   checkClusterCount(input.nodeCount);
-  const podCidr = net.plugin === 'none' || (net.plugin === 'azure' && net.mode === null) ? null : (input.podCidr ?? DEFAULT_POD_CIDR);
+  const podCidr = podCidrOf(input, net);
   const serviceCidr = input.serviceCidr ?? DEFAULT_SERVICE_CIDR;
   const networkProfile: NetworkProfile = {
     advancedNetworking: null,

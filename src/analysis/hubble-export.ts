@@ -14,6 +14,9 @@
  * Identities: reserved ones for host (1), world (2), remote-node (6); pods get a stable number from their labels
  * (as Cilium derives one identity per label set), above the reserved range.
  */
+import { parseCidr } from '../net/ip.js';
+import { HEALTH_HOST, ROUTER_HOST } from '../cluster/schedule.js';
+import { API_SERVER_IP } from '../cluster/system.js';
 import type { IndexedModel } from './model.js';
 
 /** Cilium's drop reason codes for the descriptions aks-wg produces (pkg/monitor/api/drop.go). */
@@ -84,15 +87,23 @@ export function endpointJson(index: IndexedModel, ip: string, observer: string |
     }
     case 'node':
       return hit.node.name === observer ? { identity: 1, labels: ['reserved:host'] } : { identity: 6, labels: ['reserved:remote-node'] };
-    case 'pod-cidr':
+    case 'pod-cidr': {
+      // .1 is the node's Cilium router (cilium_host): the host itself; .2 its health endpoint
+      const base = hit.node.podCidrs.map((c) => parseCidr(c, true).base).find((b) => ip === formatHost(b + ROUTER_HOST) || ip === formatHost(b + HEALTH_HOST));
+      if (base !== undefined && ip === formatHost(base + ROUTER_HOST)) {
+        return hit.node.name === observer ? { identity: 1, labels: ['reserved:host'] } : { identity: 6, labels: ['reserved:remote-node'] };
+      }
       return { identity: 4, labels: ['reserved:health'] };
+    }
     case 'service':
     case 'cluster':
       return { identity: 2, labels: ['reserved:world'] };
     default:
-      return { identity: 2, labels: ['reserved:world'] };
+      return ip === API_SERVER_IP ? { identity: 7, labels: ['reserved:kube-apiserver'] } : { identity: 2, labels: ['reserved:world'] };
   }
 }
+
+const formatHost = (v: number): string => `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 
 const TCP_FLAG_NAMES: [number, string][] = [
   [0x01, 'FIN'],
@@ -166,6 +177,8 @@ export interface ReportedFlow {
   readonly source: { readonly kind: string; readonly ip: string; readonly node: string | null };
   readonly destination: { readonly kind: string; readonly ip: string; readonly node: string | null };
   readonly protocol: string;
+  /** The source port the flow's packets carried on the wire (null for ICMP). */
+  readonly sourcePort: number | null;
   readonly port: number | null;
   readonly path: string;
   readonly verdict: string;
@@ -173,8 +186,12 @@ export interface ReportedFlow {
   readonly interface: string;
 }
 
-/** The delivery (or drop) event of one flow of the report. `sourcePort` is the ephemeral port the fabric used. */
-export function deliveryEvent(index: IndexedModel, timeMs: number, f: ReportedFlow, sourcePort = 0): HubbleLine {
+/**
+ * The delivery (or drop) event of one flow of the report, with the ports its packets carried on the wire (so the
+ * eth0 events and this one are the same 5-tuple, one flow to a reader of the log).
+ */
+export function deliveryEvent(index: IndexedModel, timeMs: number, f: ReportedFlow): HubbleLine {
+  const sourcePort = f.sourcePort ?? 0;
   const time = hubbleTime(timeMs);
   const dropped = f.verdict === 'DROPPED';
   const dstLocal = f.destination.kind !== 'external' && f.destination.node !== null;

@@ -5,9 +5,16 @@
  * encrypt it, and what each --compare option would do.
  *
  * Line handling:
- *   {"flow": {...}}           a flow; de-duplicated by protocol, 5-tuple and traffic direction and counted. A reply
- *                             (`is_reply: true`, or the deprecated `reply: true`) folds into its request: its tuple is
- *                             reversed before the look-up.
+ *   {"flow": {...}}           a flow; de-duplicated by protocol and 5-tuple and counted (the same connection seen
+ *                             at several observation points and on both nodes, EGRESS at one end and INGRESS at the
+ *                             other, is one flow; `direction` is the first one seen). A reply (`is_reply: true`, or
+ *                             the deprecated `reply: true`) folds into its request: its tuple is reversed before the
+ *                             look-up. When the line does not say (no `is_reply`, no `reply`: Hubble's BoolValue is
+ *                             absent when unknown), a line whose reversed tuple is a flow already seen is its reply.
+ * Grading (result()): a flow is encrypted when WireGuard as configured would encrypt its path and it was forwarded;
+ * a flow Hubble only saw DROPPED never crossed the wire, and a strict-mode drop (`drop_reason_desc`
+ * UNENCRYPTED_TRAFFIC) is proof the datapath had no key for it: neither counts as encrypted, and both are counted
+ * apart (`dropped`, `strictModeDrops`). Each flow carries a one-line `reason`, as `traffic inspect` gives one.
  *   {"node_status": ...}      counted and skipped; so are `lost_events`, `agent_event` and `debug_event`.
  *   blank lines               ignored.
  *   anything else             malformed: counted, the first `maxReported` reported with their line number, skipped.
@@ -26,12 +33,14 @@ import {
   type CoverageData,
   flowNamespace,
   nodeFacts,
+  type NodeFacts,
   SCENARIO_BIT,
   wouldEncrypt,
   type ScenarioCoverage,
 } from './coverage.js';
 import { classifyPath, type PathClass } from '../cluster/path.js';
 import { ipv4Number } from '../net/ip.js';
+import { API_SERVER_NAME } from '../cluster/system.js';
 import { externalEndpoint, nodeEndpoint, podEndpoint, type Endpoint, type IndexedModel } from './model.js';
 
 /** What readLines yields for a line longer than MAX_LINE_CHARS. */
@@ -85,6 +94,10 @@ export interface ObservedFlow {
   unknownAddress: boolean;
   /** A ClusterIP service without a backend in the model. */
   unresolvedService: boolean;
+  /** Why the flow is (not) encrypted, in words (set by result()). */
+  reason: string;
+  /** No line of this flow said whether it was a reply (no `is_reply`, no `reply`). */
+  replyUnsaid: boolean;
 }
 
 export interface MalformedLine {
@@ -114,8 +127,17 @@ export interface HubbleStats {
   unresolvedServices: number;
 }
 
+/** Listed flows that did not cross the wire as the model would have it. */
+export interface HubbleGrading {
+  /** Flows Hubble saw only as DROPPED (never encrypted). */
+  dropped: number;
+  /** Flows dropped by Cilium's strict mode (`drop_reason_desc` UNENCRYPTED_TRAFFIC): left unencrypted, so dropped. */
+  strictModeDrops: number;
+}
+
 export interface HubbleResult {
   stats: HubbleStats;
+  grading: HubbleGrading;
   malformed: MalformedLine[];
   flows: ObservedFlow[];
   /** Coverage per scenario, counting each distinct flow once. */
@@ -307,18 +329,31 @@ export class HubbleAnalyzer {
         return;
       }
     }
-    const reply = f['is_reply'] === true || f['reply'] === true;
+    const said = f['is_reply'] ?? f['reply'];
+    let reply = said === true;
     const td = f['traffic_direction'];
     const direction =
       td === 'EGRESS' ? 'EGRESS' : td === 'INGRESS' ? 'INGRESS' : td === undefined ? 'TRAFFIC_DIRECTION_UNKNOWN' : this.intern(str(td) ?? 'TRAFFIC_DIRECTION_UNKNOWN');
     this.stats.flowLines++;
+    let entry = reply ? this.flows.get(proto, dst, dport, src, sport) : this.flows.get(proto, src, sport, dst, dport);
+    if (!entry && typeof said !== 'boolean') {
+      // the line does not say whether it is a reply: it is one when its reversed tuple is a flow already seen
+      const request = this.flows.get(proto, dst, dport, src, sport);
+      if (request) {
+        entry = request;
+        reply = true;
+      } else if (this.overflow.has(`${proto} ${dst}:${dport} ${src}:${sport}`)) {
+        this.stats.replies++;
+        this.stats.overflowObservations++;
+        return;
+      }
+    }
     if (reply) this.stats.replies++;
-    let entry = reply ? this.flows.get(proto, dst, dport, src, sport, direction) : this.flows.get(proto, src, sport, dst, dport, direction);
     if (!entry) {
       const raw: Raw = reply
         ? { src: dst, dst: src, sport: dport, dport: sport, proto, reply }
         : { src, dst, sport, dport, proto, reply };
-      const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport} ${direction}`;
+      const key = `${proto} ${raw.src}:${raw.sport} ${raw.dst}:${raw.dport}`;
       const overflowMask = this.overflow.get(key);
       if (overflowMask !== undefined) {
         this.stats.overflowObservations++;
@@ -328,7 +363,9 @@ export class HubbleAnalyzer {
       const dstEp = f[reply ? 'source' : 'destination'] as Record<string, unknown> | undefined;
       entry = this.classify(raw, direction, srcEp, dstEp);
       if (this.flows.size >= this.maxFlows) {
-        this.overflowCoverage.add(entry.path, flowNamespace(entry.source, entry.destination), entry.scenarios);
+        // not listed: graded by this first line (a drop is not encrypted as configured)
+        const mask = f['verdict'] === 'DROPPED' ? entry.scenarios & ~this.configuredBit : entry.scenarios;
+        this.overflowCoverage.add(entry.path, flowNamespace(entry.source, entry.destination), mask);
         if (entry.unknownAddress) this.stats.unknownAddresses++;
         if (entry.unresolvedService) this.stats.unresolvedServices++;
         if (this.overflow.size >= this.maxFlows) this.overflow.clear();
@@ -340,6 +377,7 @@ export class HubbleAnalyzer {
     }
     if (reply) entry.replies++;
     else entry.requests++;
+    if (typeof said === 'boolean') entry.replyUnsaid = false;
     const verdict = f['verdict'];
     // the common verdicts by name (a keyed store with a parsed string would re-internalise it on every line)
     if (verdict === 'FORWARDED') entry.verdicts['FORWARDED'] = (entry.verdicts['FORWARDED'] ?? 0) + 1;
@@ -393,6 +431,14 @@ export class HubbleAnalyzer {
         return { ep: with_(nodeEndpoint(hit.node, ip)), service: null, unknown: false, unresolved: false };
       }
       case 'pod-cidr':
+        // the node's Cilium router (cilium_host, CiliumInternalIP) is the host itself: Hubble says host or remote-node
+        if (identity === RESERVED_IDENTITY.host || identity === RESERVED_IDENTITY['remote-node']) {
+          return { ep: with_(nodeEndpoint(hit.node, ip)), service: null, unknown: false, unresolved: false };
+        }
+        // its health endpoint is the agent's too (as traffic inspect models it: not a pod in the peer's AllowedIPs)
+        if (identity === RESERVED_IDENTITY.health) {
+          return { ep: { kind: 'node', ip, node: hit.node.name, namespace: null, name: 'cilium-health', hostNetwork: false, identity }, service: null, unknown: false, unresolved: false };
+        }
         return {
           ep: { kind: 'pod', ip, node: hit.node.name, namespace: hubbleNs, name: hubblePod, hostNetwork: false, identity },
           service: null,
@@ -402,6 +448,8 @@ export class HubbleAnalyzer {
       case 'service': {
         const svc = hit.service;
         const name = `${svc.namespace}/${svc.name}`;
+        // AKS runs the API server outside the cluster: the kubernetes service's ClusterIP leads out of it
+        if (name === API_SERVER_SERVICE) return { ep: with_({ ...externalEndpoint(ip), name: API_SERVER_NAME }), service: name, unknown: false, unresolved: false };
         const backends = this.index.backends(svc);
         // Prefer the backend Hubble names; else the one a hash of the address picks (as a load balancer would).
         const named = hubblePod ? backends.find((p) => p.name === hubblePod && p.namespace === (hubbleNs ?? svc.namespace)) : undefined;
@@ -410,9 +458,13 @@ export class HubbleAnalyzer {
         return { ep: with_(externalEndpoint(ip)), service: name, unknown: false, unresolved: true };
       }
       default: {
-        const world = identity === RESERVED_IDENTITY.world;
+        const world = identity === RESERVED_IDENTITY.world || identity === RESERVED_IDENTITY['kube-apiserver'];
         // outside the model: external for the classification, but keep the names Hubble gave it
-        const ep = hubblePod ? { ...externalEndpoint(ip), namespace: hubbleNs, name: hubblePod } : externalEndpoint(ip);
+        const ep = hubblePod
+          ? { ...externalEndpoint(ip), namespace: hubbleNs, name: hubblePod }
+          : identity === RESERVED_IDENTITY['kube-apiserver']
+            ? { ...externalEndpoint(ip), name: API_SERVER_NAME }
+            : externalEndpoint(ip);
         return { ep: with_(ep), service: null, unknown: !world, unresolved: false };
       }
     }
@@ -446,6 +498,8 @@ export class HubbleAnalyzer {
       wireDestination: fresh(raw.dst),
       unknownAddress: s.unknown || d.unknown,
       unresolvedService: s.unresolved || d.unresolved,
+      reason: '',
+      replyUnsaid: true,
     };
   }
 
@@ -453,19 +507,39 @@ export class HubbleAnalyzer {
     const coverage = new CoverageAccumulator();
     coverage.absorb(this.overflowCoverage.data());
     const stats = { ...this.stats, distinctFlows: this.flows.size };
+    const grading: HubbleGrading = { dropped: 0, strictModeDrops: 0 };
     for (const f of this.flows.values()) {
       if (f.lastTime === null && f.lastTimeValue > -Infinity) f.lastTime = timeText(f.lastTimeValue);
-      coverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
+      const g = this.grade(f);
+      if (g.strict) grading.strictModeDrops++;
+      if (g.dropped) grading.dropped++;
+      coverage.add(f.path, flowNamespace(f.source, f.destination), g.mask);
       if (f.unknownAddress) stats.unknownAddresses++;
       if (f.unresolvedService) stats.unresolvedServices++;
     }
     return {
       stats,
+      grading,
       malformed: [...this.malformed],
       flows: [...this.flows.values()],
       coverage: coverage.result(),
       configured: configuredScenario(this.index.model),
     };
+  }
+
+  /**
+   * What the log says happened to a flow, against what the configuration would do: encrypted only when forwarded on
+   * a path WireGuard as configured encrypts; never when Hubble saw it only DROPPED or strict mode dropped it. Sets
+   * `encrypted` and `reason`; `mask` is the flow's scenario bits with the configured one cleared when it was not.
+   */
+  private grade(f: ObservedFlow): { mask: number; dropped: boolean; strict: boolean } {
+    const strict = (f.dropReasons['UNENCRYPTED_TRAFFIC'] ?? 0) > 0;
+    const verdicts = Object.keys(f.verdicts);
+    const dropped = verdicts.length > 0 && verdicts.every((v) => v === 'DROPPED');
+    const would = (f.scenarios & this.configuredBit) !== 0;
+    f.encrypted = would && !dropped && !strict;
+    f.reason = observedReason(f, { dropped, strict, wireguard: this.index.model.wireguard, facts: this.facts });
+    return { mask: would && !f.encrypted ? f.scenarios & ~this.configuredBit : f.scenarios, dropped, strict };
   }
 
   /** What this analyzer found, as plain data (a worker's share of a file). */
@@ -488,7 +562,13 @@ export class HubbleAnalyzer {
     for (const m of p.malformed) if (this.malformed.length < this.maxReported) this.malformed.push({ line: m.line + lineOffset, message: m.message });
     this.overflowCoverage.absorb(p.overflowCoverage);
     for (const f of p.flows) {
-      const have = this.flows.get(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort, f.direction);
+      let have = this.flows.get(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort);
+      let asReplies = false;
+      if (!have && f.replyUnsaid) {
+        // a later share's lines that did not say they were replies, to a request an earlier share saw: as one pass
+        have = this.flows.get(f.protocol, f.wireDestination, f.destinationPort, f.wireSource, f.sourcePort);
+        asReplies = have !== undefined;
+      }
       if (!have) {
         if (this.flows.size >= this.maxFlows) {
           this.overflowCoverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
@@ -498,8 +578,14 @@ export class HubbleAnalyzer {
         } else this.flows.add(f);
         continue;
       }
-      have.requests += f.requests;
-      have.replies += f.replies;
+      if (asReplies) {
+        have.replies += f.requests + f.replies;
+        this.stats.replies += f.requests;
+      } else {
+        have.requests += f.requests;
+        have.replies += f.replies;
+        have.replyUnsaid &&= f.replyUnsaid;
+      }
       for (const [v, n] of Object.entries(f.verdicts)) have.verdicts[v] = (have.verdicts[v] ?? 0) + n;
       for (const [v, n] of Object.entries(f.dropReasons)) have.dropReasons[v] = (have.dropReasons[v] ?? 0) + n;
       for (const o of f.observationPoints) if (!have.observationPoints.includes(o) && have.observationPoints.length < 16) have.observationPoints.push(o);
@@ -513,18 +599,61 @@ export class HubbleAnalyzer {
   }
 }
 
-/** The de-duplication key of a flow as text (the request direction's protocol, 5-tuple and direction). */
-export function flowKey(f: Pick<ObservedFlow, 'protocol' | 'wireSource' | 'sourcePort' | 'wireDestination' | 'destinationPort' | 'direction'>): string {
-  return `${f.protocol} ${f.wireSource}:${f.sourcePort} ${f.wireDestination}:${f.destinationPort} ${f.direction}`;
+/** Why an observed flow is encrypted or not, in the words `traffic inspect` uses for simulated flows. */
+export function observedReason(
+  f: Pick<ObservedFlow, 'source' | 'destination' | 'path' | 'encrypted' | 'service' | 'dropReasons' | 'nodes' | 'unknownAddress' | 'unresolvedService'>,
+  g: { dropped: boolean; strict: boolean; wireguard: boolean; facts: ReadonlyMap<string, NodeFacts> },
+): string {
+  const src = f.source;
+  const dst = f.destination;
+  const at = f.nodes[0] ?? src.node;
+  if (g.strict) return `strict mode: dropped with UNENCRYPTED_TRAFFIC${at ? ` on ${at}` : ''} (the packet would have left the node unencrypted)`;
+  if (g.dropped) {
+    const why = Object.keys(f.dropReasons).join(', ');
+    return `dropped${why ? ` (${why})` : ''}${at ? ` on ${at}` : ''}: it never crossed the wire`;
+  }
+  if (f.encrypted) {
+    return f.path === 'inter-node'
+      ? `pod to pod across nodes: ${src.node} and ${dst.node} are WireGuard peers (both publish a key), so it crossed eth0 only as WireGuard UDP ${WIREGUARD_PORT}`
+      : `between two nodes with Cilium node encryption on: WireGuard UDP ${WIREGUARD_PORT} on eth0`;
+  }
+  switch (f.path) {
+    case 'external':
+      if (f.service === API_SERVER_SERVICE || dst.name === API_SERVER_NAME) {
+        return `to the Kubernetes API server (${dst.ip}), which runs outside the cluster on AKS: no WireGuard peer owns it; protected by TLS, not WireGuard`;
+      }
+      if (f.unresolvedService) return `to ClusterIP service ${f.service} with no backend in the model: treated as outside the cluster`;
+      if (src.kind === 'external') return `from outside the cluster (${src.ip}${f.unknownAddress ? ', an address in no cluster range' : ''}): no WireGuard peer owns the source`;
+      return `to outside the cluster (${dst.ip}${f.unknownAddress ? ', an address in no cluster range' : ''}): no WireGuard peer owns the destination`;
+    case 'same-node':
+      return `pod to pod on the same node (${src.node}): delivered over the lxc veth, never on eth0`;
+    case 'node-originated':
+      return `from ${src.hostNetwork ? `hostNetwork pod ${src.namespace}/${src.name}` : `node ${src.node}`}: the source is the host, which WireGuard on AKS does not encrypt (node encryption off)`;
+    case 'to-node':
+      if (dst.name === 'cilium-health') return `to ${dst.node}'s Cilium health endpoint (${dst.ip}), an address of the node's agent, not a pod: outside the peer's pod AllowedIPs (node encryption off)`;
+      return `to ${dst.hostNetwork ? `hostNetwork pod ${dst.namespace}/${dst.name}` : `node ${dst.node} (${dst.ip})`}: node addresses carry no WireGuard key (node encryption off)`;
+    case 'inter-node': {
+      if (!g.wireguard) return 'WireGuard transit encryption is off on this cluster: sent in plaintext on eth0';
+      const keyless = [src.node, dst.node].find((n) => n !== null && g.facts.get(n)?.wireguard === false);
+      return keyless ? `${keyless} publishes no WireGuard key (its CiliumNode has none): no peer, sent in plaintext on eth0` : 'not encrypted: sent in plaintext on eth0';
+    }
+  }
+}
+
+/** The `kubernetes` service in `default`: its ClusterIP is the API server, which AKS runs outside the cluster. */
+export const API_SERVER_SERVICE = 'default/kubernetes';
+
+/** The de-duplication key of a flow as text (the request direction's protocol and 5-tuple). */
+export function flowKey(f: Pick<ObservedFlow, 'protocol' | 'wireSource' | 'sourcePort' | 'wireDestination' | 'destinationPort'>): string {
+  return `${f.protocol} ${f.wireSource}:${f.sourcePort} ${f.wireDestination}:${f.destinationPort}`;
 }
 
 const PROTO_INDEX: Readonly<Record<string, number>> = { TCP: 0, UDP: 1, SCTP: 2, ICMPv4: 3, ICMPv6: 4, other: 5 };
-const DIRECTION_INDEX: Readonly<Record<string, number>> = { EGRESS: 0, INGRESS: 1, TRAFFIC_DIRECTION_UNKNOWN: 2 };
 
 /**
- * Distinct flows by protocol, 5-tuple and direction. IPv4 flows are found through two maps with number keys (source
- * address and port; destination address, port, protocol and direction: each under 2^53), which costs a fraction
- * of hashing a text key per line; anything else (IPv6, odd directions) uses a text key.
+ * Distinct flows by protocol and 5-tuple. IPv4 flows are found through two maps with number keys (source address
+ * and port; destination address, port and protocol: each under 2^53), which costs a fraction of hashing a text key
+ * per line; anything else (IPv6) uses a text key.
  */
 class FlowTable {
   private readonly bySource = new Map<number, Map<number, ObservedFlow>>();
@@ -535,24 +664,23 @@ class FlowTable {
     return this.all.length;
   }
 
-  private keys(proto: string, src: string, sport: number, dst: string, dport: number, dir: string): [number, number] | undefined {
+  private keys(proto: string, src: string, sport: number, dst: string, dport: number): [number, number] | undefined {
     const a = ipv4Number(src);
     const b = ipv4Number(dst);
     const p = PROTO_INDEX[proto];
-    const d = DIRECTION_INDEX[dir];
-    if (Number.isNaN(a) || Number.isNaN(b) || p === undefined || d === undefined || sport > 65535 || dport > 65535) return undefined;
-    return [a * 65536 + sport, ((b * 65536 + dport) * 8 + p) * 4 + d];
+    if (Number.isNaN(a) || Number.isNaN(b) || p === undefined || sport > 65535 || dport > 65535) return undefined;
+    return [a * 65536 + sport, (b * 65536 + dport) * 8 + p];
   }
 
-  get(proto: string, src: string, sport: number, dst: string, dport: number, dir: string): ObservedFlow | undefined {
-    const k = this.keys(proto, src, sport, dst, dport, dir);
+  get(proto: string, src: string, sport: number, dst: string, dport: number): ObservedFlow | undefined {
+    const k = this.keys(proto, src, sport, dst, dport);
     if (k) return this.bySource.get(k[0])?.get(k[1]);
-    return this.byText.get(`${proto} ${src}:${sport} ${dst}:${dport} ${dir}`);
+    return this.byText.get(`${proto} ${src}:${sport} ${dst}:${dport}`);
   }
 
   add(f: ObservedFlow): void {
     this.all.push(f);
-    const k = this.keys(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort, f.direction);
+    const k = this.keys(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort);
     if (!k) {
       this.byText.set(flowKey(f), f);
       return;

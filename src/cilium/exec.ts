@@ -73,6 +73,7 @@ function ciliumDbg(ctx: ExecContext, args: readonly string[], argv: readonly str
       reachable: snap.cluster.nodes.length,
       atMs: snap.now,
       restartedAtMs: agent ? Math.min(agent.restartedAtMs, snap.now) : snap.now,
+      strictEgressCidr: snap.cilium.strictEgressCidr,
     });
   }
   if (args[0] === 'debuginfo') {

@@ -11,6 +11,7 @@ import { writeCluster } from '../cluster/repo.js';
 import { ValidationError } from '../errors.js';
 import type { Rng } from '../platform/types.js';
 import type { Tx } from '../state/store.js';
+import { loadCilium } from './agents.js';
 import { rekeyedWarning, setStrictEgress, syncCilium } from './sync.js';
 
 const STRICT_FLAG = '--encryption-strict-egress-cidr';
@@ -37,8 +38,10 @@ export interface UpdateAgentsOptions {
  * Sync the agents with the updated cluster, then apply the strict-mode input (undefined: unchanged; '': off).
  * @throws ValidationError when strict mode is asked for on a cluster without WireGuard.
  */
-export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string | undefined, options: UpdateAgentsOptions): void {
+export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string | undefined, options: UpdateAgentsOptions): StrictModeChange {
   const wireguard = wireguardConfigured(doc.managedCluster);
+  const { resourceGroup: rg, name } = doc.managedCluster;
+  const strictBefore = loadCilium(tx, rg, name).strictEgressCidr;
   if (strictEgressCidr !== undefined && strictEgressCidr !== '' && !wireguard) {
     throw new ValidationError(
       `${STRICT_FLAG} requires WireGuard transit encryption on the cluster (Cilium's strict mode only applies to WireGuard); add --enable-wireguard or --acns-transit-encryption-type WireGuard.`,
@@ -48,14 +51,17 @@ export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string |
   const warning = rekeyedWarning(before.rekeyed);
   if (warning) options.ui?.warn(warning);
   if (strictEgressCidr !== undefined) setStrictEgress(tx, doc, strictEgressCidr);
+  const strictNow = loadCilium(tx, rg, name).strictEgressCidr;
+  // turned off by the sync (WireGuard went off), not by the user's ''
+  const change: StrictModeChange = { now: strictNow, cleared: strictBefore && !strictNow && strictEgressCidr === undefined ? strictBefore : undefined };
   const rollout = before.rollout;
-  if (!rollout) return;
+  if (!rollout) return change;
   const n = rollout.order.length;
   if (!options.wait) {
     options.ui?.info(
       `Rolling restart of ${n} Cilium agent${n === 1 ? '' : 's'} started: one every ${rollout.intervalMs / 1000}s of simulated time (aks-wg clock advance ${(rollout.doneAtMs - rollout.startedAtMs) / 1000}s to finish it).`,
     );
-    return;
+    return change;
   }
   rollout.order.forEach((node, i) => {
     options.spinner?.text(`Restarting Cilium agents with WireGuard: ${i + 1}/${n} (${node})`);
@@ -66,4 +72,11 @@ export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string |
   options.ui?.info(
     `Restarted ${n} Cilium agent${n === 1 ? '' : 's'} one by one with WireGuard (${(rollout.doneAtMs - rollout.startedAtMs) / 1000}s of simulated time).`,
   );
+  return change;
+}
+
+/** Strict egress mode after an update, and the CIDR it had when the update turned it off as a side effect. */
+export interface StrictModeChange {
+  now: string | undefined;
+  cleared: string | undefined;
 }

@@ -78,6 +78,16 @@ export interface AgentStatusInput {
   atMs: number;
   /** When the agent last (re)started (for controller ages). */
   restartedAtMs: number;
+  /** Strict egress mode's CIDR, when on (CiliumDoc.strictEgressCidr). */
+  strictEgressCidr?: string;
+}
+
+/**
+ * Cilium's strict egress mode as the agent's configuration names it (`enable-encryption-strict-mode-egress`,
+ * `encryption-strict-egress-cidr`): one line for `cilium-dbg status` and `cluster encryption-status`.
+ */
+export function strictModeLine(strictEgressCidr: string | undefined, sep = ':\t'): string {
+  return `Encryption strict mode (egress)${sep}${strictEgressCidr ? `Enabled\t[encryption-strict-egress-cidr: ${strictEgressCidr}]` : 'Disabled'}`;
 }
 
 function ago(ms: number): string {
@@ -126,6 +136,7 @@ export function renderAgentStatus(input: AgentStatusInput): string {
     'Global Identity Range:\tmin 256, max 65535',
     `Hubble:\tOk\tCurrent/Max Flows: 0/4095 (0.00%), Flows/s: 0.00   Metrics: Disabled`,
     statusEncryptionLine(config),
+    strictModeLine(input.strictEgressCidr),
     `Cluster health:\t${input.reachable}/${cluster.nodes.length} reachable\t(${since.replace(/\.\d{3}Z$/, 'Z')})`,
   );
   return tabwrite(lines.join('\n')) + '\n';

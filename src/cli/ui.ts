@@ -1,7 +1,8 @@
 /**
  * People-facing output on stderr: warnings, the spinner, confirmation prompts, and the one chalk instance of a run.
- * Colour only on a terminal with NO_COLOR unset; the spinner only when stderr is a terminal, so piped output never
- * carries escape codes.
+ * Colour only on a terminal with NO_COLOR unset; the spinner only when stderr is a terminal of a known, non-zero
+ * width, so piped output never carries escape codes (and ora, which counts wrapped lines by the width, never divides
+ * by a pty's 0 columns: `script -qc CMD /dev/null` in CI reports 0, and ora then moves the cursor up without end).
  */
 import { Chalk } from 'chalk';
 import type { Spinner, Ui } from '../commands/command.js';
@@ -16,6 +17,7 @@ export function makeUi(env: Env, opts: { onlyShowErrors: boolean }): Ui {
   const chalk = new Chalk({ level: colorEnabled(env, 'stdout') ? 1 : 0 });
   const errChalk = new Chalk({ level: colorEnabled(env, 'stderr') ? 1 : 0 });
   const stderrIsTTY = Boolean(env.stderr.isTTY);
+  const spinnerFits = stderrIsTTY && typeof env.stderr.columns === 'number' && env.stderr.columns > 0;
   const quietSpinner: Spinner = { succeed() {}, fail() {}, text() {} };
   return {
     chalk,
@@ -28,7 +30,7 @@ export function makeUi(env: Env, opts: { onlyShowErrors: boolean }): Ui {
       if (!opts.onlyShowErrors) env.stderr.write(`${message}\n`);
     },
     async spin(text, work) {
-      if (!stderrIsTTY) return work(quietSpinner);
+      if (!spinnerFits) return work(quietSpinner);
       const { default: ora } = await import('ora');
       const spinner = ora({ text, stream: env.stderr as NodeJS.WritableStream, isEnabled: true, discardStdin: false }).start();
       try {

@@ -144,6 +144,14 @@ export function systemControllers(mc: ManagedCluster, systemNodes: number): Syst
   return out;
 }
 
+/**
+ * Where the `kubernetes` service leads: AKS runs the API server outside the cluster (the service's endpoint is the
+ * control plane's address, not a pod). A documentation address (RFC 5737 TEST-NET-3) stands in for it on the
+ * simulated wire; Hubble gives it the reserved identity 7, `kube-apiserver`.
+ */
+export const API_SERVER_IP = '203.0.113.10';
+export const API_SERVER_NAME = 'kube-apiserver';
+
 export function systemServices(mc: ManagedCluster): SystemService[] {
   const out: SystemService[] = [
     {

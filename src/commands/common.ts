@@ -1,6 +1,8 @@
 /** Flags and helpers shared by the az-style commands. */
 import { DEFAULT_SUBSCRIPTION_ID } from '../aks/consts.js';
+import type { ManagedCluster } from '../aks/model.js';
 import type { FlagSpec } from './command.js';
+import type { Store } from '../state/store.js';
 import type { Env } from '../platform/env.js';
 
 export const RESOURCE_GROUP: FlagSpec = {
@@ -40,3 +42,17 @@ export function clusterTableRow(mc: unknown): Record<string, unknown> {
 
 export const clusterTable = (result: unknown): unknown =>
   Array.isArray(result) ? result.map(clusterTableRow) : [clusterTableRow(result)];
+
+/** The cluster's strict egress CIDR (Cilium strict mode), if on. */
+export async function strictEgressOf(store: Store, mc: ManagedCluster): Promise<string | undefined> {
+  const { loadCilium } = await import('../cilium/agents.js');
+  return loadCilium(store, mc.resourceGroup, mc.name).strictEgressCidr;
+}
+
+/**
+ * The managed cluster as `cluster show` and `cluster update` print it: az's object, plus aks-wg's `aksWg` with
+ * Cilium's encryption strict mode (AKS has no property for it; it is shown wherever encryption is).
+ */
+export function withStrictMode(mc: ManagedCluster, strictEgressCidr: string | undefined): ManagedCluster & { aksWg: { encryptionStrictMode: { egress: { enabled: boolean; cidr: string | null } } } } {
+  return { ...mc, aksWg: { encryptionStrictMode: { egress: { enabled: Boolean(strictEgressCidr), cidr: strictEgressCidr ?? null } } } };
+}

@@ -49,6 +49,11 @@ export interface FabricOptions {
   readonly keyLog?: (entry: KeyLogEntry) => void;
   /** Fill the per-flow WireGuard details (peer, session age); off for summary-only runs. */
   readonly detail?: boolean;
+  /**
+   * Do not resume sessions saved by an earlier command: a peer used in this run starts a new handshake, so a key
+   * log of this run holds the secrets of every session its capture shows (peers not used keep their saved state).
+   */
+  readonly freshSessions?: boolean;
 }
 
 /** Why a flow went the way it did (the report turns it into words). */
@@ -89,6 +94,8 @@ export class FlowOutcome {
   eth0WireGuard = 0;
   eth0Plaintext = 0;
   eth0Packets = 0;
+  /** The source port the flow's packet carried (the echo identifier for ICMP). */
+  sourcePort = 0;
 
   reset(): void {
     this.encrypted = false;
@@ -183,12 +190,15 @@ export class Fabric {
   readonly clock: MutableClock;
   /** Handshake initiations sent, handshakes completed (counted once, on the initiator), eth0 packets, flows run. */
   readonly counters = { initiations: 0, sessions: 0, eth0Packets: 0, flows: 0 };
+  /** Node pairs (`a|b`, sorted) whose saved sessions this run did not resume (FabricOptions.freshSessions). */
+  readonly freshPairs = new Set<string>();
   private readonly rng: Rng | undefined;
   private readonly streams: RunStreams | undefined;
   private readonly backend: CryptoBackend;
   private readonly capture: FabricOptions['capture'];
   private readonly keyLog: FabricOptions['keyLog'];
   private readonly detail: boolean;
+  private readonly freshSessions: boolean;
   private readonly machines = new Map<string, Machine>();
   private readonly byIp = new Map<number, Machine>();
   private readonly addressCache = new Map<string, number>();
@@ -226,6 +236,7 @@ export class Fabric {
     this.capture = options.capture;
     this.keyLog = options.keyLog;
     this.detail = options.detail ?? true;
+    this.freshSessions = options.freshSessions ?? false;
     for (const n of setup.nodes) this.addMachine(n);
     this.configure(setup);
   }
@@ -392,7 +403,10 @@ export class Fabric {
     });
     route.peer = peer;
     const saved = m.saved.get(p.publicKey);
-    if (saved) {
+    if (saved && this.freshSessions) {
+      m.saved.delete(p.publicKey);
+      this.freshPairs.add(m.name < route.node ? `${m.name}|${route.node}` : `${route.node}|${m.name}`);
+    } else if (saved) {
       m.saved.delete(p.publicKey);
       try {
         restorePeer(m.device!, peer, unpackPeer(p.publicKey, saved));
@@ -557,11 +571,12 @@ export class Fabric {
     this.recCount = 0;
     const id = this.nextIpId();
     this.curId = id;
+    out.sourcePort = ephemeralPort(flow, id);
     const packet = buildPacket({
       protocol: flow.protocol,
       src: flow.src.ipNum,
       dst: flow.dst.ipNum,
-      srcPort: ephemeralPort(flow, id),
+      srcPort: out.sourcePort,
       dstPort: flow.port ?? 0,
       id,
       seq: (this.tcpSeq = (Math.imul(this.tcpSeq, 1103515245) + 12345) >>> 0),

@@ -4,6 +4,7 @@
  * stream without keeping its flows.
  */
 import type { Cause, FlowOutcome } from './fabric.js';
+import { API_SERVER_NAME } from '../cluster/system.js';
 import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { Flow, FlowEndpoint, FlowReport, ReportSummary } from './types.js';
 
@@ -16,7 +17,7 @@ export interface ReasonContext {
 
 export function emptySummary(): ReportSummary {
   const byPath = Object.fromEntries(PATH_CLASSES.map((p) => [p, 0])) as Record<PathClass, number>;
-  return { total: 0, encrypted: 0, byPath, unencryptedInterNodePod: 0 };
+  return { total: 0, encrypted: 0, byPath, unencryptedInterNodePod: 0, dropped: 0, strictModeDrops: 0 };
 }
 
 /** Count one flow into a summary. */
@@ -25,6 +26,8 @@ export function countFlow(summary: ReportSummary, out: FlowOutcome): void {
   if (out.encrypted) summary.encrypted++;
   summary.byPath[out.path]++;
   if (out.path === 'inter-node' && !out.encrypted) summary.unencryptedInterNodePod++;
+  if (out.verdict === 'DROPPED') summary.dropped++;
+  if (out.dropReason === 'UNENCRYPTED_TRAFFIC') summary.strictModeDrops++;
 }
 
 function endpointJson(e: FlowEndpoint): FlowEndpoint {
@@ -53,8 +56,15 @@ export function reasonText(flow: Flow, out: FlowOutcome, ctx: ReasonContext): st
     case 'node-source':
       return `source is the host${src.kind === 'pod' ? ` (hostNetwork pod on ${src.node})` : ''}: only pod traffic is encrypted unless node encryption is on (AKS keeps it off); sent in plaintext on eth0`;
     case 'to-node':
+      if (dst.kind === 'node' && dst.name === 'cilium-health') {
+        // the node's Cilium health address: the agent's, not a pod's
+        return `destination is ${dst.node}'s Cilium health endpoint (${dst.ip}), an address of the node's agent, not a pod: outside the peer's pod AllowedIPs without node encryption; sent in plaintext on eth0`;
+      }
       return `destination is a node IP${dst.kind === 'pod' ? ` (hostNetwork pod on ${dst.node})` : ''}: node IPs carry no encryption key without node encryption; sent in plaintext on eth0`;
     case 'external-destination':
+      if (dst.name === API_SERVER_NAME) {
+        return `the Kubernetes API server (${flow.service ?? dst.ip}) runs outside the cluster on AKS: no WireGuard peer owns ${dst.ip}; left eth0 as TLS, not WireGuard`;
+      }
       return `destination ${dst.ip} is outside the cluster: no WireGuard peer owns it; left eth0 in plaintext`;
     case 'external-source':
       return `source ${src.ip} is outside the cluster: the packet arrives on eth0 as it was sent`;
@@ -88,6 +98,7 @@ export function flowReport(flow: Flow, out: FlowOutcome, ctx: ReasonContext): Fl
     destination: endpointJson(flow.dst),
     service: flow.service,
     protocol: flow.protocol,
+    sourcePort: flow.protocol === 'ICMP' ? null : out.sourcePort,
     port: flow.port,
     path: out.path,
     encrypted: out.encrypted,

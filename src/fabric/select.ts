@@ -2,10 +2,15 @@
  * Which flows `traffic inspect` runs: selectors (`NS/POD`, `pod/NS/POD`, `node/NAME`, `svc/NS/NAME`, an IP) resolved
  * against the cluster's nodes, pods and ClusterIP services; one flow, a flows file, every pod pair (optionally a
  * deterministic sample), or by default a representative set covering every path class present in the cluster.
- * A flow addressed to a service is translated to one backend pod here, before the datapath (as Cilium's service
- * load balancer does), by a deterministic choice.
+ * A flow addressed to a service is translated to a backend pod here, before the datapath (as Cilium's service
+ * load balancer does): `--to svc/NS/NAME` and flows files give one flow per backend (never the source pod itself);
+ * the representative set takes one, by a deterministic choice. The `kubernetes` service leads to the API server,
+ * which AKS runs outside the cluster; a node's Cilium router (.1 of its pod CIDR) and health (.2) addresses are
+ * that node's own, not pods.
  */
-import { cidrContains, formatCidr, isIPv4, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
+import { cidrContains, formatCidr, formatIPv4, isIPv4, parseCidr, parseIPv4, type Cidr } from '../net/ip.js';
+import { HEALTH_HOST, ROUTER_HOST } from '../cluster/schedule.js';
+import { API_SERVER_IP, API_SERVER_NAME } from '../cluster/system.js';
 import { hash32, serviceBackends, type Pod, type Service, type Workloads } from '../cluster/workloads.js';
 import { ValidationError } from '../errors.js';
 import { nodeEndpoint } from './fabric.js';
@@ -50,6 +55,8 @@ export class Resolver {
   private readonly serviceByIp = new Map<string, Service>();
   private readonly ranges: Cidr[];
   private readonly rogueEndpoint: Endpoint | undefined;
+  /** Each node's Cilium router (.1) and health (.2) addresses, as endpoints of that node. */
+  private readonly agentAddresses = new Map<string, Endpoint>();
 
   constructor(private readonly topo: Topology) {
     this.pods = topo.workloads.pods
@@ -60,6 +67,12 @@ export class Resolver {
     for (const n of topo.nodes) {
       this.nodeEndpoints.set(n.name, nodeEndpoint(n));
       this.nodeByIp.set(n.ip, n);
+      // the node's Cilium router (cilium_host, CiliumInternalIP) and health endpoint: addresses of the node's agent
+      const base = parseCidr(n.podCidr, true).base;
+      for (const [host, name] of [[ROUTER_HOST, n.name], [HEALTH_HOST, 'cilium-health']] as const) {
+        const ip = formatIPv4(base + host);
+        this.agentAddresses.set(ip, { kind: 'node', name, namespace: null, node: n.name, ip, hostNetwork: false, ipNum: base + host });
+      }
     }
     for (const s of topo.workloads.services) {
       this.serviceByKey.set(`${s.namespace}/${s.name}`, s);
@@ -160,6 +173,8 @@ export class Resolver {
     if (node) return { kind: 'endpoint', endpoint: this.nodeEndpoints.get(node.name)! };
     const svc = this.serviceByIp.get(ip);
     if (svc) return { kind: 'service', service: svc };
+    const agent = this.agentAddresses.get(ip);
+    if (agent) return { kind: 'endpoint', endpoint: agent };
     if (this.rogueEndpoint && this.rogueEndpoint.ip === ip) return { kind: 'endpoint', endpoint: this.rogueEndpoint };
     const n = parseIPv4(ip);
     const range = this.ranges.find((r) => cidrContains(r, n));
@@ -168,7 +183,7 @@ export class Resolver {
   }
 
   /**
-   * One flow from two selectors.
+   * One flow from two selectors (to a service: one backend, never the source).
    * @throws ValidationError for unknown or unusable selectors, a service without backends or port, ICMP to a service.
    */
   flow(req: FlowRequest, what = ''): Flow {
@@ -177,6 +192,52 @@ export class Resolver {
     const dst = this.resolve(req.to, `${w}to`);
     if (src.kind === 'service') throw new ValidationError(`${w}from '${req.from}': a service cannot send traffic; select a pod or a node`);
     return this.flowBetween(src.endpoint, dst, req, w);
+  }
+
+  /**
+   * The flows two selectors name: one, or to a service one per backend (every backend but the source pod itself,
+   * in pod order), as a client's connections spread over them.
+   * @throws ValidationError as flow() does; and when the source is the service's only backend.
+   */
+  flows(req: FlowRequest, what = ''): Flow[] {
+    const w = what ? `${what}: ` : '';
+    const src = this.resolve(req.from, `${w}from`);
+    const dst = this.resolve(req.to, `${w}to`);
+    if (src.kind === 'service') throw new ValidationError(`${w}from '${req.from}': a service cannot send traffic; select a pod or a node`);
+    if (dst.kind === 'endpoint') return [this.flowBetween(src.endpoint, dst, req, w)];
+    const { svc, sp, backends, name } = this.serviceTarget(src.endpoint, dst.service, req, w);
+    if (backends.length === 0) return [this.apiServerFlow(src.endpoint, name, sp.port)];
+    return backends.map((b) => ({ src: src.endpoint, dst: this.podEndpoint(b.pod), service: `${svc.namespace}/${svc.name}`, protocol: sp.protocol as L4Protocol, port: b.port }));
+  }
+
+  /**
+   * A service's port for a request and its backends other than the source (none for the API server's service).
+   * @throws ValidationError for ICMP, a missing port, SCTP, no backends, or the source as the only backend.
+   */
+  private serviceTarget(src: Endpoint, svc: Service, req: { to?: string; protocol?: L4Protocol; port?: number }, w: string) {
+    const name = `${svc.namespace}/${svc.name}`;
+    if (req.protocol === 'ICMP') throw new ValidationError(`${w}to '${req.to ?? name}': ClusterIP services do not answer ICMP; use TCP or UDP`);
+    const sp = svc.ports.find((p) => (req.port === undefined || p.port === req.port) && (req.protocol === undefined || p.protocol === req.protocol));
+    if (!sp) {
+      const ports = svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ') || 'none';
+      throw new ValidationError(`${w}to '${req.to ?? name}': service ${name} has no port ${req.port ?? ''}${req.protocol ? `/${req.protocol}` : ''} (ports: ${ports})`.replace(' port /', ' port '));
+    }
+    if (sp.protocol === 'SCTP') throw new ValidationError(`${w}to '${req.to ?? name}': SCTP is not simulated`);
+    if (isApiServer(svc)) return { svc, sp, backends: [], name };
+    const all = serviceBackends(this.topo.workloads, svc, sp.port, sp.protocol).filter((b) => b.pod.ip !== null);
+    if (all.length === 0) throw new ValidationError(`${w}to '${req.to ?? name}': service ${name} has no running backend pods`);
+    const isSource = (p: Pod) => src.kind !== 'external' && src.namespace === p.namespace && src.name === p.name;
+    const backends = all.filter((b) => !isSource(b.pod));
+    if (backends.length === 0) {
+      throw new ValidationError(`${w}to '${req.to ?? name}': the source is the only backend of service ${name}; a flow needs two different endpoints`);
+    }
+    return { svc, sp, backends, name };
+  }
+
+  /** A flow to the `kubernetes` service: out of the cluster, to the API server (port 443, TLS). */
+  private apiServerFlow(src: Endpoint, service: string, port: number): Flow {
+    const dst: Endpoint = { ...externalEndpoint(API_SERVER_IP), name: API_SERVER_NAME };
+    return { src, dst, service, protocol: 'TCP', port };
   }
 
   /** A flow from an endpoint to a target; a service is translated to a backend pod. */
@@ -192,17 +253,8 @@ export class Resolver {
       const port = protocol === 'ICMP' ? null : (req.port ?? this.defaultPort(d, protocol));
       return { src, dst: d, service: null, protocol, port };
     }
-    const svc = dst.service;
-    const name = `${svc.namespace}/${svc.name}`;
-    if (req.protocol === 'ICMP') throw new ValidationError(`${w}to '${req.to ?? name}': ClusterIP services do not answer ICMP; use TCP or UDP`);
-    const sp = svc.ports.find((p) => (req.port === undefined || p.port === req.port) && (req.protocol === undefined || p.protocol === req.protocol));
-    if (!sp) {
-      const ports = svc.ports.map((p) => `${p.port}/${p.protocol}`).join(', ') || 'none';
-      throw new ValidationError(`${w}to '${req.to ?? name}': service ${name} has no port ${req.port ?? ''}${req.protocol ? `/${req.protocol}` : ''} (ports: ${ports})`.replace(' port /', ' port '));
-    }
-    if (sp.protocol === 'SCTP') throw new ValidationError(`${w}to '${req.to ?? name}': SCTP is not simulated`);
-    const backends = serviceBackends(this.topo.workloads, svc, sp.port, sp.protocol).filter((b) => b.pod.ip !== null);
-    if (backends.length === 0) throw new ValidationError(`${w}to '${req.to ?? name}': service ${name} has no running backend pods`);
+    const { sp, backends, name } = this.serviceTarget(src, dst.service, req, w);
+    if (backends.length === 0) return this.apiServerFlow(src, name, sp.port);
     const pick = backends[hash32(`${src.ip}>${name}:${sp.port}`) % backends.length]!;
     return { src, dst: this.podEndpoint(pick.pod), service: name, protocol: sp.protocol as L4Protocol, port: pick.port };
   }
@@ -349,6 +401,11 @@ export class Resolver {
     if (this.rogueEndpoint && a) add(plain(this.rogueEndpoint, ep(a)));
     return out;
   }
+}
+
+/** The `kubernetes` service in `default` (no selector): its endpoint is the API server. */
+function isApiServer(svc: Service): boolean {
+  return svc.namespace === 'default' && svc.name === 'kubernetes' && svc.selector === null;
 }
 
 /** An address outside the cluster. */

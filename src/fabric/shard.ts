@@ -160,6 +160,8 @@ export function mergeSummaries(parts: readonly ReportSummary[]): ReportSummary {
     total.total += s.total;
     total.encrypted += s.encrypted;
     total.unencryptedInterNodePod += s.unencryptedInterNodePod;
+    total.dropped += s.dropped;
+    total.strictModeDrops += s.strictModeDrops;
     for (const p of PATH_CLASSES) total.byPath[p] += s.byPath[p];
   }
   return total;

@@ -88,6 +88,8 @@ export interface FlowReport {
   destination: FlowEndpoint;
   service: string | null;
   protocol: L4Protocol;
+  /** The ephemeral source port the flow's packet carried; null for ICMP. */
+  sourcePort: number | null;
   port: number | null;
   path: PathClass;
   encrypted: boolean;
@@ -103,6 +105,9 @@ export interface ReportSummary {
   encrypted: number;
   byPath: Record<PathClass, number>;
   unencryptedInterNodePod: number;
+  /** Flows dropped (never encrypted; counted in the totals too), and of those strict mode's UNENCRYPTED_TRAFFIC. */
+  dropped: number;
+  strictModeDrops: number;
 }
 
 export interface InspectReport {

@@ -21,7 +21,8 @@ describe('hubble: every flow kind in the fixture', () => {
       lines: 22,
       flowLines: 15,
       replies: 2,
-      distinctFlows: 12,
+      // the cross-node request seen at both ends (EGRESS on node0, INGRESS on node1) is one flow
+      distinctFlows: 11,
       nodeStatus: 1,
       lostEvents: 1,
       tunnelPackets: 1,
@@ -38,12 +39,11 @@ describe('hubble: every flow kind in the fixture', () => {
   it('classifies each flow into its path class and folds replies into requests', async () => {
     const r = await analyzeFixture();
     const find = (s: string, d: string, dport: number) => r.flows.filter((f) => f.source.ip === s && f.destination.ip === d && f.destinationPort === dport);
-    // cross-node pod, seen at both ends (EGRESS and INGRESS are separate flows), reply + duplicate folded into EGRESS
+    // cross-node pod, seen at both ends (EGRESS on the source node, INGRESS on the destination): one connection, one
+    // flow (direction: the first seen), with the reply and the duplicate folded in
     const cross = find('10.244.0.30', '10.244.1.20', 8080);
-    expect(cross.map((f) => [f.direction, f.requests, f.replies, f.path, f.encrypted]).sort()).toEqual([
-      ['EGRESS', 2, 1, 'inter-node', true],
-      ['INGRESS', 1, 0, 'inter-node', true],
-    ]);
+    expect(cross.map((f) => [f.direction, f.requests, f.replies, f.path, f.encrypted])).toEqual([['EGRESS', 3, 1, 'inter-node', true]]);
+    expect(cross[0]!.observationPoints).toEqual(['TO_STACK', 'TO_ENDPOINT']);
     // same-node DNS, reply given with the deprecated `reply` field
     const dns = find('10.244.0.30', '10.244.0.10', 53);
     expect(dns).toHaveLength(1);
@@ -66,24 +66,28 @@ describe('hubble: every flow kind in the fixture', () => {
     expect(icmp.firstTime).toMatch(/^2026-11-25T14:02/);
     // an address outside every known CIDR that Hubble did not mark as world
     expect(find('192.168.50.7', '10.244.0.30', 8080)[0]).toMatchObject({ path: 'external' });
-    // a strict-mode drop is recorded with its reason
+    // a strict-mode drop is recorded with its reason, and is not encrypted (Cilium strict mode: UNENCRYPTED_TRAFFIC)
     const drop = find('10.244.2.21', '10.244.1.20', 8080)[0]!;
     expect(drop.verdicts).toEqual({ DROPPED: 1 });
     expect(drop.dropReasons).toEqual({ UNENCRYPTED_TRAFFIC: 1 });
+    expect(drop.encrypted).toBe(false);
+    expect(drop.reason).toBe('strict mode: dropped with UNENCRYPTED_TRAFFIC on aks-userpool-31415926-vmss000000 (the packet would have left the node unencrypted)');
+    expect(r.grading).toEqual({ dropped: 1, strictModeDrops: 1 });
   });
 
   it('compares the five options per path class and per namespace', async () => {
     const r = await analyzeFixture();
     const by = Object.fromEntries(r.coverage.map((c) => [c.scenario, c]));
+    // 11 distinct flows; as configured (wireguard) the strict-mode drop is not encrypted; the other options stay what-ifs
     expect(r.coverage.map((c) => [c.scenario, c.total, c.encrypted])).toEqual([
-      ['none', 12, 0],
-      ['wireguard', 12, 5],
-      ['wireguard-node', 12, 8],
-      ['vnet', 12, 4],
-      ['wireguard-vnet', 12, 7],
+      ['none', 11, 0],
+      ['wireguard', 11, 3],
+      ['wireguard-node', 11, 7],
+      ['vnet', 11, 3],
+      ['wireguard-vnet', 11, 6],
     ]);
-    expect(by['wireguard']!.byPath['inter-node']).toEqual({ total: 5, encrypted: 5, percent: 100 });
-    expect(by['vnet']!.byPath['inter-node']).toEqual({ total: 5, encrypted: 2, percent: 40 });
+    expect(by['wireguard']!.byPath['inter-node']).toEqual({ total: 4, encrypted: 3, percent: 75 });
+    expect(by['vnet']!.byPath['inter-node']).toEqual({ total: 4, encrypted: 1, percent: 25 });
     expect(by['wireguard-node']!.byPath['node-originated']).toEqual({ total: 3, encrypted: 2, percent: 66.7 });
     expect(Object.keys(by['none']!.byNamespace)).toEqual(['(host)', 'kube-system', 'shop']);
     expect(r.configured).toBe('wireguard');
@@ -93,11 +97,14 @@ describe('hubble: every flow kind in the fixture', () => {
     const r = await analyzeFixture(false);
     expect(r.flows.every((f) => !f.encrypted)).toBe(true);
     expect(r.configured).toBe('none');
-    // each option is counterfactual: what it would encrypt were it configured, the same as on a cluster that has it
+    // each option is counterfactual: what it would encrypt were it configured, as on a cluster that has it — except
+    // that the option a cluster has is graded by what happened (its dropped flow was not encrypted)
     const on = await analyzeFixture(true);
-    expect(r.coverage.map((c) => [c.scenario, c.encrypted])).toEqual(on.coverage.map((c) => [c.scenario, c.encrypted]));
-    expect(r.coverage.find((c) => c.scenario === 'wireguard')!.encrypted).toBe(5);
-    expect(r.coverage.find((c) => c.scenario === 'vnet')!.encrypted).toBe(4);
+    const columns = (x: typeof r) => x.coverage.filter((c) => c.scenario !== 'wireguard').map((c) => [c.scenario, c.encrypted]);
+    expect(columns(r)).toEqual(columns(on));
+    expect(r.coverage.find((c) => c.scenario === 'wireguard')!.encrypted).toBe(4);
+    expect(on.coverage.find((c) => c.scenario === 'wireguard')!.encrypted).toBe(3);
+    expect(r.coverage.find((c) => c.scenario === 'vnet')!.encrypted).toBe(3);
   });
 
   it('a node without a published key gets no WireGuard peer: its pod flows stay plaintext', async () => {
@@ -144,7 +151,7 @@ describe('hubble: bad input and limits', () => {
     const text = fs.readFileSync('fixtures/hubble/flows.jsonl', 'utf8').replace(/\n/g, '\r\n');
     const chunks = text.match(/[\s\S]{1,97}/g)!.map((s) => Buffer.from(s));
     const r = await analyzeHubble(readLines(Readable.from(chunks)), model(true));
-    expect(r.stats.distinctFlows).toBe(12);
+    expect(r.stats.distinctFlows).toBe(11);
     expect(r.stats.malformed).toBe(3);
   });
 });

@@ -64,7 +64,7 @@ describe('HTML report in headless Chromium', () => {
     const r = await s.run(`traffic inspect -g RG -n prod --hubble ${fix}/hubble/flows.jsonl --compare --report ${file} -o json`);
     expect(r.code).toBe(0);
     const json = r.json();
-    expect(json.summary.total).toBe(12);
+    expect(json.summary.total).toBe(11);
     const html = fs.readFileSync(file, 'utf8');
     expect(html).not.toMatch(/https?:\/\//);
     const dom = renderedDom(file);

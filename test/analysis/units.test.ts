@@ -99,12 +99,13 @@ describe('Hubble export', () => {
       source: { kind: 'pod', ip: '10.244.0.9', node: 'n0' },
       destination: { kind: 'pod', ip: '10.244.1.7', node: 'n1' },
       protocol: 'TCP',
+      sourcePort: 41000,
       port: 8080,
       path: 'inter-node',
       verdict: 'DROPPED',
       dropReason: 'UNENCRYPTED_TRAFFIC',
       interface: 'eth0',
-    }, 41000);
+    });
     expect(d.flow).toMatchObject({ verdict: 'DROPPED', drop_reason: 195, drop_reason_desc: 'UNENCRYPTED_TRAFFIC', node_name: 'n0', event_type: { type: 1, sub_type: 195 } });
     expect(d.flow.trace_observation_point).toBeUndefined();
     expect(compactLine(d)).toMatch(/^Jan  1 00:00:00\.000 \[n0\]: shop\/client:41000 \(ID:\d+\) -> shop\/web:8080 \(ID:\d+\) Unencrypted traffic DROPPED \(TCP Flags: SYN\)$/);

@@ -259,7 +259,7 @@ describe('turning WireGuard on and off', () => {
     expect(at(20_000)).toEqual([1, 1, null]);
     expect(at(30_000)).toEqual([2, 2, 2]);
     expect(sn.cilium.rollout).toMatchObject({ startedAtMs: start, intervalMs: 10_000, doneAtMs: start + 30_000, order: sn.cluster.nodes.map((n) => n.name) });
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     // Time moves on the cluster's clock (as `aks-wg clock advance 15s` does).
     const { advanceClusterClock } = await import('../../src/cluster/clock.js');
     const { readCluster, writeCluster } = await import('../../src/cluster/repo.js');
@@ -269,7 +269,7 @@ describe('turning WireGuard on and off', () => {
       writeCluster(tx, doc);
     });
     const mid = await s.run('cluster encryption-status -g RG -n C');
-    expect(mid.stdout).toBe('Encryption: Disabled (2/3 nodes)\nEncryption: Wireguard (1/3 nodes)\n');
+    expect(mid.stdout).toBe('Encryption: Disabled (2/3 nodes)\nEncryption: Wireguard (1/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     expect(mid.stderr).toContain('1/3 restarted');
   });
 
@@ -283,7 +283,7 @@ describe('turning WireGuard on and off', () => {
     const sn = snap(s);
     expect(sn.now).toBe(before + 30_000);
     expect([...sn.configs().values()].map((c) => c?.peers.length)).toEqual([2, 2, 2]);
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
   });
 
   test('disabling removes cilium_wg0 and the peers everywhere at once; key files stay', async () => {
@@ -296,7 +296,7 @@ describe('turning WireGuard on and off', () => {
     expect([...sn.configs().values()]).toEqual([null, null, null]);
     expect(sn.cilium.strictEgressCidr).toBeUndefined();
     expect(fs.existsSync(keyPath(s, node))).toBe(true);
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     const wg = await s.run('kubectl exec --context RG/C -n kube-system ds/cilium -- wg show cilium_wg0');
     expect([wg.code, wg.stderr]).toEqual([1, 'Unable to access interface: No such device\ncommand terminated with exit code 1\n']);
     // Turning it back on reuses the key files (loaded, not regenerated).

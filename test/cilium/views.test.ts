@@ -90,9 +90,9 @@ describe('cilium-dbg encrypt status', () => {
     expect(onFirst.stdout).toBe(`Encryption: Wireguard                 \nInterface: cilium_wg0\n\tPublic key: ${pubOf(s, nodes[0]!)}\n\tNumber of peers: 0\n`);
     const onLast = await s.run(['kubectl', 'exec', '-n', 'kube-system', ciliumPod(s, nodes[2]!), '--', 'cilium-dbg', 'encrypt', 'status']);
     expect(onLast.stdout).toBe('Encryption: Disabled                  \n');
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (2/3 nodes)\nEncryption: Wireguard (1/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (2/3 nodes)\nEncryption: Wireguard (1/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     await s.run('clock advance 20s');
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     expectNoPrivateKeys(s);
   });
 });
@@ -232,11 +232,11 @@ describe('CiliumNode and the cluster-wide status', () => {
     expect(renderClusterEncryptionStatus({ wireguard: 3, total: 3 })).toBe('Encryption: Wireguard (3/3 nodes)\n');
     expect(renderClusterEncryptionStatus({ wireguard: 0, total: 3 })).toBe('Encryption: Disabled (3/3 nodes)\n');
     const s = await wgCluster();
-    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\n');
+    expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Wireguard (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     const rogue = await s.run('node add-rogue --rogue-name intruder');
     expect(rogue.code).toBe(0);
     const status = await s.run('cluster encryption-status -g RG -n C');
-    expect(status.stdout).toBe('Encryption: Wireguard (3/3 nodes)\n');
+    expect(status.stdout).toBe('Encryption: Wireguard (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     expect(status.stderr).toContain('WARNING: machine intruder (10.224.255.254) holds a WireGuard key that no CiliumNode lists');
     expect((await s.run('kubectl get nodes')).stdout).not.toContain('intruder');
     expect((await s.run('kubectl get ciliumnodes')).stdout).not.toContain('intruder');

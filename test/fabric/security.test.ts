@@ -34,6 +34,8 @@ describe('strict mode', () => {
     expect(ab.slice(4).every((f) => f.encrypted && f.verdict === 'FORWARDED')).toBe(true);
     // outside the strict CIDR nothing is dropped
     expect(flows.filter((f) => f.destination.ip === '1.1.1.1').every((f) => f.verdict === 'FORWARDED')).toBe(true);
+    // the summary counts the drops apart (issue 12 item 4): in the totals, never encrypted
+    expect(r.json().summary).toMatchObject({ dropped: 2, strictModeDrops: 2, encrypted: 2 });
     // the dropped packets never reached eth0: only the first two rounds' plaintext copies are there
     expect(plaintextBetween(readCapture(path.join(c.dir, 'strict.pcap')), a.ip, b.ip)).toHaveLength(2);
   });

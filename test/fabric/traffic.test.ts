@@ -161,8 +161,11 @@ describe('traffic table with WireGuard on (assert mode)', () => {
     const r = await c.run('traffic inspect -g rg -n c --flows flows.yaml -o json');
     expect(r.code).toBe(0);
     const got = r.json().flows as F[];
-    expect(got.map((f) => [f.service, f.protocol, f.path])).toEqual([
-      ['default/web', 'TCP', got[0]!.destination.node === pods[0]!.node ? 'same-node' : 'inter-node'],
+    // an entry to a service is one flow per backend, never the source itself (issue 12 item 7)
+    const toSvc = got.filter((f) => f.service === 'default/web');
+    expect(toSvc.map((f) => f.destination.name).sort()).toEqual(pods.slice(1).map((p) => p.name).sort());
+    expect(toSvc.map((f) => [f.protocol, f.path])).toEqual(toSvc.map((f) => ['TCP', f.destination.node === pods[0]!.node ? 'same-node' : 'inter-node']));
+    expect(got.slice(toSvc.length).map((f) => [f.service, f.protocol, f.path])).toEqual([
       [null, 'UDP', 'external'],
       [null, 'ICMP', 'node-originated'],
     ]);

@@ -108,7 +108,7 @@ test('50 concurrent mutating commands equal the same commands run serially', asy
   expect(Object.values(got.perApp).every((n) => n === 2)).toBe(true);
   expect(got.ciliumPodsPerNode).toBe(1);
   expect(got.podIpsUnique).toBe(true);
-  expect(got.encryption).toBe(`Encryption: Wireguard (${got.nodes}/${got.nodes} nodes)\n`);
+  expect(got.encryption).toBe(`Encryption: Wireguard (${got.nodes}/${got.nodes} nodes)\nEncryption strict mode (egress): Enabled [encryption-strict-egress-cidr: 10.244.0.0/16]\n`);
 }, 300_000);
 
 test('a lock left by a killed process is recovered', async () => {

@@ -1,4 +1,4 @@
-import { buildManagedCluster, validateCreateArgs, type CreateInput } from '../../aks/create.js';
+import { buildManagedCluster, validateCreateArgs, validateCreateService, type CreateInput } from '../../aks/create.js';
 import {
   DEFAULT_DNS_SERVICE_IP,
   DEFAULT_NODE_COUNT,
@@ -10,9 +10,10 @@ import {
   NETWORK_PLUGINS,
   TRANSIT_ENCRYPTION_TYPES,
 } from '../../aks/consts.js';
+import { SUPPORTED_KUBERNETES_MINORS } from '../../aks/network.js';
 import type { CommandSpec } from '../command.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
-import { parseCidr } from '../../net/ip.js';
+import { parseCidr, parseIPv4 } from '../../net/ip.js';
 import { addNodes } from '../../cluster/nodes.js';
 import { openStore, tryReadCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
@@ -29,6 +30,15 @@ function cidrArg(value: string | undefined, flagName: string): void {
   }
 }
 
+function ipv4Arg(value: string | undefined, flagName: string): void {
+  if (value === undefined) return;
+  try {
+    parseIPv4(value);
+  } catch (e) {
+    throw new ValidationError(`${flagName} ${(e as Error).message}`);
+  }
+}
+
 export const clusterCreate: CommandSpec = {
   path: ['cluster', 'create'],
   summary: 'Create a new managed Kubernetes cluster (az aks create).',
@@ -40,7 +50,7 @@ export const clusterCreate: CommandSpec = {
     { long: 'nodepool-name', kind: 'string', default: DEFAULT_NODEPOOL_NAME, help: 'Node pool name, up to 12 alphanumeric characters.' },
     { long: 'node-vm-size', short: 's', aliases: ['vm-size'], kind: 'string', help: 'Size of Virtual Machines to create as Kubernetes nodes (alias --vm-size; it decides which nodes Azure VNet encryption covers in --compare). Default: Standard_DS2_v2.' },
     { long: 'max-pods', short: 'm', kind: 'int', help: 'The maximum number of pods deployable to a node. Default: 250 (overlay), 110 (kubenet).' },
-    { long: 'kubernetes-version', short: 'k', kind: 'string', help: 'Version of Kubernetes to use for creating the cluster, such as "1.33". Default: 1.33.' },
+    { long: 'kubernetes-version', short: 'k', kind: 'string', help: `Version of Kubernetes to use for creating the cluster, such as "1.33". Default: 1.33. Supported: ${SUPPORTED_KUBERNETES_MINORS.join(', ')} (any patch).` },
     { long: 'network-plugin', kind: 'enum', choices: NETWORK_PLUGINS, help: 'The Kubernetes network plugin to use. Default: azure.' },
     { long: 'network-plugin-mode', kind: 'enum', choices: NETWORK_PLUGIN_MODES, help: 'The network plugin mode to use. Default: overlay (with azure).' },
     { long: 'network-dataplane', kind: 'enum', choices: NETWORK_DATAPLANES, help: 'The network dataplane to use. Default: azure (cilium with --enable-wireguard).' },
@@ -95,6 +105,8 @@ export const clusterCreate: CommandSpec = {
     validateCreateArgs(input);
     cidrArg(input.podCidr, '--pod-cidr');
     cidrArg(input.serviceCidr, '--service-cidr');
+    ipv4Arg(input.dnsServiceIp, '--dns-service-ip');
+    validateCreateService(input, DEFAULT_NODE_SUBNET, { cidr: (t) => ({ text: t, ...parseCidr(t) }), ipv4: parseIPv4 });
     const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
     const mc = await ui.spin('Running ..', () =>

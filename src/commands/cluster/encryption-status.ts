@@ -12,9 +12,10 @@ export const clusterEncryptionStatus: CommandSpec = {
     const store = openStore(env);
     const { loadSnapshot } = await import('../../cilium/snapshot.js');
     const { encryptionCounts, rolloutInProgress } = await import('../../cilium/agents.js');
-    const { renderClusterEncryptionStatus } = await import('../../cilium/views.js');
+    const { renderClusterEncryptionStatus, strictModeLine } = await import('../../cilium/views.js');
     const snap = loadSnapshot(store, str(args['resourceGroup'])!, str(args['name'])!);
     env.stdout.write(renderClusterEncryptionStatus(encryptionCounts(snap.cluster, snap.cilium, snap.now)));
+    env.stdout.write(`${strictModeLine(snap.cilium.strictEgressCidr, ': ').replace('\t', ' ')}\n`);
     const rollout = snap.cilium.rollout;
     if (rollout && rolloutInProgress(snap.cilium, snap.now)) {
       const done = rollout.order.filter((_, i) => rollout.startedAtMs + (i + 1) * rollout.intervalMs <= snap.now).length;

@@ -1,6 +1,6 @@
 import { PRINTED, type CommandSpec } from '../command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
-import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str } from '../common.js';
+import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str, strictEgressOf, withStrictMode } from '../common.js';
 
 export const clusterShow: CommandSpec = {
   path: ['cluster', 'show'],
@@ -13,8 +13,9 @@ export const clusterShow: CommandSpec = {
   output: { table: clusterTable },
   examples: ['aks-wg cluster show -g RG -n C -o table', "aks-wg cluster show -g RG -n C --query networkProfile.advancedNetworking"],
   async run({ env, args }) {
-    const mc = loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
-    if (args['asAzCommand'] !== true) return mc;
+    const store = openStore(env);
+    const mc = loadCluster(store, str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
+    if (args['asAzCommand'] !== true) return withStrictMode(mc, await strictEgressOf(store, mc));
     const { azCommands } = await import('../../aks/az-command.js');
     env.stdout.write(azCommands(mc).join('\n\n') + '\n');
     return PRINTED;

@@ -3,7 +3,8 @@ import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks
 import type { CommandSpec } from '../command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
-import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
+import { wireguardConfigured, type ManagedCluster } from '../../aks/model.js';
+import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, withStrictMode, YES } from '../common.js';
 
 export const clusterUpdate: CommandSpec = {
   path: ['cluster', 'update'],
@@ -55,16 +56,38 @@ export const clusterUpdate: CommandSpec = {
     const { checkStrictEgressCidr, updateAgents } = await import('../../cilium/update.js');
     checkStrictEgressCidr(input.encryptionStrictEgressCidr);
     const store = openStore(env);
-    const mc = await ui.spin('Running ..', (spinner) =>
+    const warnings: string[] = [];
+    const { mc, strict } = await ui.spin('Running ..', (spinner) =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
-        doc.managedCluster = applyUpdate(doc.managedCluster, input);
+        const before = doc.managedCluster;
+        doc.managedCluster = applyUpdate(before, input);
+        warnings.push(...encryptionOffWarnings(before, doc.managedCluster, input));
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
-        updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
-        return doc.managedCluster;
+        const strict = updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
+        return { mc: doc.managedCluster, strict };
       }),
     );
-    return args['noWait'] ? undefined : mc;
+    for (const w of warnings) ui.warn(w);
+    if (strict.cleared) {
+      ui.warn(
+        `Cilium's encryption strict mode (egress, ${strict.cleared}) was turned off with WireGuard: strict mode only applies to WireGuard traffic, so unencrypted pod-to-pod traffic is no longer dropped. Turn WireGuard on again, then set --encryption-strict-egress-cidr again.`,
+      );
+    }
+    return args['noWait'] ? undefined : withStrictMode(mc, strict.now);
   },
 };
+
+/**
+ * WARNINGs for an update that turns WireGuard off as a side effect: ACNS security (`--disable-acns-security`) or
+ * ACNS itself (`--disable-acns`) carries transit encryption, so disabling it on a WireGuard cluster drops WireGuard.
+ */
+function encryptionOffWarnings(before: ManagedCluster, after: ManagedCluster, input: UpdateInput): string[] {
+  if (!wireguardConfigured(before) || wireguardConfigured(after)) return [];
+  const by = input.disableAcns ? '--disable-acns' : input.disableAcnsSecurity ? '--disable-acns-security' : undefined;
+  if (!by) return [];
+  return [
+    `${by} turns WireGuard transit encryption off: transit encryption is part of ACNS ${by === '--disable-acns' ? '' : 'security '}on AKS. Pod-to-pod traffic between nodes now crosses the network in plaintext.`.replace('ACNS  on', 'ACNS on'),
+  ];
+}

@@ -84,6 +84,12 @@ export function parseLabelSelector(text: string): Requirement[] {
   return out;
 }
 
+/** A `-l` selector as a predicate on labels (traffic inspect's --selector). @throws KubeError when it does not parse */
+export function labelSelectorMatcher(text: string): (labels: Labels) => boolean {
+  const reqs = parseLabelSelector(text);
+  return (labels) => matches(reqs, labels);
+}
+
 function matches(reqs: readonly Requirement[], labels: Labels): boolean {
   for (const r of reqs) {
     const v = labels[r.key];

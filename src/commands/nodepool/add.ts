@@ -1,5 +1,6 @@
 import { agentPoolProfile } from '../../aks/create.js';
 import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE, MAX_PODS_KUBENET, MAX_PODS_OVERLAY, NODEPOOL_MODES, type NodepoolMode } from '../../aks/consts.js';
+import { checkMaxPods } from '../../aks/network.js';
 import { checkClusterCount, checkPoolCount, validateNodepoolName } from '../../aks/validators.js';
 import type { CommandSpec } from '../command.js';
 import { addNodes } from '../../cluster/nodes.js';
@@ -45,12 +46,14 @@ export const nodepoolAdd: CommandSpec = {
         }
         checkPoolCount(name, mode, count);
         checkClusterCount(doc.nodes.length + count);
+        const maxPods = num(args['maxPods']);
+        if (maxPods !== undefined) checkMaxPods(name, maxPods, mc.networkProfile.networkPlugin);
         const profile = agentPoolProfile({
           name,
           count,
           mode,
           vmSize: str(args['nodeVmSize'])!,
-          maxPods: num(args['maxPods']) ?? (mc.networkProfile.networkPlugin === 'kubenet' ? MAX_PODS_KUBENET : MAX_PODS_OVERLAY),
+          maxPods: maxPods ?? (mc.networkProfile.networkPlugin === 'kubenet' ? MAX_PODS_KUBENET : MAX_PODS_OVERLAY),
           version: mc.kubernetesVersion,
           current: mc.currentKubernetesVersion,
         });

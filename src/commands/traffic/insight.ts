@@ -97,7 +97,7 @@ function summaryOf(flows: Iterable<{ path: PathClass; encrypted: boolean }>): In
     if (f.encrypted) encrypted++;
     else if (f.path === 'inter-node') unencryptedInterNodePod++;
   }
-  return { total, encrypted, byPath, unencryptedInterNodePod };
+  return { total, encrypted, byPath, unencryptedInterNodePod, dropped: 0, strictModeDrops: 0 };
 }
 
 /** An output file: its directory must exist. @throws ValidationError */
@@ -258,6 +258,9 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   summary.encrypted = configured.encrypted;
   for (const p of PATH_CLASSES) summary.byPath[p] = configured.byPath[p].total;
   summary.unencryptedInterNodePod = configured.byPath['inter-node'].total - configured.byPath['inter-node'].encrypted;
+  // dropped flows are in the totals, never among the encrypted: say how many there were, strict mode's apart
+  summary.dropped = r.grading.dropped;
+  summary.strictModeDrops = r.grading.strictModeDrops;
   const json: Record<string, unknown> = {
     hubble: { file: shown, stats: r.stats, malformed: r.malformed, configured: r.configured },
     flows,
@@ -292,6 +295,7 @@ function observedJson(f: ObservedFlow): Record<string, unknown> {
     direction: f.direction,
     path: f.path,
     encrypted: f.encrypted,
+    reason: f.reason,
     wouldEncrypt: Object.fromEntries(Object.entries(SCENARIO_BIT).map(([s, bit]) => [s, (f.scenarios & bit) !== 0])),
     requests: f.requests,
     replies: f.replies,
@@ -384,7 +388,7 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
   let report: InspectReport;
   try {
     report = await fabricInspect(ctx, { ...o, keep: true, onPacket });
-    for (const f of report.flows) emit(deliveryEvent(loaded.index, lastMs, f, ephemeralPort(f)));
+    for (const f of report.flows) emit(deliveryEvent(loaded.index, lastMs, f));
   } finally {
     exporter?.close();
   }
@@ -415,13 +419,6 @@ async function fabricMode(ctx: CommandContext, o: InspectOptions, loaded: Loaded
 /** The fabric's endpoints call a hostNetwork pod a pod; the classifiers call it a node (it is the host). */
 function asEndpoint(e: FlowReport['source']): Endpoint {
   return { kind: e.kind === 'pod' && e.hostNetwork ? 'node' : e.kind, ip: e.ip, node: e.node, namespace: e.namespace, name: e.name, hostNetwork: e.hostNetwork };
-}
-
-function ephemeralPort(f: FlowReport): number {
-  let h = 0x811c9dc5;
-  const s = `${f.source.ip}>${f.destination.ip}:${f.port ?? 0}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return 32768 + (h % 28232);
 }
 
 function matrixText(ctx: CommandContext, loaded: Loaded, r: ModeResult): string {

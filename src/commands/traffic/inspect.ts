@@ -11,6 +11,7 @@ import { flowTable } from '../../fabric/report.js';
 import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 import { inspectOptions, mayShard, shardMinFlows } from './options.js';
+import { POD_FILTER_FLAGS } from './pod-filter.js';
 
 export const trafficInspect: CommandSpec = {
   path: ['traffic', 'inspect'],
@@ -30,6 +31,7 @@ export const trafficInspect: CommandSpec = {
     { long: 'fail-on-unencrypted', kind: 'switch', help: 'Exit 1 when any inter-node pod-to-pod flow was not encrypted (a CI gate).' },
     { long: 'duration', kind: 'string', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
     { long: 'interval', kind: 'string', help: 'With --duration: how often the flows repeat. Default: 1s.' },
+    ...POD_FILTER_FLAGS,
     ...INSIGHT_FLAGS,
   ],
   output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
@@ -38,6 +40,7 @@ export const trafficInspect: CommandSpec = {
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
     'aks-wg traffic inspect -g RG -n C --all-pairs --capture cap.pcap --keylog keys.txt --fail-on-unencrypted -o none',
     'aks-wg traffic inspect -g RG -n C --duration 10m --interval 1s --query summary',
+    'aks-wg traffic inspect -g RG -n C --all-pairs --sample 200000 --exclude-host-network --namespace shop,default --query summary',
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);

@@ -8,6 +8,7 @@ import type { CommandContext } from '../command.js';
 import { ArgumentParseError, ValidationError } from '../../errors.js';
 import { parseDuration } from '../../cluster/duration.js';
 import { num, str } from '../common.js';
+import { podFilterOptions, type PodFilterOptions } from './pod-filter.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 
 export const MAX_SAMPLE = 100_000_000;
@@ -56,6 +57,8 @@ export interface InspectOptions {
   keep: boolean;
   /** Every packet on any eth0 (for --export-hubble and -o hubble). */
   onPacket?: (timeMs: number, packet: Uint8Array, node: string) => void;
+  /** --namespace, --selector, --exclude-host-network: the pods --all-pairs and the default flows use. */
+  podFilter?: PodFilterOptions;
 }
 
 /**
@@ -91,6 +94,8 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
   const keylog = outputPath(ctx, '--keylog', str(a['keylog']));
   if (capture !== undefined && capture === keylog) throw new ValidationError('--capture and --keylog name the same file');
   const output = str(a['output']) ?? 'table';
+  const podFilter = podFilterOptions(a, { fromTo: from !== undefined, flowsFile: flowsFile !== undefined });
+  if (podFilter && a['hubble'] !== undefined) throw new ArgumentParseError('--namespace, --selector and --exclude-host-network choose simulated flows; they cannot be used with --hubble');
   return {
     resourceGroup: str(a['resourceGroup'])!,
     name: str(a['name'])!,
@@ -107,6 +112,7 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
     durationMs,
     intervalMs,
     keep: keepsFlows(output, str(a['query'])),
+    ...(podFilter ? { podFilter } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ import { sodiumBackend } from '../../platform/wg-sodium.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import { mayShard, shardMinFlows, type InspectOptions } from './options.js';
+import { compilePodFilter, filterTopology } from './pod-filter.js';
 
 /**
  * The fabric's configuration at `atMs`, from the cluster, its workloads and the Cilium document: the keys the
@@ -75,8 +76,8 @@ export function topologyOf(doc: ClusterDoc, workloads: Workloads, cilium: Cilium
 /** Choose the flows (every selector resolved now, so a bad one fails before anything runs). */
 async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Resolver): Promise<() => Iterable<Flow>> {
   if (o.from !== undefined && o.to !== undefined) {
-    const f = resolver.flow({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
-    return () => [f];
+    const flows = resolver.flows({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
+    return () => flows;
   }
   if (o.flowsFile !== undefined) {
     let text: string;
@@ -87,11 +88,13 @@ async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Res
       throw new ValidationError(`--flows ${o.flowsFile}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
     }
     const requests = await parseFlowsFile(text, o.flowsFile);
-    const flows = requests.map((r, i) => resolver.flow(r, `flows file ${o.flowsFile}: entry ${i + 1}`));
+    const flows = requests.flatMap((r, i) => resolver.flows(r, `flows file ${o.flowsFile}: entry ${i + 1}`));
     return () => flows;
   }
   if (o.allPairs) {
-    if (resolver.pairCount === 0) throw new ValidationError('--all-pairs: the cluster has fewer than two running pods');
+    if (resolver.pairCount === 0) {
+      throw new ValidationError(`--all-pairs: ${o.podFilter ? 'fewer than two running pods match the filter' : 'the cluster has fewer than two running pods'}`);
+    }
     return () => resolver.allPairs(o.sample);
   }
   const flows = resolver.defaultFlows();
@@ -110,7 +113,11 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
   const workloads = loadWorkloads(store, doc);
   const cilium = loadCilium(store, o.resourceGroup, o.name);
   const start = clusterNow(doc);
-  const topology = topologyOf(doc, workloads, cilium);
+  const filter = o.podFilter ? await compilePodFilter(o.podFilter) : undefined;
+  const topology = filterTopology(topologyOf(doc, workloads, cilium), filter);
+  if (filter && !topology.workloads.pods.some((p) => p.node !== null && p.ip !== null)) {
+    throw new ValidationError(`no running pod matches ${filter.described}`);
+  }
   const resolver = new Resolver(topology);
   const flows = await chooseFlows(ctx, o, resolver);
   if (pool && shardable(o, resolver, cilium, start, shardMinFlows(env.vars))) {
@@ -143,6 +150,8 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
             }
           : undefined,
       keyLog: o.keylog !== undefined ? (e: KeyLogEntry) => keyLines.push(formatKeyLog(e)) : undefined,
+      // a key log only holds handshakes made in this run: resumed sessions would leave their packets undecryptable
+      freshSessions: o.keylog !== undefined,
       detail: o.keep,
     });
     loadSessions(store, doc, fabric);
@@ -164,7 +173,15 @@ export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: Sha
       reasons,
     );
     pcap?.flush();
-    if (o.keylog !== undefined) writeKeyLog(env, o.keylog, keyLines.join(''));
+    if (o.keylog !== undefined) {
+      writeKeyLog(env, o.keylog, keyLines.join(''));
+      const pairs = fabric.freshPairs.size;
+      if (pairs > 0) {
+        ctx.ui.info(
+          `--keylog: ${pairs} node pair${pairs === 1 ? '' : 's'} had WireGuard sessions from an earlier run; started fresh handshakes instead of resuming them, so ${o.keylog} decrypts the capture of this run.`,
+        );
+      }
+    }
     // save the sessions and the clock; a cluster changed meanwhile (nodes, keys) keeps its own fields
     await store.mutate((tx) => {
       const fresh = readCluster(tx, o.resourceGroup, o.name);
