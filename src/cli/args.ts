@@ -6,8 +6,13 @@
  * - ints must parse; required flags are listed together in definition order.
  * Order of failures, as argparse: invalid values first (in command-line order), then missing required flags, then
  * unrecognized arguments. All of them exit 2.
+ * One rule for values, as az's: a value that does not parse as its type (`--port abc`, `--duration 10x`) is an
+ * argument error (exit 2); a value that parses but lies outside what the command accepts (`--port 70000`,
+ * `--sample 0`, a duration over 100 years) is a validation error (exit 1), checked after every parse error and
+ * echoing the value as the user typed it.
  */
-import { ArgumentParseError } from '../errors.js';
+import { isDurationText, parseDuration } from '../cluster/duration.js';
+import { ArgumentParseError, ValidationError } from '../errors.js';
 import { destOf, displayName, type CommandSpec, type FlagSpec } from './command.js';
 
 export interface ScannedArgv {
@@ -102,6 +107,7 @@ export function resolveArgs(
     if (flag.kind === 'int' && typeof value === 'string' && !/^[+-]?\d+$/.test(value.trim())) {
       throw new ArgumentParseError(`argument ${displayName(flag)}: invalid int value: '${value}'`);
     }
+    if (flag.kind === 'duration' && typeof value === 'string' && !isDurationText(value)) throw durationSyntaxError(displayName(flag), value);
   }
   for (const flag of flags) {
     const value = raw[commanderKey(flag)];
@@ -109,7 +115,14 @@ export function resolveArgs(
     // commander stores `--no-wait` as wait=false (default true); either way a given switch is `true`, absent `undefined`.
     if (flag.kind === 'switch') v = (flag.long.startsWith('no-') ? value === false : value === true) ? true : undefined;
     else if (typeof value === 'string') {
-      v = flag.kind === 'enum' ? matchChoice(flag.choices ?? [], value) : flag.kind === 'int' ? Number.parseInt(value, 10) : value;
+      v =
+        flag.kind === 'enum'
+          ? matchChoice(flag.choices ?? [], value)
+          : flag.kind === 'int'
+            ? Number.parseInt(value, 10)
+            : flag.kind === 'duration'
+              ? undefined // converted in step 4, after every parse error
+              : value;
     } else v = flag.default;
     args[destOf(flag)] = v;
   }
@@ -124,7 +137,34 @@ export function resolveArgs(
   const takes = positionalSpecs.some((p) => p.variadic) ? Infinity : positionalSpecs.length;
   const extra = [...scanned.unrecognized, ...operands.slice(takes)];
   if (extra.length > 0) throw new ArgumentParseError(`unrecognized arguments: ${extra.join(' ')}`);
+  // 4. Values that parsed but are out of range (exit 1), in command-line order.
+  for (const { flag } of scanned.seen) {
+    const typed = raw[commanderKey(flag)];
+    if (typeof typed !== 'string') continue;
+    if (flag.kind === 'duration') args[destOf(flag)] = durationArgument(`--${flag.long}`, typed);
+    if (flag.kind === 'int' && flag.range) {
+      const [min, max] = flag.range;
+      const n = args[destOf(flag)] as number;
+      if (n < min || n > max) throw new ValidationError(`--${flag.long} must be from ${min} to ${max}, got ${typed.trim()}`);
+    }
+  }
   return { args, positionals: operands.slice(0, takes) };
+}
+
+const durationSyntaxError = (name: string, text: string): ArgumentParseError =>
+  new ArgumentParseError(`argument ${name}: invalid duration value: '${text}' (expected a number with a unit ms, s, m or h, e.g. 90s, 10m, 1h30m, 500ms)`);
+
+/**
+ * A duration argument (flag or operand) in milliseconds, by the one rule: not a duration → exit 2, too long → exit 1.
+ * @throws ArgumentParseError when `text` is not written as a duration; ValidationError when it is over 100 years.
+ */
+export function durationArgument(name: string, text: string): number {
+  if (!isDurationText(text)) throw durationSyntaxError(name, text);
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new ValidationError(`${name}: ${(e as Error).message}`);
+  }
 }
 
 /** The key commander stores an option under. */

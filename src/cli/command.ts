@@ -7,7 +7,8 @@
 import type { Env } from '../platform/env.js';
 import type { Ui } from './ui.js';
 
-export type FlagKind = 'string' | 'int' | 'switch' | 'enum';
+/** 'duration' values (90s, 10m, 1h30m) reach run() as whole milliseconds. */
+export type FlagKind = 'string' | 'int' | 'switch' | 'enum' | 'duration';
 
 export interface FlagSpec {
   /** The long name without dashes, as az spells it: 'resource-group'. */
@@ -22,6 +23,8 @@ export interface FlagSpec {
   readonly required?: boolean;
   /** Applied when the flag is absent. Never give update flags a default: absent must stay `undefined`. */
   readonly default?: string | number;
+  /** Kind 'int': the values the command accepts; outside them is a validation error (exit 1) echoing the value as typed. */
+  readonly range?: readonly [min: number, max: number];
   readonly help: string;
   /** The key in `args` (default: camelCase of `long`). */
   readonly dest?: string;

@@ -3,11 +3,12 @@
  * `--context`, else the current context (as for kubectl). A bad duration is a usage error (exit 2) naming the
  * argument, as az reports a value its argument type rejects.
  */
+import { durationArgument } from '../../cli/args.js';
 import type { CommandContext, CommandSpec } from '../../cli/command.js';
 import { advanceClusterClock, clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import { resolveContext, type ContextRef } from '../../cluster/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
-import { formatDuration, humanDuration, parseDuration, rfc3339 } from '../../cluster/duration.js';
+import { formatDuration, humanDuration, rfc3339 } from '../../cluster/duration.js';
 import { KubeError } from '../../cluster/manifest.js';
 import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { ArgumentParseError, ValidationError } from '../../errors.js';
@@ -85,12 +86,7 @@ export const clockAdvance: CommandSpec = {
   output: { default: 'table', table },
   examples: ['aks-wg clock advance 10m', 'aks-wg clock advance 1h30m -g RG -n C'],
   async run(ctx) {
-    let ms: number;
-    try {
-      ms = parseDuration(ctx.positionals[0]!);
-    } catch (e) {
-      throw new ArgumentParseError(`argument DURATION: ${(e as Error).message}`);
-    }
+    const ms = durationArgument('DURATION', ctx.positionals[0]!);
     const ref = target(ctx);
     return openStore(ctx.env).mutate((tx) => {
       const doc = readCluster(tx, ref.resourceGroup, ref.cluster);

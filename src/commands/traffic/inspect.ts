@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import type { CommandContext, CommandSpec } from '../../cli/command.js';
 import { ArgumentParseError, CommandError, ValidationError } from '../../errors.js';
-import { parseDuration } from '../../cluster/duration.js';
 import { CLUSTER_NAME, num, RESOURCE_GROUP, str } from '../common.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 import type { InspectReport } from '../../fabric/types.js';
@@ -79,15 +78,12 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
   const modes = [from !== undefined ? '--from/--to' : '', allPairs ? '--all-pairs' : '', flowsFile !== undefined ? '--flows' : ''].filter(Boolean);
   if (modes.length > 1) throw new ArgumentParseError(`${modes.join(', ')} cannot be used together; choose one way to select flows`);
   if ((port !== undefined || protocol !== undefined) && from === undefined) throw new ArgumentParseError('--port and --protocol go with --from/--to');
-  if (port !== undefined && (port < 1 || port > 65535)) throw new ValidationError(`--port must be from 1 to 65535, got ${port}`);
   if (port !== undefined && protocol === 'ICMP') throw new ArgumentParseError('--port cannot be used with --protocol ICMP');
   if (sample !== undefined && !allPairs) throw new ArgumentParseError('--sample goes with --all-pairs');
-  if (sample !== undefined && (sample < 1 || sample > MAX_SAMPLE)) throw new ValidationError(`--sample must be from 1 to ${MAX_SAMPLE}, got ${sample}`);
-  const durationText = str(a['duration']);
-  const intervalText = str(a['interval']);
-  if (intervalText !== undefined && durationText === undefined) throw new ArgumentParseError('--interval goes with --duration');
-  const durationMs = durationText === undefined ? undefined : duration('--duration', durationText);
-  const intervalMs = intervalText === undefined ? undefined : duration('--interval', intervalText);
+  // --port and --sample ranges, and durations, are checked as arguments (cli/args.ts): out of range exits 1
+  const durationMs = num(a['duration']);
+  const intervalMs = num(a['interval']);
+  if (intervalMs !== undefined && durationMs === undefined) throw new ArgumentParseError('--interval goes with --duration');
   if (durationMs !== undefined && durationMs <= 0) throw new ValidationError('--duration must be longer than 0s');
   if (intervalMs !== undefined && intervalMs <= 0) throw new ValidationError('--interval must be longer than 0s');
   if (durationMs !== undefined && durationMs / (intervalMs ?? 1000) > 1_000_000) throw new ValidationError('--duration / --interval is more than 1,000,000 rounds');
@@ -123,14 +119,6 @@ export function keepsFlows(output: string, query: string | undefined): boolean {
   return output !== 'none';
 }
 
-function duration(flag: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (e) {
-    throw new ValidationError(`${flag}: ${(e as Error).message}`);
-  }
-}
-
 /** An output file's absolute path, after checking that its directory exists and it is not a directory itself. */
 function outputPath(ctx: Pick<CommandContext, 'env'>, flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -160,16 +148,16 @@ export const trafficInspect: CommandSpec = {
     CLUSTER_NAME,
     { long: 'from', kind: 'string', help: 'Source of one flow: NS/POD, pod/NS/POD, node/NAME or an IP. Needs --to.' },
     { long: 'to', kind: 'string', help: 'Destination of one flow: NS/POD, pod/NS/POD, node/NAME, svc/NS/NAME or an IP. Needs --from.' },
-    { long: 'port', kind: 'int', help: "Destination port (with --from/--to). Default: the pod's first declared port, the service's first port, 80." },
+    { long: 'port', kind: 'int', range: [1, 65535], help: "Destination port (with --from/--to). Default: the pod's first declared port, the service's first port, 80." },
     { long: 'protocol', kind: 'enum', choices: ['TCP', 'UDP', 'ICMP'], help: 'Protocol (with --from/--to). Default: TCP (a service: its port\'s protocol).' },
     { long: 'all-pairs', kind: 'switch', help: 'Every ordered pair of running pods.' },
-    { long: 'sample', kind: 'int', help: 'With --all-pairs: a deterministic sample of this many pairs, spread evenly over all pairs.' },
+    { long: 'sample', kind: 'int', range: [1, MAX_SAMPLE], help: 'With --all-pairs: a deterministic sample of this many pairs, spread evenly over all pairs.' },
     { long: 'flows', kind: 'string', help: 'A YAML or JSON file with a list of {from, to, protocol, port}.' },
     { long: 'capture', kind: 'string', help: "Write every packet seen on the nodes' eth0 to this classic pcap file." },
     { long: 'keylog', kind: 'string', help: 'Write a Wireshark WireGuard key log (wg.keylog_file) for the handshakes in this run (mode 0600).' },
     { long: 'fail-on-unencrypted', kind: 'switch', help: 'Exit 1 when any inter-node pod-to-pod flow was not encrypted (a CI gate).' },
-    { long: 'duration', kind: 'string', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
-    { long: 'interval', kind: 'string', help: 'With --duration: how often the flows repeat. Default: 1s.' },
+    { long: 'duration', kind: 'duration', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
+    { long: 'interval', kind: 'duration', help: 'With --duration: how often the flows repeat. Default: 1s.' },
     ...INSIGHT_FLAGS,
   ],
   output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
