@@ -2,12 +2,12 @@ import type { CommandSpec } from '../../cli/command.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { NotFoundError } from '../../errors.js';
 import { NO_WAIT } from '../common.js';
-import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
+import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 export const nodeReimage: CommandSpec = {
   path: ['node', 'reimage'],
   summary: "Reimage a node (az vmss reimage): it comes back with an empty /var/run, so its Cilium agent generates a new WireGuard key and every peer follows.",
-  flags: [NODE_RESOURCE_GROUP, NODE_CLUSTER_NAME, NO_WAIT],
+  flags: [NODE_RESOURCE_GROUP, NODE_CLUSTER_NAME, NODE_CONTEXT, NO_WAIT],
   positionals: [{ name: 'NODE', required: true }],
   examples: ['aks-wg node reimage aks-nodepool1-12345678-vmss000001 -g RG -n C'],
   async run({ env, args, positionals, ui }) {

@@ -7,7 +7,7 @@
 import type { CommandSpec } from '../../cli/command.js';
 import { PRINTED } from '../../cli/command.js';
 import { CommandError, NotFoundError } from '../../errors.js';
-import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
+import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 export const nodeWgShowconf: CommandSpec = {
   path: ['node', 'wg-showconf'],
@@ -15,6 +15,7 @@ export const nodeWgShowconf: CommandSpec = {
   flags: [
     NODE_RESOURCE_GROUP,
     NODE_CLUSTER_NAME,
+    NODE_CONTEXT,
     { long: 'show-keys', kind: 'switch', help: 'Print the private key instead of (hidden). Anyone holding it can decrypt the node’s WireGuard traffic.' },
   ],
   positionals: [{ name: 'NODE', required: true }],

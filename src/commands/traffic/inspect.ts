@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import type { CommandContext, CommandSpec } from '../../cli/command.js';
 import { ArgumentParseError, CommandError, ValidationError } from '../../errors.js';
-import { CLUSTER_NAME, num, RESOURCE_GROUP, str } from '../common.js';
+import { num, str, TARGET_FLAGS, targetCluster } from '../common.js';
+import { openStore } from '../../cluster/repo.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
@@ -144,8 +145,7 @@ export const trafficInspect: CommandSpec = {
   path: ['traffic', 'inspect'],
   summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypted, from the packets on the wire.',
   flags: [
-    RESOURCE_GROUP,
-    CLUSTER_NAME,
+    ...TARGET_FLAGS,
     { long: 'from', kind: 'string', help: 'Source of one flow: NS/POD, pod/NS/POD, node/NAME or an IP. Needs --to.' },
     { long: 'to', kind: 'string', help: 'Destination of one flow: NS/POD, pod/NS/POD, node/NAME, svc/NS/NAME or an IP. Needs --from.' },
     { long: 'port', kind: 'int', range: [1, 65535], help: "Destination port (with --from/--to). Default: the pod's first declared port, the service's first port, 80." },
@@ -169,6 +169,10 @@ export const trafficInspect: CommandSpec = {
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);
+    // the cluster: -g/-n, else --context, else the current context (after the flags' own checks)
+    const target = targetCluster(openStore(ctx.env), ctx.args);
+    options.resourceGroup = target.rg;
+    options.name = target.name;
     if (insightRequested(ctx.args)) {
       const { inspect } = await import('./run-inspect.js');
       const { runInsight } = await import('./insight.js');
