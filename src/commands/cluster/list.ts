@@ -1,3 +1,4 @@
+import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../../cli/command.js';
 import { listClusters, openStore } from '../../cluster/repo.js';
 import { clusterTable, RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
@@ -9,6 +10,6 @@ export const clusterList: CommandSpec = {
   output: { table: clusterTable },
   examples: ['aks-wg cluster list -o table', 'aks-wg cluster list -g RG --query "[].name" -o tsv'],
   run({ env, args }) {
-    return listClusters(openStore(env), str(args['resourceGroup'])).map((d) => d.managedCluster);
+    return listClusters(openStore(env), str(args['resourceGroup'])).map(managedClusterView);
   },
 };

@@ -1,3 +1,4 @@
+import { managedClusterView } from '../../cluster/clock.js';
 import { PRINTED, type CommandSpec } from '../../cli/command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str } from '../common.js';
@@ -13,7 +14,7 @@ export const clusterShow: CommandSpec = {
   output: { table: clusterTable },
   examples: ['aks-wg cluster show -g RG -n C -o table', "aks-wg cluster show -g RG -n C --query networkProfile.advancedNetworking"],
   async run({ env, args }) {
-    const mc = loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
+    const mc = managedClusterView(loadCluster(openStore(env), str(args['resourceGroup'])!, str(args['name'])!));
     if (args['asAzCommand'] !== true) return mc;
     const { azCommands } = await import('../../insight/az-command.js');
     env.stdout.write(azCommands(mc).join('\n\n') + '\n');

@@ -1,5 +1,6 @@
 import { TRANSIT_ENCRYPTION_TYPES, type TransitEncryptionType } from '../../aks/consts.js';
 import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks/update.js';
+import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../../cli/command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
@@ -62,7 +63,7 @@ export const clusterUpdate: CommandSpec = {
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
         updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
-        return doc.managedCluster;
+        return managedClusterView(doc);
       }),
     );
     return args['noWait'] ? undefined : mc;

@@ -30,7 +30,7 @@ export const nodeReimage: CommandSpec = {
         };
       }),
     );
-    if (result.wireguard) ui.info(`Node ${node} reimaged: its Cilium agent published a new WireGuard public key; all peers now use it.`);
+    if (result.wireguard && !args['noWait']) ui.info(`Node ${node} reimaged: its Cilium agent published a new WireGuard public key; all peers now use it.`);
     return args['noWait'] ? undefined : result;
   },
 };
