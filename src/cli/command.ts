@@ -51,8 +51,8 @@ export interface CommandContext {
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
 
 export interface OutputSpec {
-  /** The default -o for this command (az's is json). */
-  readonly default?: OutputFormat;
+  /** The default -o for this command (az's is json): one of OUTPUT_FORMATS or of extraFormats. */
+  readonly default?: OutputFormat | 'text';
   /** az's table transformer: turns the (un-queried) result into rows for `-o table`. */
   readonly table?: (result: unknown) => unknown;
   /** Extra formats this command prints itself (e.g. 'wide' for kubectl get, 'hubble' for traffic inspect). */

@@ -6,7 +6,7 @@ import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { resolveArgs, scanArgv } from './args.js';
 import { PRINTED, type OutputFormat } from './command.js';
-import { applyQuery, compileQuery, formatResult } from './output.js';
+import { applyQuery, compileQuery, formatResult, OUTPUT_FORMATS } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
 import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';
 import { makeUi } from './ui.js';
@@ -75,7 +75,9 @@ async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boole
   if (result !== undefined && result !== PRINTED && spec.output !== false) {
     const exitResult = result;
     if (query !== undefined) result = await applyQuery(result, query);
-    const text = await formatResult(result, args['output'] as OutputFormat, {
+    // a command's own format (text, wide, hubble) that reaches here means a queried result: az prints it as JSON
+    const format = OUTPUT_FORMATS.includes(args['output'] as OutputFormat) ? (args['output'] as OutputFormat) : 'json';
+    const text = await formatResult(result, format, {
       chalk: ui.chalk,
       table: spec.output?.table,
       queried: query !== undefined,

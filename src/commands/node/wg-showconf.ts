@@ -6,7 +6,7 @@
  */
 import type { CommandSpec } from '../../cli/command.js';
 import { PRINTED } from '../../cli/command.js';
-import { CommandError, NotFoundError } from '../../errors.js';
+import { ArgumentParseError, CommandError, NotFoundError } from '../../errors.js';
 import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 export const nodeWgShowconf: CommandSpec = {
@@ -19,7 +19,9 @@ export const nodeWgShowconf: CommandSpec = {
     { long: 'show-keys', kind: 'switch', help: 'Print the private key instead of (hidden). Anyone holding it can decrypt the node’s WireGuard traffic.' },
   ],
   positionals: [{ name: 'NODE', required: true }],
-  output: false,
+  // the default is wg's config text; -o json|yaml|table|tsv and --query give the interface and peers as data
+  // (public keys only: --show-keys applies to the text form)
+  output: { default: 'text', extraFormats: ['text'], table: (r) => (r as { peers: { node: string; publicKey: string; endpoint: string }[] }).peers },
   examples: ['aks-wg node wg-showconf aks-nodepool1-12345678-vmss000000 -g RG -n C', 'aks-wg node wg-showconf aks-nodepool1-12345678-vmss000000 --show-keys > wg0.conf'],
   async run({ env, args, positionals, ui }) {
     const node = positionals[0]!;
@@ -33,6 +35,17 @@ export const nodeWgShowconf: CommandSpec = {
     if (!config) throw new CommandError(`Unable to access interface: No such device (node ${node} runs no cilium_wg0: WireGuard is off on it)`);
     const [{ deviceOf }, { renderShowConf }] = await Promise.all([import('../../cilium/wg-show.js'), import('../../wireguard/show.js')]);
     const device = deviceOf(config, { now: () => snap.now }, env.rng);
+    if (args['output'] !== 'text' || args['query'] !== undefined) {
+      if (args['showKeys'] === true) throw new ArgumentParseError('--show-keys prints the private key in the text form only (drop -o/--query)');
+      return {
+        node,
+        interface: 'cilium_wg0',
+        publicKey: config.publicKey,
+        listenPort: config.listenPort,
+        mtu: config.mtu,
+        peers: config.peers.map((p) => ({ node: p.node, publicKey: p.publicKey, endpoint: `${p.endpoint.address}:${p.endpoint.port}`, allowedIps: p.allowedIps })),
+      };
+    }
     const reveal = args['showKeys'] === true;
     const { loadImported } = await import('../../insight/import-cluster.js');
     const imported = loadImported(store, rg, name);
