@@ -34,9 +34,22 @@ function findFlag(flags: readonly FlagSpec[], token: string): { flag: FlagSpec; 
   if (token.length >= 2 && token[0] === '-') {
     const flag = flags.find((f) => f.short === token[1]);
     if (!flag) return undefined;
-    return token.length > 2 ? { flag, inline: token.slice(2) } : { flag };
+    // `-o=name` as `-o name` (argparse and kubectl's pflag both split a short option at '=')
+    return token.length > 2 ? { flag, inline: token[2] === '=' && flag.kind !== 'switch' ? token.slice(3) : token.slice(2) } : { flag };
   }
   return undefined;
+}
+
+/** The switches of a cluster of one-letter switches (`-it`), or undefined when `token` is not one. */
+function switchGroup(flags: readonly FlagSpec[], token: string): FlagSpec[] | undefined {
+  if (!/^-[A-Za-z]{2,}$/.test(token)) return undefined;
+  const group: FlagSpec[] = [];
+  for (const c of token.slice(1)) {
+    const flag = flags.find((f) => f.short === c);
+    if (!flag || flag.kind !== 'switch') return undefined;
+    group.push(flag);
+  }
+  return group;
 }
 
 const looksLikeOption = (t: string): boolean => t.length > 1 && t.startsWith('-') && !/^-\d/.test(t);
@@ -54,6 +67,16 @@ export function scanArgv(flags: readonly FlagSpec[], argv: readonly string[], ta
       break;
     }
     if (looksLikeOption(token)) {
+      const group = switchGroup(flags, token);
+      if (group) {
+        // `-it` is `-i -t`, as argparse and kubectl read a cluster of one-letter switches
+        for (const flag of group) {
+          seen.push({ flag, spelling: `-${flag.short}` });
+          known.push(`-${flag.short}`);
+        }
+        afterUnknown = false;
+        continue;
+      }
       const hit = findFlag(flags, token);
       // A switch takes no value: `--yes=x` or `-yx` is not one of ours.
       if (!hit || (hit.flag.kind === 'switch' && hit.inline !== undefined)) {
@@ -64,7 +87,7 @@ export function scanArgv(flags: readonly FlagSpec[], argv: readonly string[], ta
       afterUnknown = false;
       seen.push({ flag: hit.flag, spelling: token.startsWith('--') ? `--${hit.flag.long}` : `-${hit.flag.short}` });
       // an alias reaches commander under the flag's own name
-      known.push(token.startsWith('--') ? `--${hit.flag.long}${hit.inline !== undefined ? `=${hit.inline}` : ''}` : token);
+      known.push(token.startsWith('--') ? `--${hit.flag.long}${hit.inline !== undefined ? `=${hit.inline}` : ''}` : `-${hit.flag.short}${hit.inline ?? ''}`);
       if (hit.flag.kind !== 'switch' && hit.inline === undefined && i + 1 < argv.length) known.push(argv[++i]!);
       continue;
     }

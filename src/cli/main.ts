@@ -24,7 +24,26 @@ function findCommand(argv: readonly string[]): { entry?: CommandEntry; depth: nu
   return { depth: 1 };
 }
 
-export async function main(env: Env, argv: readonly string[]): Promise<number> {
+/** kubectl's flags that take a value when they come before the verb (`kubectl -n kube-system exec ...`). */
+const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '--context', '-o', '--output', '-l', '--selector']);
+
+/** kubectl takes flags before its verb: move them after it, so `kubectl -n NS get pods` is `kubectl get -n NS pods`. */
+export function kubectlVerbFirst(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'kubectl') return argv;
+  const verbs = new Set(COMMANDS.filter((e) => e.path[0] === 'kubectl').map((e) => e.path[1]));
+  const before: string[] = [];
+  let i = 1;
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--' && !verbs.has(argv[i]!)) {
+    const token = argv[i++]!;
+    before.push(token);
+    if (KUBECTL_VALUE_FLAGS.has(token) && i < argv.length && !verbs.has(argv[i]!)) before.push(argv[i++]!);
+  }
+  if (before.length === 0 || i >= argv.length || !verbs.has(argv[i]!)) return argv;
+  return ['kubectl', argv[i]!, ...before, ...argv.slice(i + 1)];
+}
+
+export async function main(env: Env, givenArgv: readonly string[]): Promise<number> {
+  const argv = kubectlVerbFirst(givenArgv);
   const dashdash = argv.indexOf('--');
   const flagsPart = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const debug = flagsPart.includes('--debug');
@@ -32,7 +51,7 @@ export async function main(env: Env, argv: readonly string[]): Promise<number> {
   try {
     return await dispatch(env, argv, onlyShowErrors);
   } catch (e) {
-    return report(env, e, debug);
+    return argv[0] === 'kubectl' ? reportKubectl(env, e, argv, debug) : report(env, e, debug);
   }
 }
 
@@ -101,6 +120,8 @@ async function parseWithCommander(program: ReturnType<typeof buildProgram>, word
       const name = missing[1] ? `--${missing[2]}/-${missing[1]}` : `--${missing[2]}`;
       throw new ArgumentParseError(`argument ${name}: expected one argument`);
     }
+    const operand = /missing required argument '([^']+)'/.exec(e.message);
+    if (e.code === 'commander.missingArgument' && operand) throw new ArgumentParseError(`the following arguments are required: ${operand[1]}`);
     throw new ArgumentParseError(e.message.replace(/^error: /, ''));
   }
 }
@@ -109,6 +130,20 @@ function report(env: Env, e: unknown, debug: boolean): number {
   const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
   const lines = err.render().split('\n');
   env.stderr.write(`ERROR: ${lines[0]}\n${lines.slice(1).map((l) => `${l}\n`).join('')}`);
+  if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
+  return err.exitCode;
+}
+
+/** kubectl's error style for the kubectl group: `error: ...` (and a hint to the help after a usage error). */
+function reportKubectl(env: Env, e: unknown, argv: readonly string[], debug: boolean): number {
+  const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
+  const verb = argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+  let message = err.render().replace(/^error: /, '');
+  if (err instanceof ArgumentParseError && /is misspelled or not recognized/.test(message) && verb !== undefined) {
+    message = `unknown command "${verb}" for "kubectl"`;
+  }
+  env.stderr.write(`error: ${message}\n`);
+  if (err instanceof ArgumentParseError) env.stderr.write(`See 'aks-wg kubectl${verb && COMMANDS.some((c) => c.path[0] === 'kubectl' && c.path[1] === verb) ? ` ${verb}` : ''} --help' for usage.\n`);
   if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
   return err.exitCode;
 }

@@ -161,7 +161,7 @@ describe('peers', () => {
       expect(c!.peers.some((p) => p.publicKey === oldPub)).toBe(false);
     }
     const unknown = await s.run('node reimage aks-nope-1 -g RG -n C');
-    expect([unknown.code, unknown.stderr]).toEqual([3, 'ERROR: Error from server (NotFound): nodes "aks-nope-1" not found\n']);
+    expect([unknown.code, unknown.stderr]).toEqual([3, "ERROR: node 'aks-nope-1' not found in cluster RG/C\n"]);
   });
 
   test('duplicate public keys are refused as Cilium does: no peer for the later node, and the agent reports it', async () => {

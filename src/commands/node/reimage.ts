@@ -19,7 +19,7 @@ export const nodeReimage: CommandSpec = {
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
         const record = doc.nodes.find((n) => n.name === node);
-        if (!record) throw new NotFoundError(`Error from server (NotFound): nodes "${node}" not found`);
+        if (!record) throw new NotFoundError(`node '${node}' not found in cluster ${rg}/${name}`);
         const { cilium, publicKey } = reimageNode(tx, doc, node, env.rng);
         const agent = cilium.agents[node];
         return {

@@ -30,7 +30,7 @@ export const nodeWgShowconf: CommandSpec = {
     const { rg, name } = await targetCluster(store, args);
     const { loadSnapshot } = await import('../../cilium/snapshot.js');
     const snap = loadSnapshot(store, rg, name);
-    if (!snap.cluster.nodes.some((n) => n.name === node)) throw new NotFoundError(`Error from server (NotFound): nodes "${node}" not found`);
+    if (!snap.cluster.nodes.some((n) => n.name === node)) throw new NotFoundError(`node '${node}' not found in cluster ${rg}/${name}`);
     const config = snap.configs().get(node) ?? null;
     if (!config) throw new CommandError(`Unable to access interface: No such device (node ${node} runs no cilium_wg0: WireGuard is off on it)`);
     const [{ deviceOf }, { renderShowConf }] = await Promise.all([import('../../cilium/wg-show.js'), import('../../wireguard/show.js')]);
