@@ -9,7 +9,8 @@ import { PRINTED, type OutputFormat } from './command.js';
 import { applyQuery, compileQuery, formatResult, OUTPUT_FORMATS } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
 import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';
-import { makeUi } from './ui.js';
+import { Chalk } from 'chalk';
+import { colorEnabled, makeUi } from './ui.js';
 
 const notRecognized = (word: string) => new ArgumentParseError(`'${word}' is misspelled or not recognized by the system.`);
 
@@ -48,10 +49,16 @@ export async function main(env: Env, givenArgv: readonly string[]): Promise<numb
   const flagsPart = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const debug = flagsPart.includes('--debug');
   const onlyShowErrors = flagsPart.includes('--only-show-errors');
+  const started = env.clock.now();
   try {
     return await dispatch(env, argv, onlyShowErrors);
   } catch (e) {
     return argv[0] === 'kubectl' ? reportKubectl(env, e, argv, debug) : report(env, e, debug);
+  } finally {
+    // az's --verbose: how long the command took, on stderr
+    if ((flagsPart.includes('--verbose') || debug) && argv[0] !== 'kubectl') {
+      env.stderr.write(`INFO: Command ran in ${((env.clock.now() - started) / 1000).toFixed(3)} seconds\n`);
+    }
   }
 }
 
@@ -129,7 +136,9 @@ async function parseWithCommander(program: ReturnType<typeof buildProgram>, word
 function report(env: Env, e: unknown, debug: boolean): number {
   const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
   const lines = err.render().split('\n');
-  env.stderr.write(`ERROR: ${lines[0]}\n${lines.slice(1).map((l) => `${l}\n`).join('')}`);
+  // red on a terminal, as az's
+  const red = new Chalk({ level: colorEnabled(env, 'stderr') ? 1 : 0 }).red;
+  env.stderr.write(`${red(`ERROR: ${lines[0]}`)}\n${lines.slice(1).map((l) => `${red(l)}\n`).join('')}`);
   if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
   return err.exitCode;
 }

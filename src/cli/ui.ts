@@ -18,6 +18,8 @@ export interface Ui {
   readonly stderrIsTTY: boolean;
   /** `WARNING: ...` on stderr (suppressed by --only-show-errors). */
   warn(message: string): void;
+  /** `ERROR: ...` on stderr (red on a terminal) for a failure the command reports itself before its exit code. */
+  error(message: string): void;
   /** A line of progress or information on stderr (suppressed by --only-show-errors). */
   info(message: string): void;
   /** Run work under an ora spinner on a terminal; plain when not a terminal. */
@@ -42,6 +44,9 @@ export function makeUi(env: Env, opts: { onlyShowErrors: boolean }): Ui {
     stderrIsTTY,
     warn(message) {
       if (!opts.onlyShowErrors) env.stderr.write(errChalk.yellow(`WARNING: ${message}`) + '\n');
+    },
+    error(message) {
+      env.stderr.write(errChalk.red(`ERROR: ${message}`) + '\n');
     },
     info(message) {
       if (!opts.onlyShowErrors) env.stderr.write(`${message}\n`);

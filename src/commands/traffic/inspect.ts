@@ -193,7 +193,7 @@ export const trafficInspect: CommandSpec = {
     const r = (typeof result === 'object' ? result : printedSummaries.has(ctx.args) ? { summary: printedSummaries.get(ctx.args) } : undefined) as InspectReport | undefined;
     if (ctx.args['failOnUnencrypted'] === true && r && r.summary.unencryptedInterNodePod > 0) {
       const n = r.summary.unencryptedInterNodePod;
-      ctx.env.stderr.write(`ERROR: ${n} inter-node pod-to-pod flow${n === 1 ? ' was' : 's were'} not encrypted (--fail-on-unencrypted)\n`);
+      ctx.ui.error(`${n} inter-node pod-to-pod flow${n === 1 ? ' was' : 's were'} not encrypted (--fail-on-unencrypted)`);
       return 1;
     }
     return 0;
