@@ -4,6 +4,7 @@
  * argument rules (choices matched case-insensitively, ints, required flags, unrecognized arguments) so every
  * command reports usage errors the same way.
  */
+import type { ChalkInstance } from 'chalk';
 import type { Env } from '../platform/env.js';
 import type { Ui } from './ui.js';
 
@@ -55,8 +56,20 @@ export interface OutputSpec {
   readonly default?: OutputFormat | 'text';
   /** az's table transformer: turns the (un-queried) result into rows for `-o table`. */
   readonly table?: (result: unknown) => unknown;
+  /**
+   * The command's own `-o table` text (and `-o wide` when listed in extraFormats), used when no --query is given:
+   * fitted to the terminal's width, coloured on a terminal, with lines after the table (a summary).
+   */
+  readonly tableText?: (result: unknown, term: TableTerm) => string;
   /** Extra formats this command prints itself (e.g. 'wide' for kubectl get, 'hubble' for traffic inspect). */
   readonly extraFormats?: readonly string[];
+}
+
+/** Where a table is printed: the terminal's width (undefined when not a terminal), colours, and `-o wide`. */
+export interface TableTerm {
+  readonly columns: number | undefined;
+  readonly chalk: ChalkInstance;
+  readonly wide: boolean;
 }
 
 /** A result that the command has already written itself (text outputs such as `wg show`). */

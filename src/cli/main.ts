@@ -100,9 +100,15 @@ async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boole
   let result = await spec.run(ctx);
   if (result !== undefined && result !== PRINTED && spec.output !== false) {
     const exitResult = result;
+    const asked = args['output'] as string;
+    if (spec.output?.tableText && query === undefined && (asked === 'table' || asked === 'wide')) {
+      const columns = env.stdout.isTTY && env.stdout.columns ? env.stdout.columns : undefined;
+      env.stdout.write(spec.output.tableText(result, { columns, chalk: ui.chalk, wide: asked === 'wide' }));
+      return spec.exitCode?.(exitResult, ctx) ?? 0;
+    }
     if (query !== undefined) result = await applyQuery(result, query);
     // a command's own format (text, wide, hubble) that reaches here means a queried result: az prints it as JSON
-    const format = OUTPUT_FORMATS.includes(args['output'] as OutputFormat) ? (args['output'] as OutputFormat) : 'json';
+    const format = OUTPUT_FORMATS.includes(asked as OutputFormat) ? (asked as OutputFormat) : asked === 'wide' ? 'table' : 'json';
     const text = await formatResult(result, format, {
       chalk: ui.chalk,
       table: spec.output?.table,

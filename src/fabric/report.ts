@@ -114,3 +114,19 @@ export function flowTable(result: unknown): unknown {
     Reason: f.reason,
   }));
 }
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/**
+ * The line under a flow table: counts by path class and the encrypted share, e.g.
+ * `12 flows: inter-node 4, same-node 2, node-originated 3, to-node 2, external 1; encrypted 4 of 12 (33%)`.
+ */
+export function summaryLine(summary: ReportSummary): string {
+  const paths = PATH_CLASSES.filter((p) => summary.byPath[p] > 0).map((p) => `${p} ${summary.byPath[p].toLocaleString('en-US')}`);
+  const share = summary.total === 0 ? 0 : Math.round((100 * summary.encrypted) / summary.total);
+  const unencrypted = summary.unencryptedInterNodePod;
+  return (
+    `${plural(summary.total, 'flow')}${paths.length ? `: ${paths.join(', ')}` : ''}; encrypted ${summary.encrypted.toLocaleString('en-US')} of ${summary.total.toLocaleString('en-US')} (${share}%)` +
+    (unencrypted > 0 ? `; ${plural(unencrypted, 'inter-node pod-to-pod flow')} not encrypted` : '')
+  );
+}

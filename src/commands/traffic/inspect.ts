@@ -11,6 +11,7 @@ import { openStore } from '../../cluster/repo.js';
 import type { L4Protocol } from '../../fabric/packets.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
+import { inspectTableText } from './table.js';
 import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 
@@ -160,7 +161,12 @@ export const trafficInspect: CommandSpec = {
     { long: 'interval', kind: 'duration', help: 'With --duration: how often the flows repeat. Default: 1s.' },
     ...INSIGHT_FLAGS,
   ],
-  output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
+  output: {
+    default: 'table',
+    table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)),
+    tableText: (r, term) => inspectTableText(r, term),
+    extraFormats: ['hubble', 'wide'],
+  },
   examples: [
     'aks-wg traffic inspect -g RG -n C',
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
