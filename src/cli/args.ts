@@ -170,6 +170,10 @@ export function resolveArgs(
       const n = args[destOf(flag)] as number;
       if (n < min || n > max) throw new ValidationError(`--${flag.long} must be from ${min} to ${max}, got ${typed.trim()}`);
     }
+    // a count, port or size past 2^53 cannot be held exactly: out of range for every flag, echoed as typed
+    if (flag.kind === 'int' && !Number.isSafeInteger(args[destOf(flag)])) {
+      throw new ValidationError(`argument ${displayName(flag)}: ${typed.trim()} is out of range`);
+    }
   }
   return { args, positionals: operands.slice(0, takes) };
 }

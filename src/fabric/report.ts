@@ -3,6 +3,7 @@
  * wire), with a one-line reason, and the summary. Summaries are accumulated as flows run, so a million-flow run can
  * stream without keeping its flows.
  */
+import { plural } from '../plural.js';
 import type { Cause, FlowOutcome } from './fabric.js';
 import { PATH_CLASSES, type Flow, type FlowEndpoint, type FlowReport, type PathClass, type ReportSummary } from './types.js';
 
@@ -114,8 +115,6 @@ export function flowTable(result: unknown): unknown {
     Reason: f.reason,
   }));
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
  * The line under a flow table: counts by path class and the encrypted share, e.g.

@@ -58,3 +58,24 @@ describe('values that parse but are out of range exit 1, echoed as typed', () =>
     expect(Number(r.stdout)).toBeGreaterThan(0);
   });
 });
+
+describe('plurals (issue 12 item 17)', () => {
+  test('plural() picks the noun by the count and groups thousands', async () => {
+    const { plural } = await import('../../src/plural.js');
+    expect([plural(0, 'flow'), plural(1, 'flow'), plural(2, 'flow'), plural(1, 'reply', 'replies'), plural(1234, 'node')]).toEqual([
+      '0 flows',
+      '1 flow',
+      '2 flows',
+      '1 reply',
+      '1,234 nodes',
+    ]);
+  });
+  test('a one-flow inspect summary says "1 flow"', async () => {
+    const s = session();
+    expect((await s.run('cluster create -g RG -n C --enable-wireguard -c 2 -o none')).code).toBe(0);
+    const pods = (await s.run('kubectl get pods -n kube-system -l k8s-app=kube-dns -o name --context RG/C')).stdout.trim().split('\n');
+    const [a, b] = pods.map((p) => `kube-system/${p.split('/')[1]}`);
+    const r = await s.run(['traffic', 'inspect', '-g', 'RG', '-n', 'C', '--from', a!, '--to', b!]);
+    expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^1 flow: inter-node 1; encrypted 1 of 1 \(100%\)$/);
+  });
+});
