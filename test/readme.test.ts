@@ -56,7 +56,7 @@ function sandbox(): { cwd: string; env: NodeJS.ProcessEnv } {
   const bin = path.join(dir, '.bin');
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'aks-wg'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'bin', 'aks-wg')}" "$@"\n`, { mode: 0o755 });
-  const env = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, AKS_WG_HOME: path.join(dir, 'state'), NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}`, AKS_WG_HOME: path.join(dir, 'state'), NO_COLOR: '1' };
   delete env['AKS_WG_SEED'];
   return { cwd: path.join(dir), env };
 }

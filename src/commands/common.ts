@@ -1,6 +1,7 @@
 /** Flags and helpers shared by the az-style commands. */
 import { DEFAULT_SUBSCRIPTION_ID } from '../aks/consts.js';
-import type { FlagSpec } from '../cli/command.js';
+import type { CommandContext, FlagSpec } from '../cli/command.js';
+import type { Spinner } from '../cli/ui.js';
 import { resolveContext } from '../cluster/context.js';
 import { KubeError } from '../cluster/manifest.js';
 import { ArgumentParseError, ValidationError } from '../errors.js';
@@ -75,3 +76,9 @@ export function clusterTableRow(mc: unknown): Record<string, unknown> {
 
 export const clusterTable = (result: unknown): unknown =>
   Array.isArray(result) ? result.map(clusterTableRow) : [clusterTableRow(result)];
+
+/** az's --no-wait prints nothing, not even progress: the work runs without a spinner then. */
+export function spinUnlessNoWait<T>(ctx: Pick<CommandContext, 'args' | 'ui'>, text: string, work: (s: Spinner) => Promise<T> | T): Promise<T> {
+  if (ctx.args['noWait'] === true) return Promise.resolve(work({ succeed() {}, fail() {}, text() {} }));
+  return ctx.ui.spin(text, work);
+}

@@ -127,3 +127,22 @@ describe('cluster list with one corrupt cluster file', () => {
     expect((await s.run('cluster show -g RG -n bad')).code).toBe(1);
   });
 });
+
+describe('--no-wait on a terminal (issue 12 item 12)', () => {
+  test('prints nothing at all: no spinner, no progress line, no result', async () => {
+    const s = session({ tty: true });
+    const node = 'aks-nodepool1-54450501-vmss000000';
+    for (const argv of [
+      'cluster create -g RG -n C -c 2 --network-dataplane cilium --no-wait',
+      'cluster update -g RG -n C --enable-wireguard --no-wait',
+      'nodepool add -g RG --cluster-name C -n pool2 -c 1 --no-wait',
+      'nodepool scale -g RG --cluster-name C -n pool2 -c 2 --no-wait',
+      'nodepool delete -g RG --cluster-name C -n pool2 --no-wait',
+      `node reimage ${node} -g RG -n C --no-wait`,
+      'cluster delete -g RG -n C --yes --no-wait',
+    ]) {
+      const r = await s.run(argv);
+      expect({ argv, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ argv, code: 0, stdout: '', stderr: '' });
+    }
+  });
+});

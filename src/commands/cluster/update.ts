@@ -4,7 +4,7 @@ import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../../cli/command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
-import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
+import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, YES, spinUnlessNoWait } from '../common.js';
 
 export const clusterUpdate: CommandSpec = {
   path: ['cluster', 'update'],
@@ -56,7 +56,7 @@ export const clusterUpdate: CommandSpec = {
     const { checkStrictEgressCidr, updateAgents } = await import('../../cilium/update.js');
     checkStrictEgressCidr(input.encryptionStrictEgressCidr);
     const store = openStore(env);
-    const mc = await ui.spin('Running ..', (spinner) =>
+    const mc = await spinUnlessNoWait({ args, ui }, 'Running ..', (spinner) =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
         doc.managedCluster = applyUpdate(doc.managedCluster, input);

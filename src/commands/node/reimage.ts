@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../../cli/command.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { NotFoundError } from '../../errors.js';
-import { NO_WAIT } from '../common.js';
+import { NO_WAIT, spinUnlessNoWait } from '../common.js';
 import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 export const nodeReimage: CommandSpec = {
@@ -15,7 +15,7 @@ export const nodeReimage: CommandSpec = {
     const store = openStore(env);
     const { rg, name } = await targetCluster(store, args);
     const { reimageNode } = await import('../../cilium/sync.js');
-    const result = await ui.spin(`Reimaging ${node} ..`, () =>
+    const result = await spinUnlessNoWait({ args, ui }, `Reimaging ${node} ..`, () =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
         const record = doc.nodes.find((n) => n.name === node);
