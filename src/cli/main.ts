@@ -157,6 +157,8 @@ function reportKubectl(env: Env, e: unknown, argv: readonly string[], debug: boo
   if (err instanceof ArgumentParseError && /is misspelled or not recognized/.test(message) && verb !== undefined) {
     message = `unknown command "${verb}" for "kubectl"`;
   }
+  const printer = /'([^']*)' is not a valid value for '(?:-o|--output)'\. Allowed values: (.*)\.$/.exec(message);
+  if (printer) message = `unable to match a printer suitable for the output format "${printer[1]}", allowed formats are: ${printer[2]!.split(', ').join(',')}`;
   env.stderr.write(`error: ${message}\n`);
   if (err instanceof ArgumentParseError) env.stderr.write(`See 'aks-wg kubectl${verb && COMMANDS.some((c) => c.path[0] === 'kubectl' && c.path[1] === verb) ? ` ${verb}` : ''} --help' for usage.\n`);
   if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);

@@ -121,7 +121,7 @@ describe('config', () => {
 describe("kubectl's error style, one prefix", () => {
   test.each([
     ['kubectl get pods --bogus', 2, "error: unrecognized arguments: --bogus\nSee 'aks-wg kubectl get --help' for usage.\n"],
-    ['kubectl get pods -o foo', 2, "error: aks-wg kubectl get: 'foo' is not a valid value for '-o'. Allowed values: json, name, wide, yaml.\nSee 'aks-wg kubectl get --help' for usage.\n"],
+    ['kubectl get pods -o foo', 2, 'error: unable to match a printer suitable for the output format "foo", allowed formats are: json,name,wide,yaml\nSee \'aks-wg kubectl get --help\' for usage.\n'],
     ['kubectl frob', 2, 'error: unknown command "frob" for "kubectl"\nSee \'aks-wg kubectl --help\' for usage.\n'],
     ['kubectl get', 2, "error: the following arguments are required: TYPE\nSee 'aks-wg kubectl get --help' for usage.\n"],
     ['kubectl get pods --context nope', 1, "error: context was not found for specified context: nope (use a context from 'aks-wg cluster get-credentials' or RG/NAME)\n"],
