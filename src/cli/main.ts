@@ -2,6 +2,7 @@
  * The one entry point: main(env, argv) → exit code. Finds the command, applies az's argument rules, runs it,
  * formats the result, and is the only place that turns errors into `ERROR: ...` lines and exit codes.
  */
+import { Chalk } from 'chalk';
 import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { resolveArgs, scanArgv } from './args.js';
@@ -9,7 +10,6 @@ import { PRINTED, type OutputFormat } from './command.js';
 import { applyQuery, compileQuery, formatResult, OUTPUT_FORMATS } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
 import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';
-import { Chalk } from 'chalk';
 import { colorEnabled, makeUi } from './ui.js';
 
 const notRecognized = (word: string) => new ArgumentParseError(`'${word}' is misspelled or not recognized by the system.`);
