@@ -95,6 +95,13 @@ function networkChoice(input: CreateInput): { plugin: NetworkPlugin; mode: 'over
   if (input.networkPluginMode && plugin !== 'azure') {
     throw new ServiceError('InvalidParameter', `--network-plugin-mode overlay requires --network-plugin azure; got '${plugin}'.`);
   }
+  if (wg && input.networkDataplane === undefined && plugin !== 'azure') {
+    // the user asked for WireGuard, not for a dataplane: say what WireGuard needs
+    throw new ServiceError(
+      'InvalidParameter',
+      `--enable-wireguard needs the Cilium dataplane (--network-plugin azure --network-dataplane cilium): WireGuard transit encryption runs in Cilium, and --network-plugin ${plugin} has no Cilium dataplane.`,
+    );
+  }
   if (dataplane === 'cilium' && plugin !== 'azure') {
     throw new ServiceError('InvalidParameter', `--network-dataplane cilium requires --network-plugin azure; got '${plugin}'.`);
   }

@@ -5,6 +5,7 @@
  * consecutive nodes) and a cell aggregates every pair of its two groups. Colour through the run's chalk; the symbols
  * alone carry the meaning, so the matrix reads the same with colour off.
  */
+import { plural } from '../plural.js';
 import type { ChalkInstance } from 'chalk';
 
 export interface MatrixNode {
@@ -46,7 +47,7 @@ export function groupNodes(nodes: readonly MatrixNode[], max: number): Group[] {
       const names = poolNames.slice(i, i + per);
       const members = names.flatMap((p) => pools.get(p)!);
       const label = names.length <= 2 ? names.join('+') : `${names[0]}..${names[names.length - 1]}`;
-      out.push({ label, detail: `(${names.length} pools, ${members.length} nodes)`, members });
+      out.push({ label, detail: `(${plural(names.length, 'pool')}, ${plural(members.length, 'node')})`, members });
     }
     return out;
   }

@@ -7,6 +7,7 @@
  * are rendered by the page's script from the embedded JSON (`<script type="application/json" id="aks-wg-data">`),
  * the same numbers as the command's JSON output — the browser test checks one against the other.
  */
+import { plural } from '../plural.js';
 import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { ScenarioCoverage } from './coverage.js';
 
@@ -163,7 +164,7 @@ export function renderTopology(input: ReportInput): string {
   for (const n of nodes) {
     const b = boxes.get(n.name)!;
     const pods = podsByNode.get(n.name) ?? [];
-    out.push(`<g class="node" data-node="${esc(n.name)}"><title>${esc(`${n.name}\n${n.ip} · pod CIDR ${n.podCidr}\npool ${n.pool} · ${n.vmSize}\n${pods.length} pods`)}</title>`);
+    out.push(`<g class="node" data-node="${esc(n.name)}"><title>${esc(`${n.name}\n${n.ip} · pod CIDR ${n.podCidr}\npool ${n.pool} · ${n.vmSize}\n${plural(pods.length, 'pod')}`)}</title>`);
     out.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="8" class="node-box"/>`);
     out.push(`<text x="${b.x + 10}" y="${b.y + 18}" class="node-name">${esc(short(n.name, many ? 17 : 36))}</text>`);
     if (!many) {
@@ -177,7 +178,7 @@ export function renderTopology(input: ReportInput): string {
       });
       if (pods.length > MAX_PODS_SHOWN) out.push(`<text x="${b.x + 24}" y="${b.y + 52 + MAX_PODS_SHOWN * rowH}" class="node-meta">+${pods.length - MAX_PODS_SHOWN} more pods</text>`);
     } else {
-      out.push(`<text x="${b.x + 10}" y="${b.y + 34}" class="node-meta">${pods.length} pods</text>`);
+      out.push(`<text x="${b.x + 10}" y="${b.y + 34}" class="node-meta">${plural(pods.length, 'pod')}</text>`);
     }
     out.push('</g>');
   }
@@ -284,7 +285,7 @@ export function renderReport(input: ReportInput): string {
 <body>
 <header>
 <h1>WireGuard coverage: ${esc(input.title)}</h1>
-<div class="sub">${esc(input.source)} · ${input.nodes.length} nodes · ${input.pods.length} running pods · encryption as configured: <b>${esc(input.configured)}</b></div>
+<div class="sub">${esc(input.source)} · ${plural(input.nodes.length, 'node')} · ${plural(input.pods.length, 'running pod')} · encryption as configured: <b>${esc(input.configured)}</b></div>
 <div class="cards" id="cards"></div>
 </header>
 <main>

@@ -58,11 +58,12 @@ export function updateAgents(tx: Tx, doc: ClusterDoc, strictEgressCidr: string |
   if (!rollout) return change;
   const n = rollout.order.length;
   if (!options.wait) {
-    options.ui?.info(
-      `Rolling restart of ${n} Cilium agent${n === 1 ? '' : 's'} started: one every ${rollout.intervalMs / 1000}s of simulated time (aks-wg clock advance ${(rollout.doneAtMs - rollout.startedAtMs) / 1000}s to finish it).`,
-    );
+    // az's --no-wait prints nothing; `cluster show` says Updating until the clock passes the rollout's end
+    doc.updatingUntilMs = rollout.doneAtMs;
+    writeCluster(tx, doc);
     return change;
   }
+  delete doc.updatingUntilMs;
   rollout.order.forEach((node, i) => {
     options.spinner?.text(`Restarting Cilium agents with WireGuard: ${i + 1}/${n} (${node})`);
     const target = rollout.startedAtMs + (i + 1) * rollout.intervalMs;

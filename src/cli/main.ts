@@ -2,14 +2,15 @@
  * The one entry point: main(env, argv) → exit code. Finds the command, applies az's argument rules, runs it,
  * formats the result, and is the only place that turns errors into `ERROR: ...` lines and exit codes.
  */
+import { Chalk } from 'chalk';
 import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { resolveArgs, scanArgv } from './args.js';
 import { PRINTED, type OutputFormat } from '../commands/command.js';
-import { applyQuery, compileQuery, formatResult } from './output.js';
+import { applyQuery, compileQuery, formatResult, OUTPUT_FORMATS, renderFittedTable } from './output.js';
 import { allFlags, buildProgram, CommanderError, type Parsed } from './program.js';
 import { COMMANDS, GROUPS, loadSpecs, VERSION, type CommandEntry } from './registry.js';
-import { makeUi } from './ui.js';
+import { colorEnabled, makeUi } from './ui.js';
 
 const notRecognized = (word: string) => new ArgumentParseError(`'${word}' is misspelled or not recognized by the system.`);
 
@@ -24,15 +25,40 @@ function findCommand(argv: readonly string[]): { entry?: CommandEntry; depth: nu
   return { depth: 1 };
 }
 
-export async function main(env: Env, argv: readonly string[]): Promise<number> {
+/** kubectl's flags that take a value when they come before the verb (`kubectl -n kube-system exec ...`). */
+const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '--context', '-o', '--output', '-l', '--selector']);
+
+/** kubectl takes flags before its verb: move them after it, so `kubectl -n NS get pods` is `kubectl get -n NS pods`. */
+export function kubectlVerbFirst(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'kubectl') return argv;
+  const verbs = new Set(COMMANDS.filter((e) => e.path[0] === 'kubectl').map((e) => e.path[1]));
+  const before: string[] = [];
+  let i = 1;
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--' && !verbs.has(argv[i]!)) {
+    const token = argv[i++]!;
+    before.push(token);
+    if (KUBECTL_VALUE_FLAGS.has(token) && i < argv.length && !verbs.has(argv[i]!)) before.push(argv[i++]!);
+  }
+  if (before.length === 0 || i >= argv.length || !verbs.has(argv[i]!)) return argv;
+  return ['kubectl', argv[i]!, ...before, ...argv.slice(i + 1)];
+}
+
+export async function main(env: Env, givenArgv: readonly string[]): Promise<number> {
+  const argv = kubectlVerbFirst(givenArgv);
   const dashdash = argv.indexOf('--');
   const flagsPart = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const debug = flagsPart.includes('--debug');
   const onlyShowErrors = flagsPart.includes('--only-show-errors');
+  const started = env.clock.now();
   try {
     return await dispatch(env, argv, onlyShowErrors);
   } catch (e) {
-    return report(env, e, debug);
+    return argv[0] === 'kubectl' ? reportKubectl(env, e, argv, debug) : report(env, e, debug);
+  } finally {
+    // az's --verbose: how long the command took, on stderr
+    if ((flagsPart.includes('--verbose') || debug) && argv[0] !== 'kubectl') {
+      env.stderr.write(`INFO: Command ran in ${((env.clock.now() - started) / 1000).toFixed(3)} seconds\n`);
+    }
   }
 }
 
@@ -74,8 +100,16 @@ async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boole
   let result = await spec.run(ctx);
   if (result !== undefined && result !== PRINTED && spec.output !== false) {
     const exitResult = result;
+    const asked = args['output'] as string;
+    if (spec.output?.tableText && query === undefined && (asked === 'table' || asked === 'wide')) {
+      const columns = env.stdout.isTTY && env.stdout.columns ? env.stdout.columns : undefined;
+      env.stdout.write(spec.output.tableText(result, { columns, chalk: ui.chalk, wide: asked === 'wide', fit: (rows, opts) => renderFittedTable(rows, { ...opts, columns }) }));
+      return spec.exitCode?.(exitResult, ctx) ?? 0;
+    }
     if (query !== undefined) result = await applyQuery(result, query);
-    const text = await formatResult(result, args['output'] as OutputFormat, {
+    // a command's own format (text, wide, hubble) that reaches here means a queried result: az prints it as JSON
+    const format = OUTPUT_FORMATS.includes(asked as OutputFormat) ? (asked as OutputFormat) : asked === 'wide' ? 'table' : 'json';
+    const text = await formatResult(result, format, {
       chalk: ui.chalk,
       table: spec.output?.table,
       queried: query !== undefined,
@@ -99,6 +133,8 @@ async function parseWithCommander(program: ReturnType<typeof buildProgram>, word
       const name = missing[1] ? `--${missing[2]}/-${missing[1]}` : `--${missing[2]}`;
       throw new ArgumentParseError(`argument ${name}: expected one argument`);
     }
+    const operand = /missing required argument '([^']+)'/.exec(e.message);
+    if (e.code === 'commander.missingArgument' && operand) throw new ArgumentParseError(`the following arguments are required: ${operand[1]}`);
     throw new ArgumentParseError(e.message.replace(/^error: /, ''));
   }
 }
@@ -106,7 +142,25 @@ async function parseWithCommander(program: ReturnType<typeof buildProgram>, word
 function report(env: Env, e: unknown, debug: boolean): number {
   const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
   const lines = err.render().split('\n');
-  env.stderr.write(`ERROR: ${lines[0]}\n${lines.slice(1).map((l) => `${l}\n`).join('')}`);
+  // red on a terminal, as az's
+  const red = new Chalk({ level: colorEnabled(env, 'stderr') ? 1 : 0 }).red;
+  env.stderr.write(`${red(`ERROR: ${lines[0]}`)}\n${lines.slice(1).map((l) => `${red(l)}\n`).join('')}`);
+  if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
+  return err.exitCode;
+}
+
+/** kubectl's error style for the kubectl group: `error: ...` (and a hint to the help after a usage error). */
+function reportKubectl(env: Env, e: unknown, argv: readonly string[], debug: boolean): number {
+  const err = e instanceof AksWgError ? e : new InternalError(e instanceof Error ? e.message : String(e));
+  const verb = argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+  let message = err.render().replace(/^error: /, '');
+  if (err instanceof ArgumentParseError && /is misspelled or not recognized/.test(message) && verb !== undefined) {
+    message = `unknown command "${verb}" for "kubectl"`;
+  }
+  const printer = /'([^']*)' is not a valid value for '(?:-o|--output)'\. Allowed values: (.*)\.$/.exec(message);
+  if (printer) message = `unable to match a printer suitable for the output format "${printer[1]}", allowed formats are: ${printer[2]!.split(', ').join(',')}`;
+  env.stderr.write(`error: ${message}\n`);
+  if (err instanceof ArgumentParseError) env.stderr.write(`See 'aks-wg kubectl${verb && COMMANDS.some((c) => c.path[0] === 'kubectl' && c.path[1] === verb) ? ` ${verb}` : ''} --help' for usage.\n`);
   if (debug && e instanceof Error && e.stack) env.stderr.write(`${e.stack}\n`);
   return err.exitCode;
 }

@@ -168,3 +168,53 @@ export async function formatResult(
     }
   }
 }
+
+export interface FittedTableOptions {
+  /** The width to fit (a terminal's columns); undefined: no limit. */
+  readonly columns?: number;
+  /** Columns that may be cut (with '…') to fit: the widest of them is cut first. */
+  readonly shrink?: readonly string[];
+  /** Styles a cell after it is padded (so colour codes never count in the widths). */
+  readonly style?: (column: string, value: string, row: Readonly<Record<string, unknown>>) => ((text: string) => string) | undefined;
+}
+
+/** The shortest a cut column gets. */
+const MIN_CUT_WIDTH = 8;
+
+/**
+ * renderTable's layout, fitted to a width: the `shrink` columns are cut with '…' (never below 8 characters), the
+ * widest first, until a line fits; cells are styled after padding.
+ */
+export function renderFittedTable(rows: readonly Record<string, unknown>[], opts: FittedTableOptions): string {
+  if (rows.length === 0) return '';
+  const columns: string[] = [];
+  for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
+  const numeric = columns.map((c) => rows.every((r) => r[c] === undefined || r[c] === null || typeof r[c] === 'number'));
+  const cells = rows.map((r) => columns.map((c) => scalarText(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1);
+  if (opts.columns !== undefined && opts.columns > 0) {
+    // cut the widest of the shrinkable columns, one character at a time, until the table fits or none can give more
+    const shrinkable = (opts.shrink ?? []).map((n) => columns.indexOf(n)).filter((i) => i >= 0);
+    const floor = (_i: number) => MIN_CUT_WIDTH; // a header may be cut too ('Destina…')
+    while (total() > opts.columns) {
+      const candidates = shrinkable.filter((i) => widths[i]! > floor(i));
+      if (candidates.length === 0) break;
+      const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
+      widths[widest]!--;
+    }
+  }
+  const cut = (v: string, w: number) => (v.length > w ? `${v.slice(0, w - 1)}…` : v);
+  const line = (values: readonly string[], row?: Readonly<Record<string, unknown>>) =>
+    values
+      .map((v, i) => {
+        const w = widths[i]!;
+        const text = cut(v, w);
+        const padded = numeric[i] ? text.padStart(w) : i === values.length - 1 ? text : text.padEnd(w);
+        const style = row ? opts.style?.(columns[i]!, v, row) : undefined;
+        return style ? style(padded) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map((c, k) => line(c, rows[k]))].join('\n') + '\n';
+}

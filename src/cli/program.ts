@@ -86,7 +86,9 @@ export function buildProgram(
       .helpCommand(false)
       .configureHelp({ subcommandTerm: (cmd) => cmd.name() });
     for (const spec of specs.filter((s) => s.path[0] === group.name)) {
-      const c = g.command(spec.path.slice(1).join(' ')).description(spec.summary).allowExcessArguments(true);
+      // a one-word command (`version`, `completion`) is its group's command itself
+      const c = spec.path.length === 1 ? g : g.command(spec.path.slice(1).join(' ')).description(spec.summary);
+      c.allowExcessArguments(true);
       for (const flag of allFlags(spec)) c.addOption(toOption(flag));
       // Operands beyond the spec are collected so args.ts can report them as az does ("unrecognized arguments").
       const operands = spec.positionals?.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ') ?? '';

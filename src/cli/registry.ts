@@ -15,6 +15,8 @@ export const GROUPS: readonly Group[] = [
   { name: 'kubectl', summary: 'Kubernetes commands against the current context (kubectl).' },
   { name: 'clock', summary: "A cluster's simulated clock: show it, move it forward." },
   { name: 'traffic', summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypts.' },
+  { name: 'version', summary: 'Show the versions of aks-wg and Node.js (as az version).' },
+  { name: 'completion', summary: 'Print a bash or zsh completion script.' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
@@ -47,9 +49,14 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('kubectl apply', async () => (await import('../commands/kubectl/apply.js')).kubectlApply),
   entry('kubectl delete', async () => (await import('../commands/kubectl/apply.js')).kubectlDelete),
   entry('kubectl exec', async () => (await import('../commands/kubectl/exec.js')).kubectlExec),
+  entry('kubectl describe', async () => (await import('../commands/kubectl/describe.js')).kubectlDescribe),
+  entry('kubectl config', async () => (await import('../commands/kubectl/config.js')).kubectlConfig),
   entry('clock show', async () => (await import('../commands/clock/clock.js')).clockShow),
   entry('clock advance', async () => (await import('../commands/clock/clock.js')).clockAdvance),
   entry('traffic inspect', async () => (await import('../commands/traffic/inspect.js')).trafficInspect),
+  // the meta commands are handed what they read of the registry, so they do not import it back
+  entry('version', async () => (await import('./meta/version.js')).versionSpec(VERSION)),
+  entry('completion', async () => (await import('./meta/completion.js')).completionSpec(() => loadSpecs())),
   entry('wg genkey', async () => (await import('../commands/wg/keys.js')).wgGenkeySpec),
   entry('wg pubkey', async () => (await import('../commands/wg/keys.js')).wgPubkeySpec),
   entry('wg genpsk', async () => (await import('../commands/wg/keys.js')).wgGenpskSpec),

@@ -26,6 +26,9 @@ export function makeUi(env: Env, opts: { onlyShowErrors: boolean }): Ui {
     warn(message) {
       if (!opts.onlyShowErrors) env.stderr.write(errChalk.yellow(`WARNING: ${message}`) + '\n');
     },
+    error(message) {
+      env.stderr.write(errChalk.red(`ERROR: ${message}`) + '\n');
+    },
     info(message) {
       if (!opts.onlyShowErrors) env.stderr.write(`${message}\n`);
     },

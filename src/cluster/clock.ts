@@ -2,6 +2,7 @@
  * The cluster's simulated clock: `clockMs` in the cluster document, set from env.clock at create and moved only by
  * `aks-wg clock advance` (and, later, by the fabric's simulated runs). Object ages (kubectl AGE) are measured on it.
  */
+import type { ManagedCluster } from '../aks/model.js';
 import type { ClusterDoc } from './doc.js';
 
 /** The cluster's simulated time (ms since the epoch); documents from before the clock existed read as 0. */
@@ -22,4 +23,11 @@ export function advanceClusterClock(doc: ClusterDoc, ms: number): number {
   doc.createdMs ??= clusterNow(doc);
   doc.clockMs = clusterNow(doc) + ms;
   return doc.clockMs;
+}
+
+/** The managed cluster as az shows it now: `Updating` while a --no-wait update's rollout has not finished on the clock. */
+export function managedClusterView(doc: ClusterDoc): ManagedCluster {
+  const mc = doc.managedCluster;
+  if (doc.updatingUntilMs === undefined || clusterNow(doc) >= doc.updatingUntilMs) return mc;
+  return { ...mc, provisioningState: 'Updating' };
 }

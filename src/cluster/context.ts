@@ -61,3 +61,14 @@ export function resolveContext(store: Store, flag: string | undefined): ContextR
   }
   return ref;
 }
+
+/**
+ * Make a merged context current (kubectl config use-context).
+ * @throws KubeError when no context has that name
+ */
+export function useContext(tx: Tx, name: string): void {
+  const config = tx.read<KubeConfig>(CONFIG_KEY, checkShape) ?? { currentContext: null, contexts: {} };
+  if (!Object.prototype.hasOwnProperty.call(config.contexts, name)) throw new KubeError(`error: no context exists with the name: "${name}"`);
+  config.currentContext = name;
+  tx.write(CONFIG_KEY, config);
+}

@@ -33,6 +33,11 @@ export interface ClusterDoc {
   /** When the cluster was created, and its simulated time now (ms since the epoch; see cluster/clock.ts). */
   createdMs?: number;
   clockMs?: number;
+  /**
+   * An update returned early (--no-wait) while its rolling restart of the Cilium agents runs until this simulated
+   * time: until then the cluster reads `provisioningState: Updating` (cluster/clock.ts managedClusterView).
+   */
+  updatingUntilMs?: number;
   /** Built by `aks-wg cluster import` from a real cluster's inventory (its add-ons are not managed by aks-wg). */
   imported?: true;
 }

@@ -9,13 +9,18 @@ const PART_PATTERN = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 /** Longer than any simulation needs; keeps the clock a safe integer. */
 export const MAX_DURATION_MS = 100 * 365 * 24 * 3_600_000;
 
+/** Whether `text` is written as a duration at all (its length is not checked). */
+export function isDurationText(text: unknown): text is string {
+  return typeof text === 'string' && DURATION_PATTERN.test(text);
+}
+
 /**
  * Parse a duration such as `90s`, `10m`, `1h30m`, `500ms` or `1.5h` into whole milliseconds (rounded).
  * Units: ms, s, m, h (Go's, without ns/us). No sign, no spaces, at least one unit.
  * @throws RangeError naming the value when it is not a duration or is longer than 100 years.
  */
 export function parseDuration(text: string): number {
-  if (typeof text !== 'string' || !DURATION_PATTERN.test(text)) {
+  if (!isDurationText(text)) {
     throw new RangeError(`invalid duration '${text}' (expected a number with a unit ms, s, m or h, e.g. 90s, 10m, 1h30m, 500ms)`);
   }
   let ms = 0;

@@ -2,7 +2,7 @@
  * Finding, reading and changing one cluster's document in the state store, with ARM's not-found error.
  */
 import { validateClusterName, validateResourceGroupName } from '../aks/validators.js';
-import { ResourceNotFoundError } from '../errors.js';
+import { ResourceNotFoundError, StateError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { keySegment, Store, type Tx } from '../state/store.js';
 import type { ClusterDoc } from './doc.js';
@@ -62,12 +62,23 @@ export function writeCluster(tx: Tx, doc: ClusterDoc): void {
 }
 
 /** Every cluster, optionally in one resource group, sorted by resource group then name. */
-export function listClusters(store: Store, resourceGroup?: string): ClusterDoc[] {
+/**
+ * Every cluster (of one resource group). A document that cannot be read goes to `onUnreadable` and is skipped, so
+ * one corrupt file does not hide the others; without `onUnreadable` its StateError is thrown.
+ */
+export function listClusters(store: Store, resourceGroup?: string, onUnreadable?: (error: StateError) => void): ClusterDoc[] {
   if (resourceGroup !== undefined) validateResourceGroupName(resourceGroup);
   const prefix = resourceGroup === undefined ? 'clusters' : `clusters/${keySegment(resourceGroup.toLowerCase())}`;
-  return store
-    .list(prefix)
-    .filter((k) => k.endsWith('.json') && k.split('/').length === 3)
-    .map((k) => store.read<ClusterDoc>(k, checkShape)!)
-    .filter(Boolean);
+  const docs: ClusterDoc[] = [];
+  for (const k of store.list(prefix)) {
+    if (!k.endsWith('.json') || k.split('/').length !== 3) continue;
+    try {
+      const doc = store.read<ClusterDoc>(k, checkShape);
+      if (doc) docs.push(doc);
+    } catch (e) {
+      if (!(e instanceof StateError) || !onUnreadable) throw e;
+      onUnreadable(e);
+    }
+  }
+  return docs;
 }

@@ -1,11 +1,11 @@
 /**
  * The declarative shape of a command, in the spirit of az's `_params.py`: a flag table (names, kinds, choices,
- * defaults) plus a run function, and what a run gets (the environment and the people-facing output). cli/program.ts turns these into commander commands; cli/args.ts applies az's
- * argument rules (choices matched case-insensitively, ints, required flags, unrecognized arguments) so every
- * command reports usage errors the same way.
+ * defaults) plus a run function, and what a run gets (the environment and the people-facing output). cli/program.ts
+ * turns these into commander commands; cli/args.ts applies az's argument rules (choices matched case-insensitively,
+ * ints, required flags, unrecognized arguments) so every command reports usage errors the same way.
  */
-import type { Env } from '../platform/env.js';
 import type { ChalkInstance } from 'chalk';
+import type { Env } from '../platform/env.js';
 
 /** People-facing output on stderr, as cli/ui.ts gives it to a command. */
 export interface Spinner {
@@ -20,6 +20,8 @@ export interface Ui {
   readonly stderrIsTTY: boolean;
   /** `WARNING: ...` on stderr (suppressed by --only-show-errors). */
   warn(message: string): void;
+  /** `ERROR: ...` on stderr (red on a terminal) for a failure the command reports itself before its exit code. */
+  error(message: string): void;
   /** A line of progress or information on stderr (suppressed by --only-show-errors). */
   info(message: string): void;
   /** Run work under an ora spinner on a terminal; plain when not a terminal. */
@@ -28,7 +30,8 @@ export interface Ui {
   confirm(question: string): Promise<boolean>;
 }
 
-export type FlagKind = 'string' | 'int' | 'switch' | 'enum';
+/** 'duration' values (90s, 10m, 1h30m) reach run() as whole milliseconds. */
+export type FlagKind = 'string' | 'int' | 'switch' | 'enum' | 'duration';
 
 export interface FlagSpec {
   /** The long name without dashes, as az spells it: 'resource-group'. */
@@ -43,6 +46,8 @@ export interface FlagSpec {
   readonly required?: boolean;
   /** Applied when the flag is absent. Never give update flags a default: absent must stay `undefined`. */
   readonly default?: string | number;
+  /** Kind 'int': the values the command accepts; outside them is a validation error (exit 1) echoing the value as typed. */
+  readonly range?: readonly [min: number, max: number];
   readonly help: string;
   /** The key in `args` (default: camelCase of `long`). */
   readonly dest?: string;
@@ -69,12 +74,29 @@ export interface CommandContext {
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
 
 export interface OutputSpec {
-  /** The default -o for this command (az's is json). */
-  readonly default?: OutputFormat;
+  /** The default -o for this command (az's is json): one of OUTPUT_FORMATS or of extraFormats. */
+  readonly default?: OutputFormat | 'text';
   /** az's table transformer: turns the (un-queried) result into rows for `-o table`. */
   readonly table?: (result: unknown) => unknown;
+  /**
+   * The command's own `-o table` text (and `-o wide` when listed in extraFormats), used when no --query is given:
+   * fitted to the terminal's width, coloured on a terminal, with lines after the table (a summary).
+   */
+  readonly tableText?: (result: unknown, term: TableTerm) => string;
   /** Extra formats this command prints itself (e.g. 'wide' for kubectl get, 'hubble' for traffic inspect). */
   readonly extraFormats?: readonly string[];
+}
+
+/** Where a table is printed: the terminal's width (undefined when not a terminal), colours, and `-o wide`. */
+export interface TableTerm {
+  readonly columns: number | undefined;
+  readonly chalk: ChalkInstance;
+  readonly wide: boolean;
+  /** Lay rows out as az's table, fitted to `columns`: the `shrink` columns cut with '…', cells styled after padding. */
+  fit(
+    rows: readonly Record<string, unknown>[],
+    opts: { shrink?: readonly string[]; style?: (column: string, value: string, row: Readonly<Record<string, unknown>>) => ((text: string) => string) | undefined },
+  ): string;
 }
 
 /** A result that the command has already written itself (text outputs such as `wg show`). */

@@ -3,6 +3,7 @@
  * wire), with a one-line reason, and the summary. Summaries are accumulated as flows run, so a million-flow run can
  * stream without keeping its flows.
  */
+import { plural } from '../plural.js';
 import type { Cause, FlowOutcome } from './fabric.js';
 import { API_SERVER_NAME } from '../cluster/system.js';
 import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
@@ -125,4 +126,18 @@ export function flowTable(result: unknown): unknown {
     Session: f.wireguard ? `0x${f.wireguard.session.toString(16).padStart(8, '0')}` : '',
     Reason: f.reason,
   }));
+}
+
+/**
+ * The line under a flow table: counts by path class and the encrypted share, e.g.
+ * `12 flows: inter-node 4, same-node 2, node-originated 3, to-node 2, external 1; encrypted 4 of 12 (33%)`.
+ */
+export function summaryLine(summary: ReportSummary): string {
+  const paths = PATH_CLASSES.filter((p) => summary.byPath[p] > 0).map((p) => `${p} ${summary.byPath[p].toLocaleString('en-US')}`);
+  const share = summary.total === 0 ? 0 : Math.round((100 * summary.encrypted) / summary.total);
+  const unencrypted = summary.unencryptedInterNodePod;
+  return (
+    `${plural(summary.total, 'flow')}${paths.length ? `: ${paths.join(', ')}` : ''}; encrypted ${summary.encrypted.toLocaleString('en-US')} of ${summary.total.toLocaleString('en-US')} (${share}%)` +
+    (unencrypted > 0 ? `; ${plural(unencrypted, 'inter-node pod-to-pod flow')} not encrypted` : '')
+  );
 }

@@ -30,6 +30,7 @@ export type Fs = Pick<
   | 'rmdirSync'
   | 'linkSync'
   | 'readSync'
+  | 'fstatSync'
   | 'createReadStream'
 >;
 

@@ -30,3 +30,8 @@ export function uniqueToken(): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The Node.js version running aks-wg (`20.19.0`), for `aks-wg version`. */
+export function nodeVersion(): string {
+  return process.versions.node;
+}

@@ -161,7 +161,7 @@ describe('peers', () => {
       expect(c!.peers.some((p) => p.publicKey === oldPub)).toBe(false);
     }
     const unknown = await s.run('node reimage aks-nope-1 -g RG -n C');
-    expect([unknown.code, unknown.stderr]).toEqual([3, 'ERROR: Error from server (NotFound): nodes "aks-nope-1" not found\n']);
+    expect([unknown.code, unknown.stderr]).toEqual([3, "ERROR: node 'aks-nope-1' not found in cluster RG/C\n"]);
   });
 
   test('duplicate public keys are refused as Cilium does: no peer for the later node, and the agent reports it', async () => {
@@ -249,8 +249,11 @@ describe('turning WireGuard on and off', () => {
   test('update --no-wait starts a rolling restart: nodes switch one by one as simulated time passes', async () => {
     const s = await plainCiliumCluster();
     const r = await s.run('cluster update -g RG -n C --enable-wireguard --no-wait');
-    expect([r.code, r.stdout]).toEqual([0, '']);
-    expect(r.stderr).toContain('Rolling restart of 3 Cilium agents started');
+    // az's --no-wait prints nothing, on either stream (issue 12 item 12)
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
+    const showState = async () => (await s.run('cluster show -g RG -n C --query provisioningState -o tsv')).stdout;
+    expect(await showState()).toBe('Updating\n');
+    expect((await s.run('cluster list --query [].provisioningState -o tsv')).stdout).toBe('Updating\n');
     const sn = snap(s);
     const start = sn.now;
     const at = (ms: number) => [...wireguardConfigs(sn, start + ms).values()].map((c) => (c ? c.peers.length : null));
@@ -271,6 +274,11 @@ describe('turning WireGuard on and off', () => {
     const mid = await s.run('cluster encryption-status -g RG -n C');
     expect(mid.stdout).toBe('Encryption: Disabled (2/3 nodes)\nEncryption: Wireguard (1/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     expect(mid.stderr).toContain('1/3 restarted');
+    expect(await showState()).toBe('Updating\n');
+    expect((await s.run('clock advance 14s -g RG -n C -o none')).code).toBe(0);
+    expect(await showState()).toBe('Updating\n'); // 29 s of a 30 s rollout
+    expect((await s.run('clock advance 1s -g RG -n C -o none')).code).toBe(0);
+    expect(await showState()).toBe('Succeeded\n');
   });
 
   test('update without --no-wait runs the clock until every agent is back: none without WireGuard after it', async () => {
@@ -280,6 +288,7 @@ describe('turning WireGuard on and off', () => {
     expect(r.code).toBe(0);
     expect(r.json().networkProfile.advancedNetworking.security.transitEncryption).toEqual({ type: 'WireGuard' });
     expect(r.stderr).toBe('Restarted 3 Cilium agents one by one with WireGuard (30s of simulated time).\n');
+    expect(r.json().provisioningState).toBe('Succeeded');
     const sn = snap(s);
     expect(sn.now).toBe(before + 30_000);
     expect([...sn.configs().values()].map((c) => c?.peers.length)).toEqual([2, 2, 2]);

@@ -83,9 +83,23 @@ describe('--enable-wireguard shorthand', () => {
     expect(r.stderr).toBe(`ERROR: (InvalidParameter) ${msg}\nCode: InvalidParameter\nMessage: ${msg}\n`);
   });
   test('kubenet with cilium is rejected by the service', async () => {
-    const r = await run('cluster create -g RG -n C --enable-wireguard --network-plugin kubenet');
+    const r = await run('cluster create -g RG -n C --network-dataplane cilium --network-plugin kubenet');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ERROR: \(InvalidParameter\) --network-dataplane cilium requires --network-plugin azure/);
+  });
+  test.each(['kubenet', 'none'])('--enable-wireguard --network-plugin %s names what WireGuard needs, not a flag the user did not pass', async (plugin) => {
+    const r = await run(`cluster create -g RG -n C --enable-wireguard --network-plugin ${plugin}`);
+    expect(r.code).toBe(1);
+    const msg = `--enable-wireguard needs the Cilium dataplane (--network-plugin azure --network-dataplane cilium): WireGuard transit encryption runs in Cilium, and --network-plugin ${plugin} has no Cilium dataplane.`;
+    expect(r.stderr).toBe(`ERROR: (InvalidParameter) ${msg}\nCode: InvalidParameter\nMessage: ${msg}\n`);
+  });
+  test.each([
+    ['cluster create -g RG -n C -c 99999999999999999999999', 'ERROR: argument --node-count/-c: 99999999999999999999999 is out of range\n'],
+    ['cluster create -g RG -n C --max-pods 99999999999999999999999', 'ERROR: argument --max-pods/-m: 99999999999999999999999 is out of range\n'],
+    ['nodepool add -g RG --cluster-name C -n p -c 100000000000000000000000000', 'ERROR: argument --node-count/-c: 100000000000000000000000000 is out of range\n'],
+  ])('a huge number is echoed as typed: %s', async (argv, stderr) => {
+    const r = await run(argv);
+    expect([r.code, r.stderr]).toEqual([1, stderr]);
   });
   test('--disable-wireguard on update sets the type to None', async () => {
     const s = session();

@@ -426,7 +426,7 @@ describe('clock', () => {
     const before = state();
     const r = await s.run('clock advance 10x');
     expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toBe("ERROR: argument DURATION: invalid duration '10x' (expected a number with a unit ms, s, m or h, e.g. 90s, 10m, 1h30m, 500ms)\n");
+    expect(r.stderr).toBe("ERROR: argument DURATION: invalid duration value: '10x' (expected a number with a unit ms, s, m or h, e.g. 90s, 10m, 1h30m, 500ms)\n");
     expect(state()).toEqual(before);
   });
 

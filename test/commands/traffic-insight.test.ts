@@ -207,7 +207,7 @@ describe('exports for other tools', () => {
     expect(shown.stdout).toMatch(/^\[Interface\]\nListenPort = 51871\nPrivateKey = [A-Za-z0-9+/]{43}=\n/);
     expect(shown.stderr).toMatch(/^WARNING: the output holds the private key of aks-nodepool1-\d{8}-vmss000000's cilium_wg0; anyone with it can decrypt/);
     const missing = await s.run('node wg-showconf nope -g RG -n C');
-    expect([missing.code, missing.stderr]).toEqual([3, 'ERROR: Error from server (NotFound): nodes "nope" not found\n']);
+    expect([missing.code, missing.stderr]).toEqual([3, "ERROR: node 'nope' not found in cluster RG/C\n"]);
   });
 
   test('cluster show --as-az-command builds the same cluster again (through our own az-style commands)', async () => {

@@ -41,7 +41,7 @@ const CASES: [string, number, RegExp][] = [
   ['--port 80', 2, /--port and --protocol go with --from\/--to/],
   ['--sample 5', 2, /--sample goes with --all-pairs/],
   ['--interval 1s', 2, /--interval goes with --duration/],
-  ['--duration 10x', 1, /^ERROR: --duration: invalid duration '10x'/],
+  ['--duration 10x', 2, /^ERROR: argument --duration: invalid duration value: '10x'/],
   ['--duration 0s', 1, /--duration must be longer than 0s/],
   ['--from A --to B --port 0', 1, /--port must be from 1 to 65535/],
   ['--protocol SCTP --from A --to B', 2, /'SCTP' is not a valid value for '--protocol'/],

@@ -129,8 +129,11 @@ describe('traffic table with WireGuard on (assert mode)', () => {
     let r = await c.run('traffic inspect -g rg -n c');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^Source\s+Destination\s+Protocol\s+Port\s+Path\s+Encrypted\s+Interface\s+Verdict\s+Session\s+Reason$/);
-    expect(lines.length).toBe(flows.length + 2);
+    expect(lines[0]).toMatch(/^Source\s+Destination\s+Protocol\s+Port\s+Path\s+Encrypted\s+Verdict$/);
+    expect(lines.length).toBe(flows.length + 4); // header, dashes, a row per flow, a blank line, the summary
+    expect(lines[lines.length - 1]).toMatch(new RegExp(`^${flows.length} flows: `));
+    r = await c.run('traffic inspect -g rg -n c -o wide');
+    expect(r.stdout.split('\n')[0]).toMatch(/^Source\s+Destination\s+Protocol\s+Port\s+Path\s+Encrypted\s+Interface\s+Verdict\s+Session\s+Reason$/);
     r = await c.run('traffic inspect -g rg -n c --query summary.unencryptedInterNodePod -o tsv');
     expect(r.stdout).toBe('0\n');
     r = await c.run('traffic inspect -g rg -n c -o yaml');

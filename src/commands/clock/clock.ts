@@ -5,16 +5,13 @@
  */
 import type { CommandContext, CommandSpec } from '../command.js';
 import { advanceClusterClock, clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
-import { resolveContext, type ContextRef } from '../../cluster/context.js';
+import type { ContextRef } from '../../cluster/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
-import { formatDuration, humanDuration, parseDuration, rfc3339 } from '../../cluster/duration.js';
-import { KubeError } from '../../cluster/manifest.js';
+import { formatDuration, humanDuration, rfc3339 } from '../../cluster/duration.js';
 import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { ArgumentParseError, ValidationError } from '../../errors.js';
-import { RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
-import { CONTEXT_FLAG } from '../kubectl/shared.js';
+import { durationArgument, TARGET_FLAGS, targetCluster } from '../common.js';
 
-const FLAGS = [RESOURCE_GROUP_OPTIONAL, { long: 'name', short: 'n', kind: 'string', help: 'Name of the managed cluster.' } as const, CONTEXT_FLAG];
+const FLAGS = TARGET_FLAGS;
 
 export interface ClockView {
   cluster: string;
@@ -51,18 +48,8 @@ const table = (r: unknown): unknown => {
 
 /** -g/-n, else --context / the current context. */
 function target(ctx: CommandContext): ContextRef {
-  const rg = str(ctx.args['resourceGroup']);
-  const name = str(ctx.args['name']);
-  if ((rg === undefined) !== (name === undefined)) {
-    throw new ArgumentParseError(`usage error: --resource-group/-g and --name/-n go together (missing ${rg === undefined ? '--resource-group/-g' : '--name/-n'})`);
-  }
-  if (rg !== undefined && name !== undefined) return { resourceGroup: rg, cluster: name };
-  try {
-    return resolveContext(openStore(ctx.env), str(ctx.args['context']));
-  } catch (e) {
-    if (e instanceof KubeError) throw new ValidationError(`${e.message.replace(/^error: /, '')} (or pass -g RG -n NAME)`);
-    throw e;
-  }
+  const { rg, name } = targetCluster(openStore(ctx.env), ctx.args);
+  return { resourceGroup: rg, cluster: name };
 }
 
 export const clockShow: CommandSpec = {
@@ -85,12 +72,7 @@ export const clockAdvance: CommandSpec = {
   output: { default: 'table', table },
   examples: ['aks-wg clock advance 10m', 'aks-wg clock advance 1h30m -g RG -n C'],
   async run(ctx) {
-    let ms: number;
-    try {
-      ms = parseDuration(ctx.positionals[0]!);
-    } catch (e) {
-      throw new ArgumentParseError(`argument DURATION: ${(e as Error).message}`);
-    }
+    const ms = durationArgument('DURATION', ctx.positionals[0]!);
     const ref = target(ctx);
     return openStore(ctx.env).mutate((tx) => {
       const doc = readCluster(tx, ref.resourceGroup, ref.cluster);

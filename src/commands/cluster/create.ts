@@ -18,7 +18,7 @@ import { addNodes } from '../../cluster/nodes.js';
 import { openStore, tryReadCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CommandError, ValidationError } from '../../errors.js';
-import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, num, RESOURCE_GROUP, str, subscriptionId } from '../common.js';
+import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, num, RESOURCE_GROUP, str, subscriptionId, spinUnlessNoWait } from '../common.js';
 import type { NetworkDataplane, NetworkPlugin, TransitEncryptionType } from '../../aks/consts.js';
 
 function cidrArg(value: string | undefined, flagName: string): void {
@@ -109,7 +109,7 @@ export const clusterCreate: CommandSpec = {
     validateCreateService(input, DEFAULT_NODE_SUBNET, { cidr: (t) => ({ text: t, ...parseCidr(t) }), ipv4: parseIPv4 });
     const { syncCilium } = await import('../../cilium/sync.js');
     const store = openStore(env);
-    const mc = await ui.spin('Running ..', () =>
+    const mc = await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {
         if (tryReadCluster(tx, input.resourceGroup, input.name)) {
           throw new CommandError(

@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { clusterDirKey, clusterDocKey, openStore, readCluster } from '../../cluster/repo.js';
 import { CommandError } from '../../errors.js';
-import { CLUSTER_NAME, NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
+import { CLUSTER_NAME, NO_WAIT, RESOURCE_GROUP, str, YES, spinUnlessNoWait } from '../common.js';
 
 export const clusterDelete: CommandSpec = {
   path: ['cluster', 'delete'],
@@ -20,7 +20,7 @@ export const clusterDelete: CommandSpec = {
       if (!(await ui.confirm('Are you sure you want to perform this operation? (y/n): '))) throw new CommandError('Operation cancelled.');
     }
     const store = openStore(env);
-    await ui.spin('Running ..', () =>
+    await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {
         readCluster(tx, rg, name);
         tx.delete(clusterDocKey(rg, name));

@@ -64,7 +64,7 @@ export const clusterImport: CommandSpec = {
     const plan = planImport(kubectl, cilium);
     for (const d of plan.diagnostics) {
       if (d.severity === 'warning') ui.warn(`${d.location}: ${d.message}`);
-      else if (plan.nodes.length > 0) env.stderr.write(`ERROR: ${d.location}: ${d.message}\n`);
+      else if (plan.nodes.length > 0) ui.error(`${d.location}: ${d.message}`);
     }
     if (plan.nodes.length === 0) {
       const errors = plan.diagnostics.filter((d) => d.severity === 'error');

@@ -1,3 +1,4 @@
+import { managedClusterView } from '../../cluster/clock.js';
 import { PRINTED, type CommandSpec } from '../command.js';
 import { loadCluster, openStore } from '../../cluster/repo.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str, strictEgressOf, withStrictMode } from '../common.js';
@@ -14,7 +15,7 @@ export const clusterShow: CommandSpec = {
   examples: ['aks-wg cluster show -g RG -n C -o table', "aks-wg cluster show -g RG -n C --query networkProfile.advancedNetworking"],
   async run({ env, args }) {
     const store = openStore(env);
-    const mc = loadCluster(store, str(args['resourceGroup'])!, str(args['name'])!).managedCluster;
+    const mc = managedClusterView(loadCluster(store, str(args['resourceGroup'])!, str(args['name'])!));
     if (args['asAzCommand'] !== true) return withStrictMode(mc, await strictEgressOf(store, mc));
     const { azCommands } = await import('../../aks/az-command.js');
     env.stdout.write(azCommands(mc).join('\n\n') + '\n');

@@ -1,10 +1,11 @@
 import { TRANSIT_ENCRYPTION_TYPES, type TransitEncryptionType } from '../../aks/consts.js';
 import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks/update.js';
+import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../command.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { wireguardConfigured, type ManagedCluster } from '../../aks/model.js';
-import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, str, withStrictMode, YES } from '../common.js';
+import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, spinUnlessNoWait, str, withStrictMode, YES } from '../common.js';
 
 export const clusterUpdate: CommandSpec = {
   path: ['cluster', 'update'],
@@ -57,7 +58,7 @@ export const clusterUpdate: CommandSpec = {
     checkStrictEgressCidr(input.encryptionStrictEgressCidr);
     const store = openStore(env);
     const warnings: string[] = [];
-    const { mc, strict } = await ui.spin('Running ..', (spinner) =>
+    const { mc, strict } = await spinUnlessNoWait({ args, ui }, 'Running ..', (spinner) =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);
         const before = doc.managedCluster;
@@ -66,7 +67,7 @@ export const clusterUpdate: CommandSpec = {
         writeCluster(tx, doc);
         syncWorkloads(tx, doc);
         const strict = updateAgents(tx, doc, input.encryptionStrictEgressCidr, { rng: env.rng, wait: !args['noWait'], spinner, ui });
-        return { mc: doc.managedCluster, strict };
+        return { mc: managedClusterView(doc), strict };
       }),
     );
     for (const w of warnings) ui.warn(w);

@@ -26,7 +26,7 @@ import { CONTEXT_FLAG, formatColumns, kubectlCommand, kubeJson, kubeYaml, NAMESP
 
 type Kind = 'pods' | 'services' | 'nodes' | 'ciliumnodes' | 'deployments' | 'daemonsets' | 'namespaces';
 
-interface TypeInfo {
+export interface TypeInfo {
   readonly kind: Kind;
   readonly namespaced: boolean;
   /** In NotFound messages: `pods "x" not found`. */
@@ -69,20 +69,59 @@ export function resourceType(word: string): TypeInfo {
   return t;
 }
 
-/** A parsed `-l` selector: equality (`k=v`, `k==v`), inequality (`k!=v`), existence (`k`, `!k`). */
-type Requirement = { key: string; op: '=' | '!=' | 'exists' | '!exists'; value?: string };
+/**
+ * A parsed `-l` selector requirement, as k8s.io/apimachinery/pkg/labels parses it: equality (`k=v`, `k==v`),
+ * inequality (`k!=v`), set-based (`k in (a,b)`, `k notin (a,b)`) and existence (`k`, `!k`).
+ */
+type Requirement =
+  | { key: string; op: '=' | '!='; value: string }
+  | { key: string; op: 'in' | 'notin'; values: readonly string[] }
+  | { key: string; op: 'exists' | '!exists' };
+
+const KEY = '[A-Za-z0-9][-A-Za-z0-9_./]*';
+const VALUE = '[-A-Za-z0-9_.]*';
+const EQUALITY = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`);
+const SET = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^()]*)\\)$`);
+const EXISTS = new RegExp(`^(!?)\\s*(${KEY})$`);
+
+/** Split at the commas outside parentheses: `env in (a,b),tier` → [`env in (a,b)`, `tier`]. */
+function splitRequirements(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
 
 export function parseLabelSelector(text: string): Requirement[] {
   const out: Requirement[] = [];
-  for (const raw of text.split(',')) {
+  for (const raw of splitRequirements(text)) {
     const part = raw.trim();
-    const m = /^(!?)([A-Za-z0-9][-A-Za-z0-9_./]*)(?:\s*(==|=|!=)\s*([-A-Za-z0-9_.]*))?$/.exec(part);
-    if (!m || (m[1] && m[3])) throw new KubeError(`error: unable to parse requirement: found '${part}', expected: identifier, '=', '==', '!=' or '!'`);
-    if (m[3]) out.push({ key: m[2]!, op: m[3] === '!=' ? '!=' : '=', value: m[4] ?? '' });
-    else out.push({ key: m[2]!, op: m[1] ? '!exists' : 'exists' });
+    const eq = EQUALITY.exec(part);
+    const set = SET.exec(part);
+    const exists = EXISTS.exec(part);
+    if (eq) out.push({ key: eq[1]!, op: eq[2] === '!=' ? '!=' : '=', value: eq[3]! });
+    else if (set) {
+      const values = set[3]!.split(',').map((v) => v.trim());
+      if (values.some((v) => !new RegExp(`^${VALUE}$`).test(v))) throw badRequirement(part);
+      out.push({ key: set[1]!, op: set[2] as 'in' | 'notin', values });
+    } else if (exists) out.push({ key: exists[2]!, op: exists[1] ? '!exists' : 'exists' });
+    else throw badRequirement(part);
   }
   return out;
 }
+
+const badRequirement = (part: string): KubeError =>
+  new KubeError(`error: unable to parse requirement: found '${part}', expected: identifier, '=', '==', '!=', 'in', 'notin' or '!'`);
 
 /** A `-l` selector as a predicate on labels (traffic inspect's --selector). @throws KubeError when it does not parse */
 export function labelSelectorMatcher(text: string): (labels: Labels) => boolean {
@@ -90,15 +129,37 @@ export function labelSelectorMatcher(text: string): (labels: Labels) => boolean 
   return (labels) => matches(reqs, labels);
 }
 
-function matches(reqs: readonly Requirement[], labels: Labels): boolean {
+export function matches(reqs: readonly Requirement[], labels: Labels): boolean {
   for (const r of reqs) {
     const v = labels[r.key];
-    if (r.op === '=' && v !== r.value) return false;
-    if (r.op === '!=' && v === r.value) return false;
-    if (r.op === 'exists' && v === undefined) return false;
-    if (r.op === '!exists' && v !== undefined) return false;
+    switch (r.op) {
+      case '=':
+        if (v !== r.value) return false;
+        break;
+      case '!=':
+        if (v === r.value) return false;
+        break;
+      case 'in':
+        if (v === undefined || !r.values.includes(v)) return false;
+        break;
+      case 'notin':
+        if (v !== undefined && r.values.includes(v)) return false;
+        break;
+      case 'exists':
+        if (v === undefined) return false;
+        break;
+      case '!exists':
+        if (v !== undefined) return false;
+        break;
+    }
   }
   return true;
+}
+
+/** kubectl's LABELS column (--show-labels): `k=v,k2=v2` in key order, `<none>` without labels. */
+function labelsText(labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels[k]}`).join(',');
 }
 
 const byNsName = <T extends { namespace: string; name: string }>(a: T, b: T): number =>
@@ -107,7 +168,7 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.n
 const none = (v: string | undefined | null): string => (v === undefined || v === null || v === '' ? '<none>' : v);
 
 /** One listed object: its name (and namespace), labels for -l, a table row, and its API object on demand. */
-interface Item {
+export interface Item {
   namespace?: string;
   name: string;
   labels: Labels;
@@ -184,7 +245,7 @@ class PodItem implements Item {
   }
 }
 
-function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: () => ReturnType<typeof agentStatesFor> }): Item[] {
+export function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: () => ReturnType<typeof agentStatesFor> }): Item[] {
   const { doc } = ctx;
   const now = clusterNow(doc);
   const age = (ms: number): string => humanDuration(now - ms);
@@ -286,6 +347,44 @@ function items(kind: Kind, ctx: { doc: ClusterDoc; w: () => Workloads; agents: (
   }
 }
 
+/** What `kubectl get all` lists (of the kinds aks-wg models), in kubectl's order. */
+const ALL_KINDS = ['pods', 'services', 'daemonsets', 'deployments'];
+
+interface Request {
+  readonly type: TypeInfo;
+  readonly word: string;
+  readonly names: string[];
+}
+
+/**
+ * The types and names asked for: `pods`, `pods,svc`, `all`, `pods web db`, `pod/web svc/web`.
+ * @throws KubeError for an unknown type, or a mix of TYPE/NAME and a separate TYPE
+ */
+export function parseRequests(positionals: readonly string[]): { requests: Request[]; several: boolean } {
+  const first = positionals[0]!;
+  if (first.includes('/')) {
+    const requests: Request[] = [];
+    for (const word of positionals) {
+      const slash = word.indexOf('/');
+      if (slash <= 0 || slash === word.length - 1) {
+        throw new KubeError('error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
+      }
+      const type = resourceType(word.slice(0, slash));
+      const known = requests.find((r) => r.type.kind === type.kind);
+      if (known) known.names.push(word.slice(slash + 1));
+      else requests.push({ type, word: word.slice(0, slash), names: [word.slice(slash + 1)] });
+    }
+    return { requests, several: requests.length > 1 };
+  }
+  const words = first.split(',').flatMap((w) => (w.toLowerCase() === 'all' ? ALL_KINDS : [w]));
+  const requests: Request[] = [];
+  for (const word of words) {
+    const type = resourceType(word);
+    if (!requests.some((r) => r.type.kind === type.kind)) requests.push({ type, word, names: positionals.slice(1) });
+  }
+  return { requests, several: words.length > 1 || first.includes(',') };
+}
+
 export const kubectlGet: CommandSpec = kubectlCommand({
   path: ['kubectl', 'get'],
   summary: 'Display one or many resources: nodes, pods, services, ciliumnodes, deployments, daemonsets (kubectl get).',
@@ -293,7 +392,8 @@ export const kubectlGet: CommandSpec = kubectlCommand({
     NAMESPACE_FLAG,
     { long: 'all-namespaces', short: 'A', kind: 'switch', help: 'List the requested objects across all namespaces.' },
     { long: 'output', short: 'o', kind: 'enum', choices: ['wide', 'yaml', 'json', 'name'], help: 'Output format.' },
-    { long: 'selector', short: 'l', kind: 'string', help: 'Label selector to filter on, e.g. -l app=web,tier!=db.' },
+    { long: 'selector', short: 'l', kind: 'string', help: "Label selector to filter on, e.g. -l app=web,tier!=db or -l 'env in (prod,qa),!canary'." },
+    { long: 'show-labels', kind: 'switch', help: "When printing, show all labels as the last column." },
     CONTEXT_FLAG,
   ],
   positionals: [
@@ -301,71 +401,94 @@ export const kubectlGet: CommandSpec = kubectlCommand({
     { name: 'NAME', required: false, variadic: true },
   ],
   output: false,
-  examples: ['aks-wg kubectl get pods -A -o wide', 'aks-wg kubectl get ciliumnode NODE -o yaml', 'aks-wg kubectl get svc -n kube-system'],
+  examples: [
+    'aks-wg kubectl get pods -A -o wide',
+    'aks-wg kubectl get pods,svc -n kube-system',
+    'aks-wg kubectl get all -l app=web --show-labels',
+    'aks-wg kubectl get ciliumnode NODE -o yaml',
+  ],
   async run(ctx) {
     const { env, args, positionals } = ctx;
-    let typeWord = positionals[0]!;
-    let names = positionals.slice(1);
-    const slash = typeWord.indexOf('/');
-    if (slash > 0) {
-      names = [typeWord.slice(slash + 1), ...names];
-      typeWord = typeWord.slice(0, slash);
-    }
-    const type = resourceType(typeWord);
+    const { requests, several } = parseRequests(positionals);
     const allNs = args['allNamespaces'] === true;
-    if (allNs && names.length > 0) throw new KubeError('error: a resource cannot be retrieved by name across all namespaces');
+    const named = requests.some((r) => r.names.length > 0);
+    if (allNs && named) throw new KubeError('error: a resource cannot be retrieved by name across all namespaces');
     const namespace = typeof args['namespace'] === 'string' ? args['namespace'] : 'default';
     const selector = typeof args['selector'] === 'string' ? parseLabelSelector(args['selector']) : undefined;
     const output = args['output'] as 'wide' | 'yaml' | 'json' | 'name' | undefined;
+    const showLabels = args['showLabels'] === true;
     const target = openTarget(ctx);
-    if (type.kind === 'ciliumnodes' && target.doc.managedCluster.networkProfile.networkDataplane !== 'cilium') {
-      throw new KubeError(`error: the server doesn't have a resource type "${typeWord}"`);
+    for (const r of requests) {
+      if (r.type.kind === 'ciliumnodes' && target.doc.managedCluster.networkProfile.networkDataplane !== 'cilium') {
+        throw new KubeError(`error: the server doesn't have a resource type "${r.word}"`);
+      }
     }
     let workloads: Workloads | undefined;
-    const all = items(type.kind, {
+    const source = {
       doc: target.doc,
       w: () => (workloads ??= loadWorkloads(target.store, target.doc)),
       agents: () => agentStatesFor(target.store, target.doc),
-    });
-    let list = type.namespaced && !allNs ? all.filter((i) => i.namespace === namespace) : all;
-    if (selector) list = list.filter((i) => matches(selector, i.labels));
+    };
     const errors: string[] = [];
-    if (names.length > 0) {
-      const byKey = new Map(list.map((i) => [i.name, i]));
-      const found: Item[] = [];
-      for (const n of names) {
-        const hit = byKey.get(n);
-        if (hit) found.push(hit);
-        else errors.push(`Error from server (NotFound): ${type.plural} "${n}" not found`);
+    const groups: { type: TypeInfo; list: Item[] }[] = [];
+    for (const r of requests) {
+      const all = items(r.type.kind, source);
+      let list = r.type.namespaced && !allNs ? all.filter((i) => i.namespace === namespace) : all;
+      if (selector) list = list.filter((i) => matches(selector, i.labels));
+      if (r.names.length > 0) {
+        const byKey = new Map(list.map((i) => [i.name, i]));
+        const found: Item[] = [];
+        for (const n of r.names) {
+          const hit = byKey.get(n);
+          if (hit) found.push(hit);
+          else errors.push(`Error from server (NotFound): ${r.type.plural} "${n}" not found`);
+        }
+        list = found;
       }
-      list = found;
+      groups.push({ type: r.type, list });
     }
-    const withNs = type.namespaced && allNs;
+    const total = groups.reduce((n, g) => n + g.list.length, 0);
     let text = '';
     if (output === 'json' || output === 'yaml') {
-      if (names.length === 1 && list.length === 1) text = output === 'json' ? kubeJson(list[0]!.object()) : await kubeYaml(list[0]!.object());
-      else if (names.length === 0 || list.length > 0) {
+      const names = requests.reduce((n, r) => n + r.names.length, 0);
+      const only = groups.find((g) => g.list.length > 0)?.list[0];
+      if (names === 1 && total === 1 && !several) text = output === 'json' ? kubeJson(only!.object()) : await kubeYaml(only!.object());
+      else if (names === 0 || total > 0) {
         const objects = (function* () {
-          for (const i of list) yield i.object();
+          for (const g of groups) for (const i of g.list) yield i.object();
         })();
         if (output === 'json') writeJsonList(env.stdout, objects);
         else await writeYamlList(env.stdout, objects);
       }
     } else if (output === 'name') {
-      text = list.map((i) => `${type.singular}/${i.name}\n`).join('');
-    } else if (list.length > 0) {
+      text = groups.map((g) => g.list.map((i) => `${g.type.singular}/${i.name}\n`).join('')).join('');
+    } else {
       const wide = output === 'wide';
-      const rows = [withNs ? ['NAMESPACE', ...headers(type.kind, wide)] : headers(type.kind, wide)];
-      for (const i of list) rows.push(withNs ? [i.namespace!, ...i.row(wide)] : i.row(wide));
-      text = formatColumns(rows);
+      const tables: string[] = [];
+      for (const { type, list } of groups) {
+        if (list.length === 0) continue;
+        const withNs = type.namespaced && allNs;
+        const head = headers(type.kind, wide);
+        const rows = [[...(withNs ? ['NAMESPACE'] : []), ...head, ...(showLabels ? ['LABELS'] : [])]];
+        // several types: NAME carries the kind, as kubectl prints `pod/web-1` and `service/web`
+        const prefix = several ? `${type.singular}/` : '';
+        for (const i of list) {
+          const row = i.row(wide);
+          if (prefix) row[0] = prefix + row[0];
+          rows.push([...(withNs ? [i.namespace!] : []), ...row, ...(showLabels ? [labelsText(i.labels)] : [])]);
+        }
+        tables.push(formatColumns(rows));
+      }
+      text = tables.join('\n');
     }
     if (text) env.stdout.write(text);
     if (errors.length > 0) {
       env.stderr.write(errors.map((e) => `${e}\n`).join(''));
       throw new KubeError(''); // the NotFound lines are printed: exit 1 with nothing more
     }
-    if (list.length === 0 && names.length === 0 && output !== 'json' && output !== 'yaml') {
-      env.stderr.write(type.namespaced && !allNs ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    if (total === 0 && !named && output !== 'json' && output !== 'yaml') {
+      const namespaced = requests.some((r) => r.type.namespaced);
+      env.stderr.write(namespaced && !allNs ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
     }
     return PRINTED;
   },

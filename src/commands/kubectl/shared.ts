@@ -11,7 +11,7 @@ import { loadCluster, openStore } from '../../cluster/repo.js';
 import { ResourceNotFoundError } from '../../errors.js';
 import type { Store } from '../../state/store.js';
 
-export const CONTEXT_FLAG: FlagSpec = { long: 'context', kind: 'string', help: 'The cluster to use: a context from get-credentials, or RG/NAME. Default: the current context.' };
+export { CONTEXT_FLAG } from '../common.js';
 export const NAMESPACE_FLAG: FlagSpec = { long: 'namespace', short: 'n', kind: 'string', help: 'The namespace (kubectl\'s -n). Default: default.' };
 
 /** A kubectl command failed: its message is already on stderr. */

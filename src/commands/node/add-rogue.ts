@@ -2,7 +2,7 @@ import type { CommandSpec } from '../command.js';
 import { openStore, readCluster } from '../../cluster/repo.js';
 import { ValidationError } from '../../errors.js';
 import { str } from '../common.js';
-import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
+import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 export const nodeAddRogue: CommandSpec = {
   path: ['node', 'add-rogue'],
@@ -10,6 +10,7 @@ export const nodeAddRogue: CommandSpec = {
   flags: [
     NODE_RESOURCE_GROUP,
     NODE_CLUSTER_NAME,
+    NODE_CONTEXT,
     { long: 'rogue-name', kind: 'string', default: 'rogue-vm', help: 'Name of the rogue machine (replaces an earlier one).' },
   ],
   examples: ['aks-wg node add-rogue -g RG -n C', 'aks-wg node add-rogue -g RG -n C --rogue-name intruder'],

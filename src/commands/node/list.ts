@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { openStore } from '../../cluster/repo.js';
-import { NODE_CLUSTER_NAME, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
+import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 interface NodeRow {
   name: string;
@@ -18,7 +18,7 @@ interface NodeRow {
 export const nodeList: CommandSpec = {
   path: ['node', 'list'],
   summary: "List the cluster's nodes with their Cilium agent's WireGuard state (and a rogue machine, if attached).",
-  flags: [NODE_RESOURCE_GROUP, NODE_CLUSTER_NAME],
+  flags: [NODE_RESOURCE_GROUP, NODE_CLUSTER_NAME, NODE_CONTEXT],
   output: {
     table: (r) =>
       (r as NodeRow[]).map((n) => ({ name: n.name, kind: n.kind, ip: n.ip, encryption: n.encryption, peers: n.peers ?? '', publicKey: n.publicKey ?? '' })),

@@ -7,7 +7,7 @@ import { addNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { CommandError } from '../../errors.js';
-import { NO_WAIT, num, RESOURCE_GROUP, str } from '../common.js';
+import { NO_WAIT, num, RESOURCE_GROUP, str, spinUnlessNoWait } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, POOL_NAME_FLAG, poolTable } from './shared.js';
 
 export const nodepoolAdd: CommandSpec = {
@@ -35,7 +35,7 @@ export const nodepoolAdd: CommandSpec = {
     const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
     let rekeyed: string[] = [];
     const store = openStore(env);
-    const pool = await ui.spin('Running ..', () =>
+    const pool = await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, cluster);
         const mc = doc.managedCluster;

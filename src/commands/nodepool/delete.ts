@@ -3,7 +3,7 @@ import { removeNodes } from '../../cluster/nodes.js';
 import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
 import { syncWorkloads } from '../../cluster/workloads-store.js';
 import { ServiceError } from '../../errors.js';
-import { NO_WAIT, RESOURCE_GROUP, str, YES } from '../common.js';
+import { NO_WAIT, RESOURCE_GROUP, str, YES, spinUnlessNoWait } from '../common.js';
 import { CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG } from './shared.js';
 
 export const nodepoolDelete: CommandSpec = {
@@ -18,7 +18,7 @@ export const nodepoolDelete: CommandSpec = {
     const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
     let rekeyed: string[] = [];
     const store = openStore(env);
-    await ui.spin('Running ..', () =>
+    await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, cluster);
         const mc = doc.managedCluster;

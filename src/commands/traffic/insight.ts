@@ -7,6 +7,7 @@
  * the fabric's report plus `comparison` when --compare is on. Views that are text (--view matrix, the comparison
  * as a table, -o hubble's compact lines) are printed here.
  */
+import { plural } from '../../plural.js';
 import * as path from 'node:path';
 import type { CommandContext } from '../command.js';
 import { PRINTED } from '../command.js';
@@ -237,16 +238,16 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   if (r.stats.unknownAddresses > 0) {
     ui.warn(`${r.stats.unknownAddresses} flow${r.stats.unknownAddresses === 1 ? ' has' : 's have'} an address outside every CIDR of the cluster (and Hubble did not mark it as world): classified as external`);
   }
-  if (r.stats.unresolvedServices > 0) ui.warn(`${r.stats.unresolvedServices} flows went to a ClusterIP service without a backend in the model: classified as external`);
+  if (r.stats.unresolvedServices > 0) ui.warn(`${plural(r.stats.unresolvedServices, 'flow')} went to a ClusterIP service without a backend in the model: classified as external`);
   if (r.stats.overflowObservations > 0) ui.warn(`more than ${r.flows.length} distinct flows: the rest are counted in the summary and comparison but not listed`);
   if (r.stats.flowLines === 0 && r.stats.tunnelPackets === 0) {
     const why = r.stats.malformed > 0 ? `all ${r.stats.malformed} non-empty lines were malformed` : r.stats.lines === 0 ? 'it is empty' : 'it has no flow lines';
     throw new CommandError(`--hubble ${shown}: no flow could be read (${why}); expected the output of \`hubble observe -o json\``);
   }
   ui.info(
-    `${shown}: ${r.stats.lines.toLocaleString('en-US')} lines, ${r.stats.flowLines.toLocaleString('en-US')} flow records (${r.stats.replies} replies folded), ` +
-      `${r.stats.distinctFlows} distinct flows; skipped ${r.stats.nodeStatus} node_status, ${r.stats.lostEvents} lost_events, ${r.stats.malformed} malformed; ` +
-      `${r.stats.tunnelPackets} outer WireGuard packets seen`,
+    `${shown}: ${plural(r.stats.lines, 'line')}, ${plural(r.stats.flowLines, 'flow record')} (${plural(r.stats.replies, 'reply', 'replies')} folded), ` +
+      `${plural(r.stats.distinctFlows, 'distinct flow')}; skipped ${r.stats.nodeStatus} node_status, ${r.stats.lostEvents} lost_events, ${r.stats.malformed} malformed; ` +
+      `${plural(r.stats.tunnelPackets, 'outer WireGuard packet')} seen`,
   );
   // -o none without --query prints nothing: do not build a million flow objects for it
   const quiet = ctx.args['output'] === 'none' && ctx.args['query'] === undefined;

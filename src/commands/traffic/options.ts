@@ -6,7 +6,6 @@
 import * as path from 'node:path';
 import type { CommandContext } from '../command.js';
 import { ArgumentParseError, ValidationError } from '../../errors.js';
-import { parseDuration } from '../../cluster/duration.js';
 import { num, str } from '../common.js';
 import { podFilterOptions, type PodFilterOptions } from './pod-filter.js';
 import type { L4Protocol } from '../../fabric/packets.js';
@@ -78,15 +77,12 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
   const modes = [from !== undefined ? '--from/--to' : '', allPairs ? '--all-pairs' : '', flowsFile !== undefined ? '--flows' : ''].filter(Boolean);
   if (modes.length > 1) throw new ArgumentParseError(`${modes.join(', ')} cannot be used together; choose one way to select flows`);
   if ((port !== undefined || protocol !== undefined) && from === undefined) throw new ArgumentParseError('--port and --protocol go with --from/--to');
-  if (port !== undefined && (port < 1 || port > 65535)) throw new ValidationError(`--port must be from 1 to 65535, got ${port}`);
   if (port !== undefined && protocol === 'ICMP') throw new ArgumentParseError('--port cannot be used with --protocol ICMP');
   if (sample !== undefined && !allPairs) throw new ArgumentParseError('--sample goes with --all-pairs');
-  if (sample !== undefined && (sample < 1 || sample > MAX_SAMPLE)) throw new ValidationError(`--sample must be from 1 to ${MAX_SAMPLE}, got ${sample}`);
-  const durationText = str(a['duration']);
-  const intervalText = str(a['interval']);
-  if (intervalText !== undefined && durationText === undefined) throw new ArgumentParseError('--interval goes with --duration');
-  const durationMs = durationText === undefined ? undefined : duration('--duration', durationText);
-  const intervalMs = intervalText === undefined ? undefined : duration('--interval', intervalText);
+  // --port and --sample ranges, and durations, are checked as arguments (cli/args.ts): out of range exits 1
+  const durationMs = num(a['duration']);
+  const intervalMs = num(a['interval']);
+  if (intervalMs !== undefined && durationMs === undefined) throw new ArgumentParseError('--interval goes with --duration');
   if (durationMs !== undefined && durationMs <= 0) throw new ValidationError('--duration must be longer than 0s');
   if (intervalMs !== undefined && intervalMs <= 0) throw new ValidationError('--interval must be longer than 0s');
   if (durationMs !== undefined && durationMs / (intervalMs ?? 1000) > 1_000_000) throw new ValidationError('--duration / --interval is more than 1,000,000 rounds');
@@ -123,14 +119,6 @@ export function inspectOptions(ctx: Pick<CommandContext, 'args' | 'env'>): Inspe
 export function keepsFlows(output: string, query: string | undefined): boolean {
   if (query !== undefined) return !/^\s*summary(\s*$|\.|\s*\|)/.test(query);
   return output !== 'none';
-}
-
-function duration(flag: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (e) {
-    throw new ValidationError(`${flag}: ${(e as Error).message}`);
-  }
 }
 
 /** An output file's absolute path, after checking that its directory exists and it is not a directory itself. */

@@ -6,14 +6,34 @@ import type { Env } from '../../platform/env.js';
 import { KeyFormatError, encodeKey, generatePresharedKey, generatePrivateKey, parsePrivateKey, publicKeyFromPrivate } from '../../wireguard/keys.js';
 import { keyText, readStdin } from './shared.js';
 
+/**
+ * wg's check before it writes a key (genkey.c): when stdout is a regular file that others may access (`wg genkey >
+ * file` under umask 022), it warns on stderr in its own words and still writes the key.
+ */
+export function warnIfWorldAccessible(env: Env): void {
+  const fd = (env.stdout as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return;
+  let st;
+  try {
+    st = env.fs.fstatSync(fd);
+  } catch {
+    return;
+  }
+  if (st.isFile() && (st.mode & 0o007) !== 0) {
+    env.stderr.write('Warning: writing to world accessible file.\nConsider setting the umask to 077 and trying again.\n');
+  }
+}
+
 /** Write a new base64 private key and a newline to stdout. */
 export function wgGenkey(env: Env): number {
+  warnIfWorldAccessible(env);
   env.stdout.write(`${encodeKey(generatePrivateKey(env.rng))}\n`);
   return 0;
 }
 
 /** Write a new base64 preshared key and a newline to stdout. */
 export function wgGenpsk(env: Env): number {
+  warnIfWorldAccessible(env);
   env.stdout.write(`${encodeKey(generatePresharedKey(env.rng))}\n`);
   return 0;
 }

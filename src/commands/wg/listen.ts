@@ -12,7 +12,7 @@ import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '.
 import { renderShow } from '../../wireguard/show.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';
 import { keyLogWriter } from './ping.js';
-import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
+import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, MAX_TIMEOUT_S, ipv4Flag, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
 
 export interface WgListenParams {
   readonly privateKey: PrivateKey;
@@ -87,12 +87,12 @@ export const wgListenSpec: CommandSpec = {
   summary: "Answer a WireGuard peer's handshakes and pings over UDP until the timeout or Ctrl-C (no root, no TUN).",
   flags: [
     PRIVATE_KEY,
-    { long: 'listen-port', kind: 'int', required: true, help: 'UDP port to listen on.' },
+    { long: 'listen-port', kind: 'int', range: [1, 65535], required: true, help: 'UDP port to listen on.' },
     PEER,
     { long: 'allowed-ips', kind: 'string', required: true, help: "The peer's tunnel prefixes, CIDR[,CIDR]." },
     ADDRESS,
     PRESHARED_KEY,
-    { long: 'timeout', kind: 'int', help: 'Stop after this many seconds (default: run until interrupted).' },
+    { long: 'timeout', kind: 'int', range: [1, MAX_TIMEOUT_S], help: 'Stop after this many seconds (default: run until interrupted).' },
     { long: 'bind-address', kind: 'string', default: '127.0.0.1', help: 'Local address to bind.' },
     KEY_LOG,
   ],

@@ -11,7 +11,7 @@ import { monotonicMs, sleep } from '../../platform/wg-udp.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';
-import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, ipv4Flag, parseEndpoint, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
+import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, MAX_TIMEOUT_S, ipv4Flag, parseEndpoint, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';
 import type { Endpoint } from '../../wireguard/device.js';
 
 export interface WgPingParams {
@@ -140,9 +140,9 @@ export const wgPingSpec: CommandSpec = {
     { long: 'endpoint', kind: 'string', required: true, help: "The peer's UDP endpoint, HOST:PORT." },
     ADDRESS,
     PRESHARED_KEY,
-    { long: 'listen-port', kind: 'int', help: 'Local UDP port (default: any free port).' },
-    { long: 'count', short: 'c', kind: 'int', default: 3, help: 'Echo requests to send.' },
-    { long: 'timeout', kind: 'int', default: 10, help: 'Seconds to wait for the handshake and the replies in total.' },
+    { long: 'listen-port', kind: 'int', range: [0, 65535], help: 'Local UDP port (default: any free port).' },
+    { long: 'count', short: 'c', kind: 'int', range: [1, 2_147_483_647], default: 3, help: 'Echo requests to send.' },
+    { long: 'timeout', kind: 'int', range: [1, MAX_TIMEOUT_S], default: 10, help: 'Seconds to wait for the handshake and the replies in total.' },
     KEY_LOG,
   ],
   output: false,

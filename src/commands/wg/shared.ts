@@ -121,3 +121,6 @@ export async function openUdp(options: Parameters<typeof UdpWireGuard.open>[0]):
     throw new CommandError(`cannot bind UDP ${options.bindAddress ?? '127.0.0.1'}:${options.listenPort ?? 0}: ${code}`);
   }
 }
+
+/** The longest --timeout, in seconds: a Node timer holds at most 2^31 - 1 ms (a longer one fires at once). */
+export const MAX_TIMEOUT_S = Math.floor(2_147_483_647 / 1000);
