@@ -15,6 +15,7 @@ export const GROUPS: readonly Group[] = [
   { name: 'kubectl', summary: 'Kubernetes commands against the current context (kubectl).' },
   { name: 'clock', summary: "A cluster's simulated clock: show it, move it forward." },
   { name: 'traffic', summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypts.' },
+  { name: 'lab', summary: 'The cluster on real Linux networking: network namespaces, wireguard-go per node, verdicts read off a real capture (needs root).' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
@@ -50,6 +51,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('clock show', async () => (await import('../commands/clock/clock.js')).clockShow),
   entry('clock advance', async () => (await import('../commands/clock/clock.js')).clockAdvance),
   entry('traffic inspect', async () => (await import('../commands/traffic/inspect.js')).trafficInspect),
+  entry('lab up', async () => (await import('../commands/lab/lab.js')).labUpSpec),
+  entry('lab status', async () => (await import('../commands/lab/lab.js')).labStatusSpec),
+  entry('lab exec', async () => (await import('../commands/lab/lab.js')).labExecSpec),
+  entry('lab down', async () => (await import('../commands/lab/lab.js')).labDownSpec),
   entry('wg genkey', async () => (await import('../commands/wg/keys.js')).wgGenkeySpec),
   entry('wg pubkey', async () => (await import('../commands/wg/keys.js')).wgPubkeySpec),
   entry('wg genpsk', async () => (await import('../commands/wg/keys.js')).wgGenpskSpec),
