@@ -18,7 +18,7 @@ export interface Ran {
 /** A process the lab started and waits on (a capture, a traffic agent). */
 export interface Started {
   readonly pid: number;
-  /** Resolves with the first stdout line that satisfies `test` (rejects when the process exits first). */
+  /** Resolves with the first stdout or stderr line that satisfies `test` (rejects when the process exits first). */
   line(test: (line: string) => boolean, timeoutMs: number): Promise<string>;
   /** Everything written to stdout so far. */
   stdout(): string;
@@ -44,6 +44,8 @@ export interface Shell {
   sleep(ms: number): Promise<void>;
   /** Milliseconds of a monotonic clock (for timing the lab's own steps). */
   monotonicMs(): number;
+  /** The real wall clock (wireguard-go's handshake times are on it). */
+  wallClockMs(): number;
 }
 
 export const nodeShell: Shell = {
@@ -89,6 +91,7 @@ export const nodeShell: Shell = {
     });
     child.stderr!.setEncoding('utf8').on('data', (s: string) => {
       err += s;
+      wake();
     });
     const done = new Promise<number>((resolve) => {
       child.on('error', (e) => {
@@ -118,7 +121,7 @@ export const nodeShell: Shell = {
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms (stderr: ${err.trim().slice(-300)})`)), timeoutMs);
           const check = () => {
-            const found = out.split('\n').find(test);
+            const found = out.split('\n').find(test) ?? err.split('\n').find(test);
             if (found !== undefined) {
               clearTimeout(timer);
               resolve(found);
@@ -173,6 +176,7 @@ export const nodeShell: Shell = {
 
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   monotonicMs: () => performance.now(),
+  wallClockMs: () => Date.now(),
 };
 
 /** What the lab needs from the machine and does not have: 'root', '/dev/net/tun', or a tool's name. */

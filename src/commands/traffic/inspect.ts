@@ -13,6 +13,7 @@ import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
 import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
+import { checkLabFlags, crossCheckExit, crossCheckTable, isCrossCheck, LAB_FLAGS, labRequested } from './lab-inspect.js';
 
 export const MAX_SAMPLE = 100_000_000;
 
@@ -171,16 +172,24 @@ export const trafficInspect: CommandSpec = {
     { long: 'duration', kind: 'string', help: 'Keep the flows running for this long in simulated time (e.g. 90s, 10m); sessions rekey every 120 s.' },
     { long: 'interval', kind: 'string', help: 'With --duration: how often the flows repeat. Default: 1s.' },
     ...INSIGHT_FLAGS,
+    ...LAB_FLAGS,
   ],
-  output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)), extraFormats: ['hubble'] },
+  output: { default: 'table', table: (r) => (isHubbleResult(r) ? hubbleTable(r) : isCrossCheck(r) ? crossCheckTable(r) : flowTable(r)), extraFormats: ['hubble'] },
   examples: [
     'aks-wg traffic inspect -g RG -n C',
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
     'aks-wg traffic inspect -g RG -n C --all-pairs --capture cap.pcap --keylog keys.txt --fail-on-unencrypted -o none',
     'aks-wg traffic inspect -g RG -n C --duration 10m --interval 1s --query summary',
+    'sudo aks-wg traffic inspect -g RG -n C --dataplane lab --capture lab.pcap',
+    'sudo aks-wg traffic inspect -g RG -n C --cross-check',
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);
+    if (labRequested(ctx.args)) {
+      checkLabFlags(ctx.args, insightRequested(ctx.args));
+      const { runLabInspect } = await import('./lab-inspect.js');
+      return runLabInspect(ctx, options);
+    }
     if (insightRequested(ctx.args)) {
       const { inspect } = await import('./run-inspect.js');
       const { runInsight } = await import('./insight.js');
@@ -198,6 +207,7 @@ export const trafficInspect: CommandSpec = {
     }
   },
   exitCode(result, ctx) {
+    if (isCrossCheck(result)) return crossCheckExit(result, ctx);
     const r = (typeof result === 'object' ? result : printedSummaries.has(ctx.args) ? { summary: printedSummaries.get(ctx.args) } : undefined) as InspectReport | undefined;
     if (ctx.args['failOnUnencrypted'] === true && r && r.summary.unencryptedInterNodePod > 0) {
       const n = r.summary.unencryptedInterNodePod;
