@@ -317,12 +317,14 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
           : `never on the bridge: ${srcMachine} delivers it locally (${route.dev ?? '?'})`;
       } else {
         const strict = p.src!.node?.strictCidr;
-        if (onBridge === 0 && !wire && strict) dropReason = 'UNENCRYPTED_TRAFFIC';
-        else if (wire && wire.count === 0 && wire.initiations > 0) dropReason = 'NO_SESSION';
+        const intoWg = iface === 'cilium_wg0';
+        if (onBridge === 0 && !intoWg && strict) dropReason = 'UNENCRYPTED_TRAFFIC';
+        else if (intoWg && (wire?.count ?? 0) === 0) dropReason = 'NO_SESSION';
         else dropReason = 'NOT_DELIVERED';
+        const inits = wire?.initiations ?? 0;
         reason = `never delivered to ${flow.dst.ip} on ${dstNode.name}` +
           (dropReason === 'UNENCRYPTED_TRAFFIC' ? ` (not on the bridge: ${srcMachine}'s strict-mode nftables rule dropped it, ${strict})` : '') +
-          (dropReason === 'NO_SESSION' ? ` (${wire!.initiations} WireGuard handshake initiation${wire!.initiations === 1 ? '' : 's'} from ${srcIp} went unanswered)` : '') +
+          (dropReason === 'NO_SESSION' ? ` (${srcMachine} routes it into its WireGuard device, which has no session with ${dstNode.name}: no transport message crossed the bridge; ${inits} handshake initiation${inits === 1 ? '' : 's'} seen, none answered)` : '') +
           (onBridge > 0 ? ` (seen in plaintext on the bridge ${onBridge} time${onBridge === 1 ? '' : 's'})` : '');
       }
       const peer = encrypted ? (dstNode.wg?.publicKey ?? null) : null;
