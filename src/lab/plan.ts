@@ -122,6 +122,11 @@ function nsName(prefix: string, kind: string, tail: string): string {
   return `${full.slice(0, 110)}-${fnv1a(tail).toString(16).padStart(8, '0')}`;
 }
 
+/** A machine's port on the bridge: `<prefix>v` + 6 hex digits of its name (15 characters, stable across live changes). */
+export function portName(prefix: string, machine: string): string {
+  return `${prefix}v${(fnv1a(machine) & 0xffffff).toString(16).padStart(6, '0')}`;
+}
+
 /** The host-side veth name of a pod: `lxc` + 8 hex digits of the pod's key (unique within its node's namespace). */
 export function lxcName(namespace: string, name: string, salt = 0): string {
   return `lxc${((fnv1a(`${namespace}/${name}`) + salt) >>> 0).toString(16).padStart(8, '0')}`;
@@ -151,7 +156,7 @@ export function labPlan(input: LabInput): LabPlan {
   const prefixLen = parseCidr(input.nodeSubnet, true).bits;
   const podCidrOf = new Map(input.nodes.map((n) => [n.name, n.podCidr]));
   const strict = input.strictEgressCidr ?? null;
-  const nodes: LabNode[] = input.nodes.map((n, i) => {
+  const nodes: LabNode[] = input.nodes.map((n) => {
     const cfg = input.wireguard.get(n.name) ?? null;
     const wg = wgOf(cfg);
     return {
@@ -160,7 +165,7 @@ export function labPlan(input: LabInput): LabPlan {
       ip: n.ip,
       prefixLen,
       podCidr: n.podCidr,
-      port: `${prefix}v${i}`,
+      port: portName(prefix, n.name),
       wg,
       // a peer whose AllowedIPs hold pod IPs gets its node's pod CIDR routed into cilium_wg0
       wgRoutes: wg ? wg.peers.filter((p) => p.allowedIps.length > 1).map((p) => podCidrOf.get(p.node)!).filter(Boolean) : [],

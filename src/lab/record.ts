@@ -42,11 +42,12 @@ export class LabFiles {
   get recordFile(): string {
     return path.join(this.dir, 'lab.json');
   }
-  sockDir(index: number | 'rogue'): string {
-    return path.join(this.dir, 'wg', String(index));
+  /** A machine's control-socket directory (by its name, so a live change never moves it). */
+  sockDir(machine: string): string {
+    return path.join(this.dir, 'wg', encodeURIComponent(machine));
   }
-  logFile(index: number | 'rogue'): string {
-    return path.join(this.dir, `wireguard-go-${index}.log`);
+  logFile(machine: string): string {
+    return path.join(this.dir, `wireguard-go-${encodeURIComponent(machine)}.log`);
   }
   captureDir(): string {
     return path.join(this.dir, 'captures');

@@ -4,7 +4,7 @@
  */
 import type { CommandContext, CommandSpec } from '../../cli/command.js';
 import { CommandError, NotFoundError } from '../../errors.js';
-import { buildLab, inWgMountNs, ROGUE_WG_IFACE, teardownLab, wg } from '../../lab/build.js';
+import { buildLab, inWgMountNs, ROGUE_WG_IFACE, syncLab, teardownLab, wg } from '../../lab/build.js';
 import { labPrefix, WG_IFACE, type LabPlan } from '../../lab/plan.js';
 import { LabFiles, type LabRecord } from '../../lab/record.js';
 import { ensureMountPoint, nodeShell, type Shell } from '../../platform/lab-shell.js';
@@ -13,14 +13,37 @@ import { checkPrerequisites, checkSize, labFiles, labModel } from './shared.js';
 
 const rgName = (ctx: Pick<CommandContext, 'args'>) => ({ rg: str(ctx.args['resourceGroup'])!, name: str(ctx.args['name'])! });
 
-/** Bring a cluster's lab up (an earlier or half-built one is removed first). Exported for traffic inspect and live changes. */
+/**
+ * Bring a cluster's lab up: build it, or bring a running one to the model in place (live changes), or remove a
+ * half-built one first. Exported for traffic inspect and live changes.
+ */
 export async function labUp(ctx: Pick<CommandContext, 'env' | 'ui'>, rg: string, name: string, sh: Shell = nodeShell): Promise<LabRecord> {
   checkPrerequisites();
   const model = labModel(ctx.env, rg, name);
   checkSize(model.plan);
   const files = labFiles(ctx.env, model.plan);
+  const running = files.record();
+  if (running) {
+    // a finished lab follows the model in place
+    if (running.fingerprint === model.fingerprint) return running;
+    const t0 = sh.monotonicMs();
+    let synced;
+    try {
+      synced = await ctx.ui.spin(`Reconfiguring the lab of ${model.plan.name} ..`, () =>
+        syncLab(running.plan, running.wireguard, model.plan, { sh, files, privateKey: model.readKey, ensureMountPoint }),
+      );
+    } catch (e) {
+      // a lab in an unknown state is not left behind: remove it, so the next `lab up` builds it afresh
+      await teardownLab(sh, files).catch(() => undefined);
+      throw e;
+    }
+    for (const c of synced.changes) ctx.ui.info(`lab: ${c}`);
+    const record: LabRecord = { ...running, plan: model.plan, wireguard: synced.wireguard, modelAtMs: model.atMs, upMs: Math.round(sh.monotonicMs() - t0), fingerprint: model.fingerprint };
+    files.writeRecord(record);
+    return record;
+  }
   if (files.exists()) {
-    ctx.ui.info(`Removing the earlier lab of ${model.plan.name} (${model.plan.prefix}) first`);
+    ctx.ui.info(`Removing the half-built lab of ${model.plan.name} (${model.plan.prefix}) first`);
     await teardownLab(sh, files);
   }
   let built;

@@ -106,7 +106,7 @@ export async function runLabInspect(ctx: CommandContext, o: InspectOptions): Pro
   let { record } = requireLab(ctx, model.plan.resourceGroup, model.plan.name);
   if (record.fingerprint !== model.fingerprint) {
     // the model changed since `lab up` (nodes, pods, keys, WireGuard on/off, rollout): the lab follows it
-    ctx.ui.info(`The cluster changed since its lab was built: rebuilding the lab of ${model.plan.name}`);
+    ctx.ui.info(`The cluster changed since its lab was built: reconfiguring the lab of ${model.plan.name}`);
     record = await labUp(ctx, model.plan.resourceGroup, model.plan.name);
   }
   const resolver = new Resolver(topologyOf(model.doc, model.workloads, model.cilium));
