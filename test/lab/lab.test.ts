@@ -11,7 +11,8 @@ import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { interopPrerequisites, runCommand } from '../wireguard/tools.js';
 import { labPlan, labPrefix } from '../../src/lab/plan.js';
 import { sizeProblem } from '../../src/commands/lab/shared.js';
-import { LAB_TOOLS } from '../../src/commands/lab/shared.js';
+import { checkPrerequisites, LAB_TOOLS } from '../../src/commands/lab/shared.js';
+import { labPrerequisitesMissing } from '../../src/platform/lab-shell.js';
 
 const RG = `labtest${process.pid}`;
 
@@ -82,6 +83,11 @@ describe('lab: checks that need no privileges', () => {
     const small = labPlan({ resourceGroup: 'rg', name: 'c', nodes: nodes.slice(0, 3), nodeSubnet: '10.224.0.0/16', pods: [], wireguard: new Map() });
     expect(sizeProblem(small, 8000)).toBeUndefined();
     expect(sizeProblem(small, 2)).toMatch(/MiB available/);
+  });
+
+  test('missing tools and privileges are named', () => {
+    expect(labPrerequisitesMissing(['aks-wg-no-such-tool'])).toContain('aks-wg-no-such-tool');
+    expect(() => checkPrerequisites(['aks-wg-no-such-tool'])).toThrow(/^the lab needs (.*; and )?aks-wg-no-such-tool, missing on this machine \(Debian: apt-get install -y iproute2 wireguard-go wireguard-tools nftables tshark iputils-ping\)$/);
   });
 
   test('lab-only flag combinations are usage errors; a cluster without a lab is not found', async () => {
@@ -177,6 +183,8 @@ maybe('lab on real Linux networking', () => {
     expect(show.stdout).toContain('private key: (hidden)');
     expect(show.stdout).toContain('listening port: 51871');
     expect(show.stdout.match(/^peer: /gm)).toHaveLength(2);
+    const failing = await s.run(['lab', 'exec', '-g', RG, '-n', 'on', 'node/' + node0.name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect([failing.code, failing.stdout, failing.stderr]).toEqual([3, 'out\n', 'err\n']);
     const rules = await must(`lab exec -g ${RG} -n on node/${node0.name} -- ip rule`);
     expect(rules.stdout).toContain(`from ${node0.podCidr} lookup 201`);
 

@@ -35,9 +35,14 @@ export const NAMESPACE_MIB = 0.5;
 /** @throws CommandError naming what the machine lacks for a lab. */
 export function checkPrerequisites(tools: readonly string[] = LAB_TOOLS): void {
   const missing = labPrerequisitesMissing(tools);
-  if (missing.length) {
-    throw new CommandError(`the lab needs ${missing.join(', ')} (missing on this machine; as root: apt-get install -y ${LAB_PACKAGES})`);
-  }
+  if (missing.length === 0) return;
+  const privileges = missing.filter((m) => m.startsWith('root') || m === '/dev/net/tun');
+  const programs = missing.filter((m) => !privileges.includes(m));
+  const parts = [
+    privileges.length ? `${privileges.join(' and ')} (run it with sudo, on a machine with the tun device)` : '',
+    programs.length ? `${programs.join(', ')}, missing on this machine (Debian: apt-get install -y ${LAB_PACKAGES})` : '',
+  ].filter(Boolean);
+  throw new CommandError(`the lab needs ${parts.join('; and ')}`);
 }
 
 /** Why a plan is too big for this machine, or undefined. Checked before anything is created. */
