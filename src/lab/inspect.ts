@@ -139,14 +139,13 @@ async function readCapture(sh: Shell, file: string): Promise<Row[]> {
 }
 
 /** `ip route get` as the source's node decides it: the device the packet leaves by. */
-async function routeDecision(sh: Shell, flow: Flow, src: Place, plan: LabPlan): Promise<{ dev: string | null; text: string }> {
+async function routeDecision(sh: Shell, flow: Flow, src: Place): Promise<{ dev: string | null; text: string }> {
   let args: string[];
   if (src.lxc && src.node) args = ['-n', src.node.ns, 'route', 'get', flow.dst.ip, 'from', flow.src.ip, 'iif', src.lxc];
   else args = ['-n', src.ns, 'route', 'get', flow.dst.ip];
   const r = await sh.run('ip', args);
   const text = (r.stdout.split('\n')[0] ?? '').trim() || r.stderr.trim();
   const m = /\bdev (\S+)/.exec(r.stdout);
-  void plan;
   return { dev: r.code === 0 && m ? m[1]! : null, text };
 }
 
@@ -293,8 +292,9 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
     let report: FlowReport;
     if (p.notSent !== null) report = await notSentReport(sh, plan, p);
     else {
-      const route = await routeDecision(sh, flow, p.src!, plan);
-      const iface = ifaceOf(route.dev);
+      const route = await routeDecision(sh, flow, p.src!);
+      // the rogue machine is no Cilium node: whatever its own WireGuard device makes leaves its eth0
+      const iface = flow.src.rogue ? 'eth0' : ifaceOf(route.dev);
       const onBridge = bridgeRows.filter((r) => matches(r, flow, p.srcPort)).length;
       const dstNode = p.dst!.node!;
       const rows = (nodeRows.get(dstNode.name) ?? []).filter((r) => matches(r, flow, p.srcPort));
@@ -317,7 +317,7 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
           : `never on the bridge: ${srcMachine} delivers it locally (${route.dev ?? '?'})`;
       } else {
         const strict = p.src!.node?.strictCidr;
-        const intoWg = iface === 'cilium_wg0';
+        const intoWg = route.dev === WG_IFACE || route.dev === 'wg0';
         if (onBridge === 0 && !intoWg && strict) dropReason = 'UNENCRYPTED_TRAFFIC';
         else if (intoWg && (wire?.count ?? 0) === 0) dropReason = 'NO_SESSION';
         else dropReason = 'NOT_DELIVERED';
@@ -378,7 +378,7 @@ async function notSentReport(sh: Shell, plan: LabPlan, p: Planned): Promise<Flow
       const inPod = await sh.run('ip', ['-n', p.src.ns, 'route', 'get', flow.dst.ip]);
       decisions.push(`pod: ${(inPod.stdout.split('\n')[0] ?? inPod.stderr).trim()}`);
     }
-    const r = await routeDecision(sh, flow, p.src, plan);
+    const r = await routeDecision(sh, flow, p.src);
     dev = r.dev;
     decisions.push(`${p.src.node?.name ?? plan.rogue?.name ?? 'source'}: ${r.text}`);
   } else if (p.dst?.node) {

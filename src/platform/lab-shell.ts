@@ -57,7 +57,8 @@ export const nodeShell: Shell = {
           const c = (err as { code?: unknown }).code;
           code = typeof c === 'number' ? c : c === 'ENOENT' ? 127 : 1;
         }
-        resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && code !== 0 && !stderr ? err.message : '')) });
+        // a command that could not start (ENOENT) has no stderr of its own: report the error instead
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err ? err.message : '') });
       });
       child.stdin?.on('error', () => undefined);
       if (opts.input !== undefined) child.stdin?.end(opts.input);

@@ -67,7 +67,7 @@ export function isCrossCheck(r: unknown): r is CrossCheckReport {
   return typeof r === 'object' && r !== null && (r as { dataplane?: unknown }).dataplane === 'cross-check';
 }
 
-const verdictWord = (v: Verdicts) => (v.verdict === 'DROPPED' ? 'dropped' : v.encrypted ? 'encrypted' : 'plaintext');
+const verdictWord = (v: Verdicts) => `${v.verdict === 'DROPPED' ? 'dropped' : v.encrypted ? 'encrypted' : 'plaintext'} (${v.interface})`;
 
 export function crossCheckTable(r: CrossCheckReport): unknown {
   return r.flows.map((f) => ({
@@ -129,7 +129,7 @@ export async function runLabInspect(ctx: CommandContext, o: InspectOptions): Pro
       path: l.path,
       simulated,
       lab: { encrypted: l.encrypted, verdict: l.verdict, interface: l.interface, dropReason: l.dropReason, reason: l.reason },
-      agree: same && s.path === l.path && s.encrypted === l.encrypted && s.verdict === l.verdict,
+      agree: same && s.path === l.path && s.encrypted === l.encrypted && s.verdict === l.verdict && s.interface === l.interface,
     };
   });
   const agree = rows.filter((r) => r.agree).length;
