@@ -96,7 +96,11 @@ async function setUpNode(deps: BuildDeps, plan: LabPlan, n: LabNode): Promise<vo
   lines.push(`route add default via ${gatewayOf(plan)} dev eth0`);
   await batch(deps.sh, n.ns, lines);
   // rp_filter off: packets from remote pods arrive on cilium_wg0 while the main table routes their source via eth0
-  const sys = await deps.sh.run('ip', ['netns', 'exec', n.ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
+  // (written through /proc/sys, which shows the namespace's own values: no procps needed)
+  const sys = await deps.sh.run('ip', [
+    'netns', 'exec', n.ns, 'sh', '-c',
+    'echo 1 > /proc/sys/net/ipv4/ip_forward && for c in all default eth0; do echo 0 > /proc/sys/net/ipv4/conf/$c/rp_filter; done',
+  ]);
   if (sys.code !== 0) throw new CommandError(`lab: sysctl in ${n.ns} failed: ${sys.stderr.trim()}`);
 }
 
