@@ -44,7 +44,8 @@ export async function followLabs(ctx: Pick<CommandContext, 'env' | 'ui'>): Promi
       const model = labModel(ctx.env, rg, name);
       if (model.fingerprint === record.fingerprint) continue;
       const { labUp } = await import('./lab.js');
-      await labUp(ctx, rg, name);
+      const { withLabLock } = await import('./shared.js');
+      await withLabLock(ctx.env, () => labUp(ctx, rg, name));
     } catch (e) {
       ctx.ui.warn(`the lab of ${name} did not follow the change (${(e as Error).message}); run: sudo aks-wg lab up -g ${rg} -n ${name} (or lab down)`);
     }

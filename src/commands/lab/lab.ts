@@ -9,7 +9,7 @@ import { labPrefix, WG_IFACE, type LabPlan } from '../../lab/plan.js';
 import { LabFiles, type LabRecord } from '../../lab/record.js';
 import { ensureMountPoint, nodeShell, type Shell } from '../../platform/lab-shell.js';
 import { CLUSTER_NAME, RESOURCE_GROUP, str } from '../common.js';
-import { checkPrerequisites, checkSize, labFiles, labModel } from './shared.js';
+import { checkPrerequisites, checkSize, labFiles, labModel, withLabLock } from './shared.js';
 
 const rgName = (ctx: Pick<CommandContext, 'args'>) => ({ rg: str(ctx.args['resourceGroup'])!, name: str(ctx.args['name'])! });
 
@@ -93,7 +93,7 @@ export const labUpSpec: CommandSpec = {
   examples: ['sudo aks-wg lab up -g RG -n C', 'sudo aks-wg lab up -g RG -n C -o table'],
   async run(ctx) {
     const { rg, name } = rgName(ctx);
-    return upSummary(await labUp(ctx, rg, name));
+    return upSummary(await withLabLock(ctx.env, () => labUp(ctx, rg, name)));
   },
 };
 
@@ -108,7 +108,7 @@ export const labDownSpec: CommandSpec = {
     const files = new LabFiles(ctx.env.fs, ctx.env.home, labPrefix(rg, name));
     if (!files.exists()) return { removed: { namespaces: [], processes: [] } };
     checkPrerequisites(['ip']);
-    const r = await teardownLab(nodeShell, files);
+    const r = await withLabLock(ctx.env, () => teardownLab(nodeShell, files));
     return { removed: r };
   },
 };

@@ -13,6 +13,8 @@ import { CommandError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
 import { availableMemoryMiB, labPrerequisitesMissing } from '../../platform/lab-shell.js';
 import type { Store } from '../../state/store.js';
+import { acquireLock, releaseLock } from '../../state/lock.js';
+import * as path from 'node:path';
 import { labPlan, planNamespaces, type LabPlan } from '../../lab/plan.js';
 import { LabFiles } from '../../lab/record.js';
 
@@ -106,4 +108,22 @@ export function planFingerprint(plan: LabPlan): string {
 
 export function labFiles(env: Env, plan: Pick<LabPlan, 'prefix'>): LabFiles {
   return new LabFiles(env.fs, env.home, plan.prefix);
+}
+
+/** How long a lab command waits for another one on the same machine's state directory (a lab inspect takes a while). */
+export const LAB_LOCK_TIMEOUT_MS = 300_000;
+
+/**
+ * Run `work` holding the labs' lock (`<state dir>/lab/.lock`): two lab commands never build, change, send through
+ * or remove labs at once (they share capture directories and source ports, and a teardown must not race a build).
+ */
+export async function withLabLock<T>(env: Env, work: () => Promise<T>): Promise<T> {
+  const dir = path.join(env.home, 'lab');
+  env.fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(env, dir, LAB_LOCK_TIMEOUT_MS);
+  try {
+    return await work();
+  } finally {
+    releaseLock(env, lock);
+  }
 }

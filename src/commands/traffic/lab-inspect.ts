@@ -95,13 +95,18 @@ export function crossCheckExit(r: CrossCheckReport, ctx: Pick<CommandContext, 'e
 
 /** Run the flows in the lab (and, for a cross-check, in the simulated fabric). */
 export async function runLabInspect(ctx: CommandContext, o: InspectOptions): Promise<LabReport | CrossCheckReport> {
-  const { checkPrerequisites, labModel, labFiles } = await import('../lab/shared.js');
+  const { checkPrerequisites, withLabLock } = await import('../lab/shared.js');
+  checkPrerequisites();
+  return withLabLock(ctx.env, () => runLocked(ctx, o));
+}
+
+async function runLocked(ctx: CommandContext, o: InspectOptions): Promise<LabReport | CrossCheckReport> {
+  const { labModel, labFiles } = await import('../lab/shared.js');
   const { labUp, requireLab } = await import('../lab/lab.js');
   const { runLabFlows } = await import('../../lab/inspect.js');
   const { chooseFlows, topologyOf, inspect } = await import('./run-inspect.js');
   const { Resolver } = await import('../../fabric/select.js');
   const { nodeShell, labAgentPath, nodeBinary } = await import('../../platform/lab-shell.js');
-  checkPrerequisites();
   const model = labModel(ctx.env, o.resourceGroup, o.name);
   let { record } = requireLab(ctx, model.plan.resourceGroup, model.plan.name);
   if (record.fingerprint !== model.fingerprint) {
