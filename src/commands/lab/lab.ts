@@ -5,7 +5,7 @@
 import type { CommandContext, CommandSpec } from '../../cli/command.js';
 import { CommandError, NotFoundError } from '../../errors.js';
 import { buildLab, inWgMountNs, ROGUE_WG_IFACE, syncLab, teardownLab, wg } from '../../lab/build.js';
-import { labPrefix, WG_IFACE, type LabPlan } from '../../lab/plan.js';
+import { labPrefix, planNamespaces, WG_IFACE, type LabPlan } from '../../lab/plan.js';
 import { LabFiles, type LabRecord } from '../../lab/record.js';
 import { ensureMountPoint, nodeShell, type Shell } from '../../platform/lab-shell.js';
 import { CLUSTER_NAME, RESOURCE_GROUP, str } from '../common.js';
@@ -22,7 +22,13 @@ export async function labUp(ctx: Pick<CommandContext, 'env' | 'ui'>, rg: string,
   const model = labModel(ctx.env, rg, name);
   checkSize(model.plan);
   const files = labFiles(ctx.env, model.plan);
-  const running = files.record();
+  let running = files.record();
+  if (running && !(await labIntact(sh, running))) {
+    // e.g. after a reboot: the record outlived its namespaces or processes
+    ctx.ui.info(`The lab of ${model.plan.name} lost namespaces or wireguard-go processes: building it again`);
+    await teardownLab(sh, files);
+    running = undefined;
+  }
   if (running) {
     // a finished lab follows the model in place
     if (running.fingerprint === model.fingerprint) return running;
@@ -59,6 +65,13 @@ export async function labUp(ctx: Pick<CommandContext, 'env' | 'ui'>, rg: string,
   const record: LabRecord = { version: 1, plan: model.plan, wireguard: built.wireguard, modelAtMs: model.atMs, upMs: built.timings.totalMs, fingerprint: model.fingerprint };
   files.writeRecord(record);
   return record;
+}
+
+/** Whether every namespace of a finished lab exists and every wireguard-go it started still runs. */
+async function labIntact(sh: Shell, r: LabRecord): Promise<boolean> {
+  const present = new Set((await sh.run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean));
+  if (!planNamespaces(r.plan).every((ns) => present.has(ns))) return false;
+  return Object.values(r.wireguard).every((w) => (sh.cmdline(w.pid) ?? '').includes('wireguard-go'));
 }
 
 function upSummary(r: LabRecord): Record<string, unknown> {
