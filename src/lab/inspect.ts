@@ -98,10 +98,30 @@ function placeOf(plan: LabPlan, e: Endpoint): Place | null {
 
 const PROTO_NUMBER = { TCP: 6, UDP: 17, ICMP: 1 } as const;
 
-function matches(r: Row, f: Flow, srcPort: number): boolean {
-  if (r.src !== f.src.ip || r.dst !== f.dst.ip || r.proto !== PROTO_NUMBER[f.protocol]) return false;
-  if (f.protocol === 'ICMP') return r.icmpType === 8;
-  return r.sport === srcPort && r.dport === f.port;
+/** A packet's inner 5-tuple as a key (ICMP: addresses and echo request), or undefined for anything else. */
+function rowKey(r: Row): string | undefined {
+  if (r.proto === 1) return r.icmpType === 8 ? `${r.src}>${r.dst}|1` : undefined;
+  if (r.proto === 6 || r.proto === 17) return `${r.src}>${r.dst}|${r.proto}|${r.sport}|${r.dport}`;
+  return undefined;
+}
+
+/** The key of a flow's packets as rowKey() makes it. */
+function flowKey(f: Flow, srcPort: number): string {
+  if (f.protocol === 'ICMP') return `${f.src.ip}>${f.dst.ip}|1`;
+  return `${f.src.ip}>${f.dst.ip}|${PROTO_NUMBER[f.protocol]}|${srcPort}|${f.port}`;
+}
+
+/** Packets of a capture by their 5-tuple key. */
+function byKey(rows: readonly Row[]): Map<string, Row[]> {
+  const out = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = rowKey(r);
+    if (k === undefined) continue;
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
 }
 
 function num(text: string | undefined): number {
@@ -257,10 +277,11 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
 
   // 5. read the captures
   const bridgeRows = sent.length ? await readCapture(sh, bridgeFile) : [];
-  const nodeRows = new Map<string, Row[]>();
+  const bridgeByKey = byKey(bridgeRows);
+  const nodeRows = new Map<string, Map<string, Row[]>>();
   const links = new Map<string, Map<number, string>>();
   for (const [node, file] of nodeFiles) {
-    nodeRows.set(node, await readCapture(sh, file));
+    nodeRows.set(node, byKey(await readCapture(sh, file)));
     const n = plan.nodes.find((x) => x.name === node)!;
     links.set(node, await linkNames(sh, n.ns));
   }
@@ -270,7 +291,8 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
   }
   await sh.run('rm', ['-rf', capDir]);
 
-  // WireGuard transport messages on the bridge, by outer (source IP, destination IP)
+  // WireGuard transport messages on the bridge, by outer (source IP, destination IP); a flow's `session` is the
+  // receiver index of its node pair's latest transport message (transport messages carry no inner addresses)
   const wgData = new Map<string, { count: number; receiver: number; initiations: number }>();
   for (const r of bridgeRows) {
     if (r.proto !== 17 || r.dport !== WG_PORT || !(r.wgType >= 1 && r.wgType <= 4)) continue;
@@ -286,18 +308,22 @@ export async function runLabFlows(record: LabRecord, flows: readonly Flow[], dep
 
   const summary = emptySummary();
   const reports: FlowReport[] = [];
+  const routes = new Map<string, { dev: string | null; text: string }>();
   for (const p of planned) {
     const { flow } = p;
     const pathClass = classifyPath(flow);
     let report: FlowReport;
     if (p.notSent !== null) report = await notSentReport(sh, plan, p);
     else {
-      const route = await routeDecision(sh, flow, p.src!);
+      const routeKey = `${p.src!.ns}|${flow.src.ip}>${flow.dst.ip}`;
+      let route = routes.get(routeKey);
+      if (!route) routes.set(routeKey, (route = await routeDecision(sh, flow, p.src!)));
       // the rogue machine is no Cilium node: whatever its own WireGuard device makes leaves its eth0
       const iface = flow.src.rogue ? 'eth0' : ifaceOf(route.dev);
-      const onBridge = bridgeRows.filter((r) => matches(r, flow, p.srcPort)).length;
+      const key = flowKey(flow, p.srcPort);
+      const onBridge = bridgeByKey.get(key)?.length ?? 0;
       const dstNode = p.dst!.node!;
-      const rows = (nodeRows.get(dstNode.name) ?? []).filter((r) => matches(r, flow, p.srcPort));
+      const rows = nodeRows.get(dstNode.name)?.get(key) ?? [];
       const names = links.get(dstNode.name) ?? new Map<number, string>();
       const lxcIndex = p.dst!.lxc ? [...names].find(([, n]) => n === p.dst!.lxc)?.[0] : undefined;
       const delivered = p.dst!.lxc ? rows.some((r) => r.ifindex === lxcIndex && r.pkttype === 4) : rows.some((r) => r.pkttype !== 4);

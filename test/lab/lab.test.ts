@@ -47,6 +47,9 @@ spec:
       containers: [{name: a, image: busybox, ports: [{containerPort: 9100}]}]
 `;
 
+// after every describe's own afterAll (a lab is torn down before its state directory goes)
+afterAll(removeTempDirs);
+
 describe('lab: checks that need no privileges', () => {
   test('names carry a per-cluster prefix that fits interface names', () => {
     const p = labPrefix('RG', 'Cluster');
@@ -103,7 +106,6 @@ describe('lab: checks that need no privileges', () => {
     const d = await s.run(`lab down -g ${RG} -n flags`);
     expect(d.code).toBe(0);
     expect(d.json()).toEqual({ removed: { namespaces: [], processes: [] } });
-    removeTempDirs();
   });
 });
 
@@ -161,8 +163,10 @@ maybe('lab on real Linux networking', () => {
   };
 
   afterAll(async () => {
-    for (const name of clusters) await s.run(`lab down -g ${RG} -n ${name}`);
-    removeTempDirs();
+    for (const name of clusters) {
+      const r = await s.run(`lab down -g ${RG} -n ${name}`);
+      if (r.code !== 0) console.error(`lab down of ${name} failed: ${r.stderr}`);
+    }
   }, 60_000);
 
   test('WireGuard on: lab up builds namespaces and wireguard-go per node; every path class agrees with the simulation', async () => {
