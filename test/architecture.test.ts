@@ -35,7 +35,7 @@ interface Allowance {
 const ALLOWANCES: readonly Allowance[] = [];
 
 /** The folders of src/, lowest first ('' is the files directly in src/: errors.ts and the like). */
-const LAYERS = ['', 'platform', 'net', 'state', 'wireguard', 'aks', 'cluster', 'fabric', 'cilium', 'analysis', 'import', 'commands', 'cli'] as const;
+const LAYERS = ['', 'platform', 'net', 'state', 'wireguard', 'aks', 'cluster', 'fabric', 'lab', 'cilium', 'analysis', 'import', 'commands', 'cli'] as const;
 
 interface LayerAllowance {
   /** The importing file, relative to src/. */

@@ -2,6 +2,7 @@
  * The one entry point: main(env, argv) → exit code. Finds the command, applies az's argument rules, runs it,
  * formats the result, and is the only place that turns errors into `ERROR: ...` lines and exit codes.
  */
+import * as path from 'node:path';
 import { Chalk } from 'chalk';
 import { AksWgError, ArgumentParseError, InternalError } from '../errors.js';
 import type { Env } from '../platform/env.js';
@@ -98,6 +99,10 @@ async function dispatch(env: Env, argv: readonly string[], onlyShowErrors: boole
   const ui = makeUi(env, { onlyShowErrors });
   const ctx = { env, args, positionals, ui, path: spec.path.join(' ') };
   let result = await spec.run(ctx);
+  // live changes: a running lab (aks-wg lab up) follows its cluster's model
+  if (env.fs.existsSync(path.join(env.home, 'lab')) && (await import('../commands/lab/follow.js')).LIVE_CHANGE_COMMANDS.has(ctx.path)) {
+    await (await import('../commands/lab/follow.js')).followLabs(ctx);
+  }
   if (result !== undefined && result !== PRINTED && spec.output !== false) {
     const exitResult = result;
     const asked = args['output'] as string;

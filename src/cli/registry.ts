@@ -17,6 +17,7 @@ export const GROUPS: readonly Group[] = [
   { name: 'traffic', summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypts.' },
   { name: 'version', summary: 'Show the versions of aks-wg and Node.js (as az version).' },
   { name: 'completion', summary: 'Print a bash or zsh completion script.' },
+  { name: 'lab', summary: 'The cluster on real Linux networking: network namespaces, wireguard-go per node, verdicts read off a real capture (needs root).' },
   { name: 'wg', summary: 'WireGuard keys, and a userspace WireGuard endpoint to test a peer (wg genkey/pubkey/genpsk, ping, listen).' },
 ];
 
@@ -57,6 +58,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   // the meta commands are handed what they read of the registry, so they do not import it back
   entry('version', async () => (await import('./meta/version.js')).versionSpec(VERSION)),
   entry('completion', async () => (await import('./meta/completion.js')).completionSpec(() => loadSpecs())),
+  entry('lab up', async () => (await import('../commands/lab/lab.js')).labUpSpec),
+  entry('lab status', async () => (await import('../commands/lab/lab.js')).labStatusSpec),
+  entry('lab exec', async () => (await import('../commands/lab/lab.js')).labExecSpec),
+  entry('lab down', async () => (await import('../commands/lab/lab.js')).labDownSpec),
   entry('wg genkey', async () => (await import('../commands/wg/keys.js')).wgGenkeySpec),
   entry('wg pubkey', async () => (await import('../commands/wg/keys.js')).wgPubkeySpec),
   entry('wg genpsk', async () => (await import('../commands/wg/keys.js')).wgGenpskSpec),

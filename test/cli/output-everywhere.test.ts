@@ -14,6 +14,7 @@ const WITHOUT_OUTPUT: Record<string, string> = {
   'kubectl apply': "kubectl's own messages",
   'kubectl delete': "kubectl's own messages",
   'kubectl exec': 'the output of the command run in the pod',
+  'lab exec': 'the output of the command run in the pod or node namespace',
   'kubectl describe': "kubectl's own text",
   'kubectl config': "kubectl's own text and -o",
   'wg genkey': "a key, as wg's",

@@ -15,8 +15,11 @@ import { Store } from '../../src/state/store.js';
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
-/** Commands that wait on real sockets or real time are fuzzed only through their argument layer (--help-free errors). */
-const REAL_IO = new Set(['wg ping', 'wg listen']);
+/**
+ * Commands that wait on real sockets or real time are fuzzed only through their argument layer (--help-free errors).
+ * The lab commands build real network namespaces and processes when run as root: not fuzzed (test/lab covers them).
+ */
+const REAL_IO = new Set(['wg ping', 'wg listen', 'lab up', 'lab status', 'lab exec', 'lab down']);
 const VECTORS = 10_000;
 
 let env: TestEnv;

@@ -14,6 +14,7 @@ import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 import { inspectOptions, MAX_SAMPLE, mayShard, shardMinFlows } from './options.js';
 import { POD_FILTER_FLAGS } from './pod-filter.js';
+import { checkLabFlags, crossCheckExit, crossCheckTable, isCrossCheck, LAB_FLAGS, labRequested } from './lab-inspect.js';
 
 export const trafficInspect: CommandSpec = {
   path: ['traffic', 'inspect'],
@@ -34,11 +35,12 @@ export const trafficInspect: CommandSpec = {
     { long: 'interval', kind: 'duration', help: 'With --duration: how often the flows repeat. Default: 1s.' },
     ...POD_FILTER_FLAGS,
     ...INSIGHT_FLAGS,
+    ...LAB_FLAGS,
   ],
   output: {
     default: 'table',
-    table: (r) => (isHubbleResult(r) ? hubbleTable(r) : flowTable(r)),
-    tableText: (r, term) => inspectTableText(r, term),
+    table: (r) => (isHubbleResult(r) ? hubbleTable(r) : isCrossCheck(r) ? crossCheckTable(r) : flowTable(r)),
+    tableText: (r, term) => (isCrossCheck(r) ? term.fit(crossCheckTable(r) as Record<string, unknown>[], {}) : inspectTableText(r, term)),
     extraFormats: ['hubble', 'wide'],
   },
   examples: [
@@ -46,6 +48,8 @@ export const trafficInspect: CommandSpec = {
     'aks-wg traffic inspect -g RG -n C --from default/client --to svc/default/web -o json',
     'aks-wg traffic inspect -g RG -n C --all-pairs --capture cap.pcap --keylog keys.txt --fail-on-unencrypted -o none',
     'aks-wg traffic inspect -g RG -n C --duration 10m --interval 1s --query summary',
+    'sudo aks-wg traffic inspect -g RG -n C --dataplane lab --capture lab.pcap',
+    'sudo aks-wg traffic inspect -g RG -n C --cross-check',
   ],
   async run(ctx) {
     const options = inspectOptions(ctx);
@@ -53,6 +57,11 @@ export const trafficInspect: CommandSpec = {
     const target = targetCluster(openStore(ctx.env), ctx.args);
     options.resourceGroup = target.rg;
     options.name = target.name;
+    if (labRequested(ctx.args)) {
+      checkLabFlags(ctx.args, insightRequested(ctx.args));
+      const { runLabInspect } = await import('./lab-inspect.js');
+      return runLabInspect(ctx, options);
+    }
     if (insightRequested(ctx.args)) {
       const { inspect } = await import('./run-inspect.js');
       const { runInsight } = await import('./insight.js');
@@ -70,6 +79,7 @@ export const trafficInspect: CommandSpec = {
     }
   },
   exitCode(result, ctx) {
+    if (isCrossCheck(result)) return crossCheckExit(result, ctx);
     const r = (typeof result === 'object' ? result : printedSummaries.has(ctx.args) ? { summary: printedSummaries.get(ctx.args) } : undefined) as InspectReport | undefined;
     if (ctx.args['failOnUnencrypted'] === true && r && r.summary.unencryptedInterNodePod > 0) {
       const n = r.summary.unencryptedInterNodePod;

@@ -74,7 +74,7 @@ export function topologyOf(doc: ClusterDoc, workloads: Workloads, cilium: Cilium
 }
 
 /** Choose the flows (every selector resolved now, so a bad one fails before anything runs). */
-async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Resolver): Promise<() => Iterable<Flow>> {
+export async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolver: Resolver): Promise<() => Iterable<Flow>> {
   if (o.from !== undefined && o.to !== undefined) {
     const flows = resolver.flows({ from: o.from, to: o.to, protocol: o.protocol, port: o.port });
     return () => flows;
