@@ -32,9 +32,7 @@ interface SodiumNative {
   crypto_aead_xchacha20poly1305_ietf_decrypt(m: Uint8Array, nsec: null, c: Uint8Array, ad: Uint8Array | null, npub: Uint8Array, k: Uint8Array): number;
 }
 
-// a CommonJS addon: loaded with require, which the architecture test sees as an import of sodium-native
 const require = createRequire(import.meta.url);
-const sodium = require('sodium-native') as SodiumNative;
 
 const KEY_SIZE = 32;
 const TAG_SIZE = 16;
@@ -42,11 +40,35 @@ const HEADER_SIZE = 16;
 /** Largest message: a UDP datagram's payload (WireGuard's own limit is lower). */
 const MAX_MESSAGE = 65_535;
 
-// X25519 scratch in secure memory: scalar ‖ point ‖ result, wiped after every call
-const SECURE = sodium.sodium_malloc(3 * KEY_SIZE);
-const SCALAR = SECURE.subarray(0, KEY_SIZE);
-const POINT = SECURE.subarray(KEY_SIZE, 2 * KEY_SIZE);
-const RESULT = SECURE.subarray(2 * KEY_SIZE, 3 * KEY_SIZE);
+interface Native {
+  readonly sodium: SodiumNative;
+  /** X25519 scratch in secure memory: scalar ‖ point ‖ result, wiped after every call. */
+  readonly secure: Uint8Array;
+  readonly scalar: Uint8Array;
+  readonly point: Uint8Array;
+  readonly result: Uint8Array;
+}
+
+let native: Native | undefined;
+
+/**
+ * sodium-native and the secure scratch, loaded on first use: a command that imports this module (through cilium/ or
+ * the fabric) but seals nothing does not pay for loading a native addon.
+ */
+function lib(): Native {
+  if (native) return native;
+  // a CommonJS addon: loaded with require, which the architecture test sees as an import of sodium-native
+  const sodium = require('sodium-native') as SodiumNative;
+  const secure = sodium.sodium_malloc(3 * KEY_SIZE);
+  native = {
+    sodium,
+    secure,
+    scalar: secure.subarray(0, KEY_SIZE),
+    point: secure.subarray(KEY_SIZE, 2 * KEY_SIZE),
+    result: secure.subarray(2 * KEY_SIZE, 3 * KEY_SIZE),
+  };
+  return native;
+}
 
 /** Plaintexts up to this long are opened into SMALL_SCRATCH and copied out (V8 keeps such arrays on its heap). */
 const SMALL_PLAINTEXT = 64;
@@ -63,10 +85,10 @@ function checkAead(key: Uint8Array, nonce: Uint8Array, nonceSize: number, length
 }
 
 /** A copy of the result in a fresh array, then the whole scratch wiped. */
-function takeResult(): Uint8Array {
+function takeResult(n: Native): Uint8Array {
   const out = new Uint8Array(KEY_SIZE);
-  out.set(RESULT);
-  sodium.sodium_memzero(SECURE);
+  out.set(n.result);
+  n.sodium.sodium_memzero(n.secure);
   return out;
 }
 
@@ -74,28 +96,30 @@ export const sodiumBackend: CryptoBackend = {
   name: 'sodium',
   x25519Base(privateKey) {
     checkKey(privateKey, 'x25519Base');
-    SCALAR.set(privateKey);
-    sodium.crypto_scalarmult_base(RESULT, SCALAR);
-    return takeResult();
+    const n = lib();
+    n.scalar.set(privateKey);
+    n.sodium.crypto_scalarmult_base(n.result, n.scalar);
+    return takeResult(n);
   },
   x25519(privateKey, publicKey) {
     if (privateKey.length !== KEY_SIZE || publicKey.length !== KEY_SIZE) return null;
-    SCALAR.set(privateKey);
-    POINT.set(publicKey);
+    const n = lib();
+    n.scalar.set(privateKey);
+    n.point.set(publicKey);
     try {
-      sodium.crypto_scalarmult(RESULT, SCALAR, POINT);
+      n.sodium.crypto_scalarmult(n.result, n.scalar, n.point);
     } catch {
       // libsodium refuses an all-zero result (a low-order point)
-      sodium.sodium_memzero(SECURE);
+      n.sodium.sodium_memzero(n.secure);
       return null;
     }
-    return takeResult();
+    return takeResult(n);
   },
   seal(key, nonce, plaintext, aad, out, outOffset) {
     checkAead(key, nonce, 12, plaintext.length, 'seal');
     const sealed = out.subarray(outOffset, outOffset + plaintext.length + TAG_SIZE);
     if (sealed.length !== plaintext.length + TAG_SIZE) throw new RangeError('seal: no room for the sealed message in out');
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, plaintext, aad && aad.length > 0 ? aad : null, null, nonce, key);
+    lib().sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, plaintext, aad && aad.length > 0 ? aad : null, null, nonce, key);
   },
   open(key, nonce, sealed, aad) {
     if (sealed.length < TAG_SIZE || sealed.length > MAX_MESSAGE + TAG_SIZE || key.length !== KEY_SIZE || nonce.length !== 12) return null;
@@ -105,7 +129,7 @@ export const sodiumBackend: CryptoBackend = {
     const small = length <= SMALL_PLAINTEXT;
     const into = small ? SMALL_SCRATCH.subarray(0, length) : new Uint8Array(length);
     try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(into, null, sealed, aad && aad.length > 0 ? aad : null, nonce, key);
+      lib().sodium.crypto_aead_chacha20poly1305_ietf_decrypt(into, null, sealed, aad && aad.length > 0 ? aad : null, nonce, key);
     } catch {
       return null;
     }
@@ -124,26 +148,26 @@ export const sodiumBackend: CryptoBackend = {
     for (let i = 0; i < HEADER_SIZE; i++) message[i] = header[i]!;
     const sealed = message.subarray(HEADER_SIZE);
     if (padding === 0) {
-      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, plaintext, null, null, nonce, key);
+      lib().sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, plaintext, null, null, nonce, key);
     } else {
       // padded: the plaintext is copied in front of its zero padding and sealed in place (libsodium allows the input
       // and output to coincide)
       message.set(plaintext, HEADER_SIZE);
-      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, message.subarray(HEADER_SIZE, HEADER_SIZE + length), null, null, nonce, key);
+      lib().sodium.crypto_aead_chacha20poly1305_ietf_encrypt(sealed, message.subarray(HEADER_SIZE, HEADER_SIZE + length), null, null, nonce, key);
     }
     return message;
   },
   xseal(key, nonce, plaintext, aad) {
     checkAead(key, nonce, 24, plaintext.length, 'xseal');
     const sealed = new Uint8Array(plaintext.length + TAG_SIZE);
-    sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, plaintext, aad.length > 0 ? aad : null, null, nonce, key);
+    lib().sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, plaintext, aad.length > 0 ? aad : null, null, nonce, key);
     return sealed;
   },
   xopen(key, nonce, sealed, aad) {
     if (sealed.length < TAG_SIZE || sealed.length > MAX_MESSAGE + TAG_SIZE || key.length !== KEY_SIZE || nonce.length !== 24) return null;
     const plaintext = new Uint8Array(sealed.length - TAG_SIZE);
     try {
-      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, null, sealed, aad.length > 0 ? aad : null, nonce, key);
+      lib().sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, null, sealed, aad.length > 0 ? aad : null, nonce, key);
     } catch {
       return null;
     }
@@ -158,5 +182,5 @@ export const sodiumBackend: CryptoBackend = {
 
 /** @internal For the secrets tests: the scratch this module keeps between calls (all zero after every call). */
 export function _scratch(): Uint8Array[] {
-  return [SECURE, SMALL_SCRATCH];
+  return [lib().secure, SMALL_SCRATCH];
 }

@@ -29,7 +29,8 @@ export interface CryptoBackend {
    */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, out: Uint8Array, outOffset: number): void;
   /**
-   * ChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag). Returns the plaintext, or null when the tag is wrong.
+   * ChaCha20-Poly1305 open of `sealed` (ciphertext ‖ tag). Returns the plaintext in a fresh array of its own (its
+   * `.buffer` holds nothing else: the device hands it to its consumer), or null when the tag is wrong.
    */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | undefined): Uint8Array | null;
   /**

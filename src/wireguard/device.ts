@@ -179,7 +179,10 @@ export interface DeviceOptions {
   readonly mtu?: number;
   /** Transmit a UDP datagram. */
   readonly send: (datagram: Uint8Array, to: Endpoint) => void;
-  /** An authenticated inner IP packet from `peer`. */
+  /**
+   * An authenticated inner IP packet from `peer`: a view at the start of an array of its own, whose `.buffer` holds
+   * that packet and its zero padding, nothing of other packets.
+   */
   readonly deliver?: (packet: Uint8Array, peer: Peer) => void;
   readonly onEvent?: (event: DeviceEvent) => void;
   /**

@@ -64,10 +64,24 @@ export class RateLimiter {
   }
 }
 
-/** The bucket key of a source address: the whole IPv4 address, or the /64 of an IPv6 one. */
+/**
+ * The bucket key of a source address: the whole IPv4 address, or the /64 of an IPv6 one. An IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, as a dual-stack socket reports IPv4 senders) is keyed as its IPv4 address: by its /64, every IPv4
+ * sender would share one bucket.
+ */
 function sourceKey(source: Uint8Array): string {
-  const n = source.length === 16 ? 8 : source.length;
-  let key = n === 8 ? '6:' : '4:';
-  for (let i = 0; i < n; i++) key += String.fromCharCode(source[i]!);
+  let from = 0;
+  let to = source.length;
+  if (source.length === 16) {
+    if (isV4Mapped(source)) from = 12;
+    else to = 8;
+  }
+  let key = to - from === 4 ? '4:' : '6:';
+  for (let i = from; i < to; i++) key += String.fromCharCode(source[i]!);
   return key;
+}
+
+function isV4Mapped(a: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
+  return a[10] === 0xff && a[11] === 0xff;
 }

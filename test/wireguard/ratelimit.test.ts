@@ -43,6 +43,16 @@ describe('RateLimiter', () => {
     expect(r.allow(V4(10, 0, 0, 1), 0)).toBe(true);
   });
 
+  test('an IPv4-mapped IPv6 source (a dual-stack socket) is its IPv4 address, not one bucket for all of IPv4', () => {
+    const r = new RateLimiter();
+    const mapped = (a: number, b: number, c: number, d: number) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d);
+    for (let i = 0; i < 5; i++) expect(r.allow(mapped(192, 0, 2, 1), 0)).toBe(true);
+    expect(r.allow(mapped(192, 0, 2, 1), 0)).toBe(false);
+    // the same sender seen over IPv4 shares its bucket; another IPv4 sender has its own
+    expect(r.allow(V4(192, 0, 2, 1), 0)).toBe(false);
+    expect(r.allow(mapped(192, 0, 2, 2), 0)).toBe(true);
+  });
+
   test('idle sources are forgotten after a second; a full table refuses new sources', () => {
     const r = new RateLimiter();
     for (let i = 0; i < 100; i++) r.allow(V4(10, 0, i, 1), 0);
