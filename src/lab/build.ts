@@ -367,17 +367,27 @@ export function wg(sh: Shell, ns: string, sockDir: string, args: readonly string
   return sh.run('ip', inWgMountNs(ns, sockDir, 'wg', args, input !== undefined), { input });
 }
 
+/** How long wireguard-go may take to bring its interface and control socket up. */
+const WG_START_TIMEOUT_MS = 30_000;
+
 async function startWireGuard(deps: BuildDeps, ns: string, machine: string, iface: string, cfg: LabWg): Promise<{ pid: number; sockDir: string }> {
   const { sh, files } = deps;
   const sockDir = files.sockDir(machine);
   await sh.run('mkdir', ['-p', '-m', '0700', sockDir]);
   const pid = sh.daemon('ip', inWgMountNs(ns, sockDir, 'wireguard-go', ['-f', iface]), files.logFile(machine));
   files.append({ kind: 'process', pid, ns, program: 'wireguard-go', node: machine });
-  // wait for the interface and its control socket
-  for (let i = 0; ; i++) {
+  // wait for the interface and its control socket: by the clock, not a count of tries (on a loaded machine each
+  // try's two commands take far longer than the sleep between them)
+  const deadline = sh.monotonicMs() + WG_START_TIMEOUT_MS;
+  for (;;) {
     const r = await sh.run('ip', ['-n', ns, 'link', 'show', iface]);
     if (r.code === 0 && (await sh.run('test', ['-S', `${sockDir}/${iface}.sock`])).code === 0) break;
-    if (i >= 200 || sh.cmdline(pid) === undefined) throw new CommandError(`lab: wireguard-go ${iface} did not start in ${ns} (see ${files.logFile(machine)})`);
+    const exited = sh.cmdline(pid) === undefined;
+    if (exited || sh.monotonicMs() > deadline) {
+      const log = (await sh.run('tail', ['-n', '5', files.logFile(machine)])).stdout.trim().replace(/\s*\n\s*/g, ' | ');
+      const why = exited ? 'exited' : `not ready after ${WG_START_TIMEOUT_MS / 1000} s`;
+      throw new CommandError(`lab: wireguard-go ${iface} did not start in ${ns}: ${why}${log ? `; its log ends: ${log}` : ''} (${files.logFile(machine)})`);
+    }
     await sh.sleep(25);
   }
   const key = deps.privateKey(machine);
