@@ -210,11 +210,27 @@ export async function buildLab(plan: LabPlan, deps: BuildDeps): Promise<{ wiregu
   return { wireguard, timings: { totalMs: Math.round(sh.monotonicMs() - t0), namespaces, wireguardProcesses: Object.keys(wireguard).length } };
 }
 
+/**
+ * Is `pid` still the wireguard-go this lab started with socket directory `sockDir`? Its name alone is not enough:
+ * pids wrap (pid_max is often 32,768) and a recorded pid may since belong to another lab's wireguard-go, which has
+ * the same command line; only ours sees our socket directory bound at WG_SOCKET_DIR in its mount namespace.
+ */
+async function isOurWireGuard(sh: Shell, pid: number, sockDir: string): Promise<boolean> {
+  if (!(sh.cmdline(pid) ?? '').includes('wireguard-go')) return false;
+  // the same directory (device and inode) as the one the process sees at WG_SOCKET_DIR, looked up in its own mount
+  // namespace (nsenter: /proc/PID/root would still resolve the path in ours)
+  const [mine, its] = await Promise.all([
+    sh.run('stat', ['-L', '-c', '%d:%i', sockDir]),
+    sh.run('nsenter', ['-t', String(pid), '-m', 'stat', '-L', '-c', '%d:%i', WG_SOCKET_DIR]),
+  ]);
+  return mine.code === 0 && its.code === 0 && mine.stdout.trim() !== '' && mine.stdout.trim() === its.stdout.trim();
+}
+
 /** Stop a wireguard-go (its TUN device goes with it) and remove its socket directory. */
 async function stopWireGuard(deps: BuildDeps, proc: { pid: number; sockDir: string } | undefined): Promise<void> {
   if (!proc) return;
   const { sh } = deps;
-  if ((sh.cmdline(proc.pid) ?? '').includes('wireguard-go')) {
+  if (await isOurWireGuard(sh, proc.pid, proc.sockDir)) {
     sh.kill(proc.pid, 'SIGTERM');
     for (let i = 0; i < 80 && sh.cmdline(proc.pid) !== undefined; i++) await sh.sleep(25);
     if (sh.cmdline(proc.pid) !== undefined) sh.kill(proc.pid, 'SIGKILL');
@@ -414,8 +430,8 @@ export async function teardownLab(sh: Shell, files: LabFiles): Promise<DownResul
   const record = files.record();
   const namespaces = [...new Set([...journal.flatMap((e) => (e.kind === 'netns' ? [e.name] : [])), ...(record ? planNamespacesOf(record.plan) : [])])];
   const pids = new Set<number>();
-  for (const e of journal) if (e.kind === 'process' && (sh.cmdline(e.pid) ?? '').includes('wireguard-go')) pids.add(e.pid);
-  for (const w of Object.values(record?.wireguard ?? {})) if ((sh.cmdline(w.pid) ?? '').includes('wireguard-go')) pids.add(w.pid);
+  for (const e of journal) if (e.kind === 'process' && (await isOurWireGuard(sh, e.pid, files.sockDir(e.node)))) pids.add(e.pid);
+  for (const w of Object.values(record?.wireguard ?? {})) if (await isOurWireGuard(sh, w.pid, w.sockDir)) pids.add(w.pid);
   const existing = new Set((await sh.run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean));
   for (const ns of namespaces) {
     if (!existing.has(ns)) continue;

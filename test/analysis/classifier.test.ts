@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { classifyPath, leavesNode, type PathClass, type PathEndpoint } from '../../src/cluster/path.js';
 import { SCENARIO_BIT, wouldEncrypt, type NodeFacts } from '../../src/analysis/coverage.js';
 import type { Endpoint } from '../../src/analysis/model.js';
+import { MANIFEST } from '../fabric/helpers.js';
 import { session } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
@@ -50,24 +51,7 @@ spec:
   nodeName: ${node}
   containers: [{name: c, image: busybox, ports: [{containerPort: 9100}]}]
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 6
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+${MANIFEST}`;
 
 interface FlowJson {
   source: { kind: 'pod' | 'node' | 'external'; node: string | null; hostNetwork: boolean; ip: string };

@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MANIFEST as WEB_MANIFEST } from '../fabric/helpers.js';
 import { session } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { interopPrerequisites, runCommand } from '../wireguard/tools.js';
@@ -17,24 +18,7 @@ import { labPrerequisitesMissing } from '../../src/platform/lab-shell.js';
 const RG = `labtest${process.pid}`;
 
 /** web: 6 replicas behind a ClusterIP service (two per node), and a hostNetwork DaemonSet-like pod per node. */
-const MANIFEST = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 6
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
----
+const MANIFEST = `${WEB_MANIFEST}---
 apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: hostagent, namespace: default}
@@ -329,6 +313,23 @@ maybe('lab on real Linux networking', () => {
       ['FORWARDED', 'FORWARDED'],
     ]);
   }, 240_000);
+
+  test("lab down never stops another lab's wireguard-go, even when a recorded pid now names it (pids wrap)", async () => {
+    await create('pa', '--enable-wireguard');
+    await create('pb', '--enable-wireguard');
+    await must(`lab up -g ${RG} -n pa -o none`);
+    const other = (await must(`lab up -g ${RG} -n pb -o json`)).json().nodes[0];
+    const pid = other.wireguard.pid as number;
+    // lab pa's journal names the pid as if its own wireguard-go had once had it: same program, same command line
+    const journal = path.join(home, 'lab', labPrefix(RG, 'pa'), 'journal.jsonl');
+    const node = JSON.parse(fs.readFileSync(journal, 'utf8').split('\n').find((l) => l.includes('"kind":"process"'))!).node;
+    fs.appendFileSync(journal, `${JSON.stringify({ kind: 'process', pid, ns: 'gone', program: 'wireguard-go', node })}\n`);
+    await must(`lab down -g ${RG} -n pa`);
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('wireguard-go');
+    expect((await must(`lab status -g ${RG} -n pb -o json`)).json().upToDate).toBe(true);
+    await must(`lab down -g ${RG} -n pb`);
+    expect(fs.existsSync(`/proc/${pid}`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('wireguard-go')).toBe(false);
+  });
 
   test('lab down removes every namespace, process and file, also after kill -9 of lab up half-way', async () => {
     const prefix = labPrefix(RG, 'roll');

@@ -19,7 +19,7 @@ import { labPlan, planNamespaces, type LabPlan } from '../../lab/plan.js';
 import { LabFiles } from '../../lab/record.js';
 
 /** Tools `lab up`/`traffic inspect --dataplane lab` run (Debian: iproute2 wireguard-go wireguard-tools nftables tshark iputils-ping). */
-export const LAB_TOOLS = ['ip', 'unshare', 'mount', 'sh', 'wireguard-go', 'wg', 'nft', 'tshark', 'dumpcap', 'ping'] as const;
+export const LAB_TOOLS = ['ip', 'unshare', 'nsenter', 'mount', 'sh', 'wireguard-go', 'wg', 'nft', 'tshark', 'dumpcap', 'ping'] as const;
 export const LAB_PACKAGES = 'iproute2 wireguard-go wireguard-tools nftables tshark iputils-ping';
 
 /**
