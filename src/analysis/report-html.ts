@@ -10,15 +10,10 @@
 import { plural } from '../plural.js';
 import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { ScenarioCoverage } from './coverage.js';
+import type { Endpoint } from './model.js';
 
-export interface ReportEndpoint {
-  readonly kind: 'pod' | 'node' | 'external';
-  readonly ip: string;
-  readonly node: string | null;
-  readonly namespace: string | null;
-  readonly name: string | null;
-  readonly hostNetwork: boolean;
-}
+/** An end of a flow in the report: the classifiers' endpoint. */
+export type ReportEndpoint = Endpoint;
 
 export interface ReportInput {
   title: string;

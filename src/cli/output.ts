@@ -105,18 +105,7 @@ export function autoRows(data: unknown): Record<string, unknown>[] {
 
 /** Render rows as tabulate's "simple" format: header, dashes, rows; two spaces between columns; numbers right-aligned. */
 export function renderTable(rows: readonly Record<string, unknown>[]): string {
-  if (rows.length === 0) return '';
-  const columns: string[] = [];
-  for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
-  const numeric = columns.map((c) => rows.every((r) => r[c] === undefined || r[c] === null || typeof r[c] === 'number'));
-  const cells = rows.map((r) => columns.map((c) => scalarText(r[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: readonly string[]) =>
-    values
-      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  return renderFittedTable(rows, {});
 }
 
 /** knack's tsv: one line per item; dict values in key order, lists as their length, nested dicts empty. */

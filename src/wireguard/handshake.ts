@@ -183,20 +183,10 @@ export function createResponse(input: CreateResponseInput): { message: Uint8Arra
   h = backend.hash(h, ephemeralPublic);
   const c1 = kdf1(c, ephemeralPublic, backend);
   // ee, se
-  const ee = backend.x25519(ephemeralPrivate, consumed.remoteEphemeral);
-  if (ee === null) {
-    wipe(c1);
-    return null;
-  }
-  const c2 = kdf1(c1, ee, backend);
-  wipe(c1, ee);
-  const se = backend.x25519(ephemeralPrivate, consumed.remoteStatic);
-  if (se === null) {
-    wipe(c2);
-    return null;
-  }
-  const c3 = kdf1(c2, se, backend);
-  wipe(c2, se);
+  const c2 = mixDh(backend, c1, ephemeralPrivate, consumed.remoteEphemeral);
+  if (c2 === null) return null;
+  const c3 = mixDh(backend, c2, ephemeralPrivate, consumed.remoteStatic);
+  if (c3 === null) return null;
   // add preshared key
   const [c4, tau, k] = kdf3(c3, presharedKey, backend);
   wipe(c3);
@@ -208,6 +198,19 @@ export function createResponse(input: CreateResponseInput): { message: Uint8Arra
   k.fill(0);
   tau.fill(0);
   return { message: msg, chainingKey: c, hash: h };
+}
+
+/** ee, se (response): the chaining key after KDF1(c, DH(priv, pub)); c and the DH result are wiped. Null, with c
+ * wiped, when the DH gives the all-zero result of a low-order point. */
+function mixDh(backend: CryptoBackend, c: Uint8Array, priv: Uint8Array, pub: Uint8Array): Uint8Array | null {
+  const dh = backend.x25519(priv, pub);
+  if (dh === null) {
+    wipe(c);
+    return null;
+  }
+  const next = kdf1(c, dh, backend);
+  wipe(c, dh);
+  return next;
 }
 
 /** Inputs of consumeResponse. */
@@ -233,20 +236,10 @@ export function consumeResponse(
   const remoteEphemeral = msg.subarray(RESPONSE.ephemeral, RESPONSE.empty);
   h = backend.hash(h, remoteEphemeral);
   const c1 = kdf1(c, remoteEphemeral, backend);
-  const ee = backend.x25519(state.ephemeralPrivate, remoteEphemeral);
-  if (ee === null) {
-    wipe(c1);
-    return null;
-  }
-  const c2 = kdf1(c1, ee, backend);
-  wipe(c1, ee);
-  const se = backend.x25519(local.privateKey, remoteEphemeral);
-  if (se === null) {
-    wipe(c2);
-    return null;
-  }
-  const c3 = kdf1(c2, se, backend);
-  wipe(c2, se);
+  const c2 = mixDh(backend, c1, state.ephemeralPrivate, remoteEphemeral);
+  if (c2 === null) return null;
+  const c3 = mixDh(backend, c2, local.privateKey, remoteEphemeral);
+  if (c3 === null) return null;
   // add preshared key
   const [c4, tau, k] = kdf3(c3, presharedKey, backend);
   wipe(c3);
