@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SimClock } from '../../dist/platform/clock.js';
 import { seededRng } from '../../dist/platform/rng.js';
-import { fastCryptoBackend } from '../../dist/platform/wg-fast-crypto.js';
+import { sodiumBackend } from '../../dist/platform/wg-sodium.js';
 import { Device } from '../../dist/wireguard/device.js';
 import { generatePrivateKey } from '../../dist/wireguard/keys.js';
 
@@ -41,7 +41,7 @@ function simulatedThroughputMBps(seconds = 1.5) {
   const clock = new SimClock(Date.UTC(2026, 0, 1));
   const keys = seededRng('bench:lab');
   const q = { a: [], b: [] };
-  const mk = (name, key) => new Device({ privateKey: key, clock, rng: seededRng(`bench:lab:${name}`), backend: fastCryptoBackend, send: (d) => q[name].push(d) });
+  const mk = (name, key) => new Device({ privateKey: key, clock, rng: seededRng(`bench:lab:${name}`), backend: sodiumBackend, send: (d) => q[name].push(d) });
   const a = mk('a', generatePrivateKey(keys));
   const b = mk('b', generatePrivateKey(keys));
   const ea = { address: '10.224.0.4', port: 51871 };
