@@ -1,21 +1,23 @@
 /**
- * `npm run bench` loads the build (dist/) by path, outside TypeScript's sight: a module renamed or removed in src/
- * breaks a section only when someone runs it (70-lab imported a backend that issue 13 had deleted). This reads every
- * bench script's imports of dist/ and checks that each module is built and exports every name the script takes.
- * The global setup builds dist/ before the tests run.
+ * bin/aks-wg, `npm start` (scripts/) and `npm run bench` load the build (dist/) by path, outside TypeScript's sight: a
+ * module renamed or removed in src/ breaks them only when someone runs them (bench/sections/70-lab.js imported a
+ * backend that issue 13 had deleted). This reads every such script's imports of dist/ and checks that each module has
+ * a source file and exports every name the script takes. The global setup builds dist/ before the tests run.
  */
 import { describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const BENCH = path.resolve('bench');
-
-function scripts(dir: string): string[] {
+/** The scripts that run from the build: bench/ and scripts/ (*.js) and bin/ (every file). */
+function scripts(dir: string, any = false): string[] {
+  if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? scripts(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
+    .flatMap((e) => (e.isDirectory() ? scripts(path.join(dir, e.name), any) : any || e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
 }
+
+const SCRIPTS = [...scripts(path.resolve('bench')), ...scripts(path.resolve('scripts')), ...scripts(path.resolve('bin'), true)];
 
 interface DistImport {
   script: string;
@@ -38,8 +40,8 @@ function distImports(script: string): DistImport[] {
   return found;
 }
 
-describe('bench scripts', () => {
-  const imports = scripts(BENCH).flatMap(distImports);
+describe('scripts that run from dist/', () => {
+  const imports = SCRIPTS.flatMap(distImports);
 
   test('find their imports of the build', () => {
     expect(imports.length).toBeGreaterThan(5);
