@@ -8,7 +8,7 @@ import type { ClusterDoc } from '../cluster/doc.js';
 import { clusterDirKey } from '../cluster/repo.js';
 import type { Store, Tx } from '../state/store.js';
 import { isDeviceSnapshot, type DeviceSnapshot } from '../wireguard/snapshot.js';
-import type { Fabric } from './fabric.js';
+import type { Fabric } from './datapath.js';
 
 export interface SessionsDoc {
   /** Node name → its cilium_wg0's sessions. */
