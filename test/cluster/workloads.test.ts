@@ -5,9 +5,9 @@ import { removeTempDirs } from '../helpers/tmp.js';
 import type { ClusterDoc } from '../../src/cluster/doc.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../../src/net/ip.js';
 import { addNodes, removeNodes } from '../../src/cluster/nodes.js';
-import { loadCluster, openStore } from '../../src/cluster/repo.js';
+import { loadCluster, openStore } from '../../src/repo/cluster.js';
 import { ciliumInternalIp, healthIp, reconcileWorkloads } from '../../src/cluster/schedule.js';
-import { decodeWorkloads, encodeWorkloads, loadWorkloads } from '../../src/cluster/workloads-store.js';
+import { decodeWorkloads, encodeWorkloads, loadWorkloads } from '../../src/repo/workloads.js';
 import {
   emptyWorkloads,
   podsByIp,
