@@ -1,9 +1,10 @@
 /**
  * The simulated Cilium agents (pkg/wireguard/agent in Cilium): what each node's agent publishes in its CiliumNode and
  * the `cilium_wg0` configuration it computes from every other CiliumNode. Pure over three documents — the cluster
- * (nodes, config), the workloads (pod IPs per node) and the Cilium document below — plus a reader for the key files.
+ * (nodes, config), the workloads (pod IPs per node) and the Cilium document below — plus a reader for the key files
+ * (repo/cilium.ts stores them all: the document's key, the key files' layout, load and save).
  *
- * The Cilium document (`<cluster dir>/cilium.json`) keeps one record per node's agent. A record's `publicKey` is
+ * The Cilium document (`<cluster dir>/cilium.json`, repo/cilium.ts) keeps one record per node's agent. A record's `publicKey` is
  * the key the agent published (the `network.cilium.io/wg-pub-key` annotation) and `wireguardSinceMs` when its agent
  * came back with WireGuard: during a rolling restart the later nodes' times lie in the future of the cluster's
  * simulated clock, so the same document answers "who encrypts" for any instant. Every agent sees every annotation
@@ -11,12 +12,10 @@
  */
 import { wireguardConfigured } from '../aks/model.js';
 import type { ClusterDoc } from '../cluster/doc.js';
-import { clusterDirKey } from '../cluster/repo.js';
 import type { Workloads } from '../cluster/workloads.js';
 import { parseIPv4 } from '../net/ip.js';
 import type { WgConfig, WgPeerConfig, WireGuardPlan } from '../fabric/types.js';
 import { PlanSource } from '../fabric/wg-source.js';
-import type { ShapeCheck } from '../state/store.js';
 
 /** Cilium's WireGuard interface name (pkg/wireguard/types). */
 export const WG_INTERFACE = 'cilium_wg0';
@@ -91,73 +90,6 @@ export interface CiliumDoc {
 
 export function emptyCilium(): CiliumDoc {
   return { agents: {}, rollout: null };
-}
-
-/** The Cilium document's key. */
-export function ciliumDocKey(resourceGroup: string, name: string): string {
-  return `${clusterDirKey(resourceGroup, name)}/cilium.json`;
-}
-
-/**
- * The key of a node's (or the rogue machine's) agent key file, its `/var/run/cilium/state/cilium_wg0.key`:
- * `<cluster dir>/nodes/<node>.cilium_wg0.key`. One flat directory for every node, so a new node costs one file and
- * no directories (the node's root with var/run/cilium/state cost five, which was most of a 5,000-node create).
- */
-export function nodeKeyKey(resourceGroup: string, name: string, node: string): string {
-  return nodeKeyKeys(resourceGroup, name)(node);
-}
-
-/** nodeKeyKey for many nodes of one cluster (the cluster's names checked once). */
-export function nodeKeyKeys(resourceGroup: string, name: string): (node: string) => string {
-  const dir = `${clusterDirKey(resourceGroup, name)}/nodes/`;
-  return (node) => `${dir}${nodeSegment(node)}.${WG_KEY_FILE}`;
-}
-
-/** The key file's name in WG_KEY_PATH. */
-const WG_KEY_FILE = WG_KEY_PATH.slice(WG_KEY_PATH.lastIndexOf('/') + 1);
-
-function nodeSegment(node: string): string {
-  return encodeURIComponent(node).replace(/^\./, '%2E');
-}
-
-/**
- * Where aks-wg before the flat layout kept a node's filesystem root (`<cluster dir>/nodes/<node>`, the key file at
- * WG_KEY_PATH under it). Read as a fallback; the next change to the cluster moves the key and removes the root.
- */
-export function legacyNodeRootKey(resourceGroup: string, name: string, node: string): string {
-  return `${clusterDirKey(resourceGroup, name)}/nodes/${nodeSegment(node)}`;
-}
-
-export function legacyNodeKeyKey(resourceGroup: string, name: string, node: string): string {
-  return `${legacyNodeRootKey(resourceGroup, name, node)}${WG_KEY_PATH}`;
-}
-
-const checkCilium: ShapeCheck = (data) => {
-  const d = data as Partial<CiliumDoc> | null;
-  if (!d || typeof d !== 'object') return 'the document is not an object';
-  if (!d.agents || typeof d.agents !== 'object') return '"agents" is missing';
-  return undefined;
-};
-
-/** Anything documents can be read from: the Store (no lock) or a Tx. */
-export interface DocSource {
-  read<T>(key: string, check?: ShapeCheck): T | undefined;
-}
-export interface BytesSource {
-  readBytes(key: string): Uint8Array | undefined;
-}
-
-/** The cluster's Cilium document (empty when none was written yet). @throws StateError when it is corrupt. */
-export function loadCilium(src: DocSource, resourceGroup: string, name: string): CiliumDoc {
-  return src.read<CiliumDoc>(ciliumDocKey(resourceGroup, name), checkCilium) ?? emptyCilium();
-}
-
-/**
- * A reader of agents' key files for wireguardConfigs' `readKey` (falling back to the legacy layout). A key file that
- * is empty — possible after a power loss, see Tx.writeFresh — comes back empty: that agent has no key.
- */
-export function keyReader(src: BytesSource, resourceGroup: string, name: string): (node: string) => Uint8Array | undefined {
-  return (node) => src.readBytes(nodeKeyKey(resourceGroup, name, node)) ?? src.readBytes(legacyNodeKeyKey(resourceGroup, name, node));
 }
 
 /** Does the cluster run Cilium agents at all? */
@@ -236,8 +168,15 @@ export interface WireGuardInput {
   cluster: ClusterDoc;
   workloads: Workloads;
   cilium: CiliumDoc;
-  /** The raw 32 bytes of a node's key file, undefined when absent (see keyReader). */
+  /** The raw 32 bytes of a node's key file, undefined when absent (repo/cilium.ts keyReader). */
   readKey: (node: string) => Uint8Array | undefined;
+}
+
+/** One consistent read of everything the agents' views need (repo/snapshot.ts loadSnapshot reads it). */
+export interface CiliumSnapshot extends WireGuardInput {
+  now: number;
+  /** Every node's cilium_wg0 configuration now. */
+  configs(): Map<string, WireGuardNodeConfig | null>;
 }
 
 /**

@@ -4,17 +4,16 @@
  *
  * HOOK for the Cilium agents (src/cilium/ agent state): the WireGuard public key and the encryption key index come
  * from the node's agent. Pass them as `agent`; without it the object has no `network.cilium.io/wg-pub-key`
- * annotation and `spec.encryption` is empty (an agent that has not published a key). `agentStatesFor()` is where
+ * annotation and `spec.encryption` is empty (an agent that has not published a key). `agentStates()` is where
  * the agent layer plugs in: `kubectl get ciliumnodes` calls it once per command.
  */
 import type { ClusterDoc, NodeRecord } from '../cluster/doc.js';
 import { ciliumInternalIp, healthIp } from '../cluster/schedule.js';
 import { uidOf } from '../cluster/workloads.js';
 import { rfc3339 } from '../cluster/duration.js';
-import type { Store } from '../state/store.js';
 import { clusterNow } from '../cluster/clock.js';
-import { loadCilium, publishedKey } from './agents.js';
-import { loadImported } from '../cluster/imported.js';
+import { publishedKey, type CiliumDoc } from './agents.js';
+import type { ImportedDoc } from '../cluster/imported.js';
 
 export const WG_PUBKEY_ANNOTATION = 'network.cilium.io/wg-pub-key';
 /** spec.encryption.key of a node using WireGuard. */
@@ -36,13 +35,11 @@ export const IMPORTED_WG_PUBKEY_ANNOTATION = 'aks-wg.io/imported-wg-pub-key';
 /**
  * The agent state of each node, by node name, at the cluster's simulated time: the key each agent has published
  * (agents.ts publishedKey — none while WireGuard is off or the node's agent has not restarted yet in a rollout).
- * Only public keys leave the agent.
+ * Only public keys leave the agent. (repo/cilium.ts agentStatesFor reads the documents.)
  */
-export function agentStatesFor(store: Store, doc: ClusterDoc): Map<string, CiliumAgentView> {
+export function agentStates(doc: ClusterDoc, cilium: CiliumDoc, imported: ImportedDoc | undefined): Map<string, CiliumAgentView> {
   const out = new Map<string, CiliumAgentView>();
-  const cilium = loadCilium(store, doc.managedCluster.resourceGroup, doc.managedCluster.name);
   const now = clusterNow(doc);
-  const imported = loadImported(store, doc.managedCluster.resourceGroup, doc.managedCluster.name);
   for (const n of doc.nodes) {
     const publicKey = publishedKey(doc, cilium, n.name, now);
     const real = imported?.nodes[n.name]?.publicKey;

@@ -7,7 +7,7 @@
 import type { NodeRecord } from '../cluster/doc.js';
 import type { Rng } from '../platform/types.js';
 import { agentErrors, agentView, WG_INTERFACE, WG_KEY_PATH } from './agents.js';
-import type { CiliumSnapshot } from './snapshot.js';
+import type { CiliumSnapshot } from './agents.js';
 import { debugInfo, renderAgentStatus, renderEncryptStatus, type PeerStats } from './views.js';
 
 export class ExecError extends Error {

@@ -1,8 +1,8 @@
 /**
  * The imported-keys document of a cluster built by `cluster import`: where it came from and what the real cluster
- * published (only public keys leave a real node). It lives beside the cluster's workloads and goes with the cluster.
+ * published (only public keys leave a real node). It lives beside the cluster's workloads and goes with the cluster
+ * (repo/imported.ts).
  */
-import { clusterDirKey } from './repo.js';
 
 /** Per-node WireGuard facts of an imported cluster. */
 export interface NodeKeyFacts {
@@ -21,16 +21,4 @@ export interface ImportedDoc {
   nodes: Record<string, NodeKeyFacts & { extraPodCidrs: string[] }>;
   /** Whether CiliumNodes were read at all (without them, keys are unknown rather than absent). */
   ciliumNodes: boolean;
-}
-
-/** Where the imported-keys document lives: beside the cluster's workloads, removed with the cluster. */
-export function importedKey(resourceGroup: string, name: string): string {
-  return `${clusterDirKey(resourceGroup, name)}/imported.json`;
-}
-
-/** The imported-keys document of a cluster, or undefined for clusters that were not imported. */
-export function loadImported(src: { read<T>(key: string, check?: (d: unknown) => string | undefined): T | undefined }, resourceGroup: string, name: string): ImportedDoc | undefined {
-  return src.read<ImportedDoc>(importedKey(resourceGroup, name), (d) =>
-    d && typeof d === 'object' && typeof (d as ImportedDoc).nodes === 'object' ? undefined : '"nodes" is missing',
-  );
 }

@@ -1,7 +1,7 @@
 /**
  * The workload model of a cluster: controllers (Deployments, DaemonSets), the pods they own plus bare pods, and
  * ClusterIP services. Pure data and queries; placement and IPAM live in schedule.ts, persistence in
- * workloads-store.ts.
+ * repo/workloads.ts.
  *
  * For the fabric: a pod's `ip` is its pod-network address (from its node's /24), or the node's InternalIP when
  * `hostNetwork` is true; a Pending pod has `node` and `ip` null and never sends or receives.

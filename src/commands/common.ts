@@ -2,7 +2,7 @@
 import { DEFAULT_SUBSCRIPTION_ID } from '../aks/consts.js';
 import type { ManagedCluster } from '../aks/model.js';
 import type { CommandContext, FlagSpec, Spinner } from './command.js';
-import { resolveContext } from '../cluster/context.js';
+import { resolveContext } from '../repo/context.js';
 import { KubeError } from '../cluster/manifest.js';
 import { isDurationText, parseDuration } from '../cluster/duration.js';
 import { ArgumentParseError, ValidationError } from '../errors.js';
@@ -80,7 +80,7 @@ export const clusterTable = (result: unknown): unknown =>
 
 /** The cluster's strict egress CIDR (Cilium strict mode), if on. */
 export async function strictEgressOf(store: Store, mc: ManagedCluster): Promise<string | undefined> {
-  const { loadCilium } = await import('../cilium/agents.js');
+  const { loadCilium } = await import('../repo/cilium.js');
   return loadCilium(store, mc.resourceGroup, mc.name).strictEgressCidr;
 }
 

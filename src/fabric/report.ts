@@ -4,7 +4,7 @@
  * stream without keeping its flows.
  */
 import { plural } from '../plural.js';
-import type { Cause, FlowOutcome } from './fabric.js';
+import type { Cause, FlowOutcome } from './wire-record.js';
 import { API_SERVER_NAME } from '../cluster/system.js';
 import { PATH_CLASSES, type PathClass } from '../cluster/path.js';
 import type { Flow, FlowEndpoint, FlowReport, ReportSummary } from './types.js';

@@ -3,7 +3,8 @@
  * collecting the report. Flows come from a factory so a million of them can be generated, run and counted without
  * being held; only a kept report (json/yaml/table output) materialises per-flow objects.
  */
-import { FlowOutcome, type Fabric } from './fabric.js';
+import type { Fabric } from './datapath.js';
+import { FlowOutcome } from './wire-record.js';
 import { countFlow, emptySummary, flowReport, type ReasonContext } from './report.js';
 import type { FabricSetup, Flow, FlowReport, InspectReport } from './types.js';
 

@@ -13,7 +13,7 @@ import { HEALTH_HOST, ROUTER_HOST } from '../cluster/schedule.js';
 import { API_SERVER_IP, API_SERVER_NAME } from '../cluster/system.js';
 import { hash32, serviceBackends, type Pod, type Service, type Workloads } from '../cluster/workloads.js';
 import { ValidationError } from '../errors.js';
-import { nodeEndpoint } from './fabric.js';
+import { nodeEndpoint } from './machines.js';
 import type { L4Protocol } from './packets.js';
 import type { Endpoint, FabricNode, Flow } from './types.js';
 import { classifyPath, type PathClass } from '../cluster/path.js';

@@ -6,6 +6,7 @@
 import type { L4Protocol } from './packets.js';
 
 import type { PathClass } from '../cluster/path.js';
+import type { Clock } from '../platform/types.js';
 
 export type EndpointKind = 'pod' | 'node' | 'external';
 export type Interface = 'cilium_wg0' | 'lxc' | 'eth0';
@@ -61,6 +62,11 @@ export interface WgPeerConfig {
   readonly publicKey: string;
   readonly endpoint: { readonly address: string; readonly port: number };
   readonly allowedIps: readonly string[];
+}
+
+/** A settable clock: the fabric moves simulated time forward as it fires timers. */
+export interface MutableClock extends Clock {
+  set(ms: number): void;
 }
 
 /** Why nothing can be encrypted cluster-wide (shown in every unencrypted flow's reason), or null. */

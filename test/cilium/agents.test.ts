@@ -3,19 +3,17 @@ import * as fs from 'node:fs';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
 import { listFiles, removeTempDirs } from '../helpers/tmp.js';
-import { openStore } from '../../src/cluster/repo.js';
-import { loadSnapshot } from '../../src/cilium/snapshot.js';
+import { openStore } from '../../src/repo/cluster.js';
+import { loadSnapshot } from '../../src/repo/snapshot.js';
+import { agentStatesFor, ciliumDocKey, legacyNodeKeyKey, nodeKeyKey } from '../../src/repo/cilium.js';
 import {
-  ciliumDocKey,
-  legacyNodeKeyKey,
-  nodeKeyKey,
   wireguardConfigs,
   WG_MTU,
   WG_PORT,
   WG_PUBKEY_ANNOTATION,
   type CiliumDoc,
 } from '../../src/cilium/agents.js';
-import { agentStatesFor, ciliumNodeObject } from '../../src/cilium/ciliumnode.js';
+import { ciliumNodeObject } from '../../src/cilium/ciliumnode.js';
 import { clampPrivateKey, encodeKey, publicKeyFromPrivate } from '../../src/wireguard/keys.js';
 
 afterEach(removeTempDirs);
@@ -265,7 +263,7 @@ describe('turning WireGuard on and off', () => {
     expect((await s.run('cluster encryption-status -g RG -n C')).stdout).toBe('Encryption: Disabled (3/3 nodes)\nEncryption strict mode (egress): Disabled\n');
     // Time moves on the cluster's clock (as `aks-wg clock advance 15s` does).
     const { advanceClusterClock } = await import('../../src/cluster/clock.js');
-    const { readCluster, writeCluster } = await import('../../src/cluster/repo.js');
+    const { readCluster, writeCluster } = await import('../../src/repo/cluster.js');
     await openStore(s.env).mutate((tx) => {
       const doc = readCluster(tx, 'RG', 'C');
       advanceClusterClock(doc, 15_000);

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { session, type RunResult } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
-import { openStore } from '../../src/cluster/repo.js';
-import { loadSnapshot } from '../../src/cilium/snapshot.js';
-import { nodeKeyKey } from '../../src/cilium/agents.js';
+import { openStore } from '../../src/repo/cluster.js';
+import { loadSnapshot } from '../../src/repo/snapshot.js';
+import { nodeKeyKey } from '../../src/repo/cilium.js';
 import { renderClusterEncryptionStatus, renderEncryptStatus, tabwrite } from '../../src/cilium/views.js';
 import { clampPrivateKey, encodeKey, publicKeyFromPrivate } from '../../src/wireguard/keys.js';
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
 import { removeTempDirs } from '../helpers/tmp.js';
-import { loadCluster, openStore } from '../../src/cluster/repo.js';
+import { loadCluster, openStore } from '../../src/repo/cluster.js';
 
 afterEach(removeTempDirs);
 

@@ -1,13 +1,13 @@
-/** The workload model: system pods per dataplane, placement, IPAM, reconcile after node changes, persistence. */
+/** The workload model: system pods per dataplane, placement, IPAM, reconcile after node changes (its document: test/repo/). */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
 import { removeTempDirs } from '../helpers/tmp.js';
 import type { ClusterDoc } from '../../src/cluster/doc.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../../src/net/ip.js';
 import { addNodes, removeNodes } from '../../src/cluster/nodes.js';
-import { loadCluster, openStore } from '../../src/cluster/repo.js';
+import { loadCluster, openStore } from '../../src/repo/cluster.js';
 import { ciliumInternalIp, healthIp, reconcileWorkloads } from '../../src/cluster/schedule.js';
-import { decodeWorkloads, encodeWorkloads, loadWorkloads } from '../../src/cluster/workloads-store.js';
+import { loadWorkloads } from '../../src/repo/workloads.js';
 import {
   emptyWorkloads,
   podsByIp,
@@ -251,13 +251,6 @@ describe('queries for the fabric', () => {
     const ms = w.services.find((s) => s.name === 'metrics-server')!;
     expect(serviceBackends(w, ms).map((b) => b.port)).toEqual([4443, 4443]);
     expect(serviceBackends(w, w.services.find((s) => s.name === 'kubernetes')!)).toEqual([]);
-  });
-
-  test('the stored form round-trips and is compact', async () => {
-    const { doc, w } = await created('--enable-wireguard');
-    const stored = JSON.parse(JSON.stringify(encodeWorkloads(doc, w)));
-    expect(decodeWorkloads(doc, stored)).toEqual(w);
-    expect(Array.isArray(stored.controllers[0].pods[0])).toBe(true);
   });
 
   test('an empty model reconciles to the system workloads', async () => {

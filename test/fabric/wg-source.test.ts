@@ -1,10 +1,11 @@
 // The fabric's lazy view of the agents' configuration answers exactly as cilium/agents.ts wireguardConfigs.
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import { keyReader, loadCilium, wireguardConfigs } from '../../src/cilium/agents.js';
+import { wireguardConfigs } from '../../src/cilium/agents.js';
+import { keyReader, loadCilium } from '../../src/repo/cilium.js';
 import { clusterNow } from '../../src/cluster/clock.js';
-import { loadCluster } from '../../src/cluster/repo.js';
-import { loadWorkloads } from '../../src/cluster/workloads-store.js';
+import { loadCluster } from '../../src/repo/cluster.js';
+import { loadWorkloads } from '../../src/repo/workloads.js';
 import { fabricSetup } from '../../src/commands/traffic/run-inspect.js';
 import { wireGuardSource } from '../../src/fabric/wg-source.js';
 import { parseIPv4 } from '../../src/net/ip.js';

@@ -10,7 +10,7 @@ import { allFlags } from '../../src/cli/program.js';
 import { loadSpecs } from '../../src/cli/registry.js';
 
 const SPECS = await loadSpecs();
-import { listClusters } from '../../src/cluster/repo.js';
+import { listClusters } from '../../src/repo/cluster.js';
 import { Store } from '../../src/state/store.js';
 import { run, testEnv, type TestEnv } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';

@@ -5,10 +5,10 @@
  */
 import type { CommandContext, CommandSpec } from '../command.js';
 import { advanceClusterClock, clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
-import type { ContextRef } from '../../cluster/context.js';
+import type { ContextRef } from '../../repo/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
 import { formatDuration, humanDuration, rfc3339 } from '../../cluster/duration.js';
-import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
+import { loadCluster, openStore, readCluster, writeCluster } from '../../repo/cluster.js';
 import { durationArgument, TARGET_FLAGS, targetCluster } from '../common.js';
 
 const FLAGS = TARGET_FLAGS;

@@ -15,8 +15,8 @@ import type { CommandSpec } from '../command.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
 import { parseCidr, parseIPv4 } from '../../net/ip.js';
 import { addNodes } from '../../cluster/nodes.js';
-import { openStore, tryReadCluster, writeCluster } from '../../cluster/repo.js';
-import { syncWorkloads } from '../../cluster/workloads-store.js';
+import { openStore, tryReadCluster, writeCluster } from '../../repo/cluster.js';
+import { syncWorkloads } from '../../repo/workloads.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, num, RESOURCE_GROUP, str, subscriptionId, spinUnlessNoWait } from '../common.js';
 import type { NetworkDataplane, NetworkPlugin, TransitEncryptionType } from '../../aks/consts.js';
@@ -107,7 +107,7 @@ export const clusterCreate: CommandSpec = {
     cidrArg(input.serviceCidr, '--service-cidr');
     ipv4Arg(input.dnsServiceIp, '--dns-service-ip');
     validateCreateService(input, DEFAULT_NODE_SUBNET, { cidr: (t) => ({ text: t, ...parseCidr(t) }), ipv4: parseIPv4 });
-    const { syncCilium } = await import('../../cilium/sync.js');
+    const { syncCilium } = await import('../../repo/cilium.js');
     const store = openStore(env);
     const mc = await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { clusterDirKey, clusterDocKey, openStore, readCluster } from '../../cluster/repo.js';
+import { deleteCluster, openStore, readCluster } from '../../repo/cluster.js';
 import { CommandError } from '../../errors.js';
 import { CLUSTER_NAME, NO_WAIT, RESOURCE_GROUP, str, YES, spinUnlessNoWait } from '../common.js';
 
@@ -23,8 +23,7 @@ export const clusterDelete: CommandSpec = {
     await spinUnlessNoWait({ args, ui }, 'Running ..', () =>
       store.mutate((tx) => {
         readCluster(tx, rg, name);
-        tx.delete(clusterDocKey(rg, name));
-        tx.delete(clusterDirKey(rg, name));
+        deleteCluster(tx, rg, name);
       }),
     );
     return undefined;

@@ -1,5 +1,5 @@
 import { PRINTED, type CommandSpec } from '../command.js';
-import { openStore } from '../../cluster/repo.js';
+import { openStore } from '../../repo/cluster.js';
 import { CLUSTER_NAME, RESOURCE_GROUP, str } from '../common.js';
 
 /** `-o json` of encryption-status: what `cilium encryption status` prints, as data. */
@@ -32,7 +32,7 @@ export const clusterEncryptionStatus: CommandSpec = {
   examples: ['aks-wg cluster encryption-status -g RG -n C', 'aks-wg cluster encryption-status -g RG -n C -o json --query nodes'],
   async run({ env, args, ui }) {
     const store = openStore(env);
-    const { loadSnapshot } = await import('../../cilium/snapshot.js');
+    const { loadSnapshot } = await import('../../repo/snapshot.js');
     const { encryptionCounts, rolloutInProgress } = await import('../../cilium/agents.js');
     const { renderClusterEncryptionStatus, strictModeLine } = await import('../../cilium/views.js');
     const snap = loadSnapshot(store, str(args['resourceGroup'])!, str(args['name'])!);

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
-import { CONFIG_KEY, useCluster } from '../../cluster/context.js';
-import { openStore, readCluster } from '../../cluster/repo.js';
+import { CONFIG_KEY, useCluster } from '../../repo/context.js';
+import { openStore, readCluster } from '../../repo/cluster.js';
 import { CLUSTER_NAME, RESOURCE_GROUP, str } from '../common.js';
 
 /**

@@ -60,7 +60,7 @@ export const clusterImport: CommandSpec = {
     const cilium = o.ciliumFile === undefined ? undefined : readInput(env, '--ciliumnodes', o.ciliumFile);
     const { planImport } = await import('../../import/kubectl-import.js');
     const { buildImportedCluster } = await import('../../import/import-cluster.js');
-    const { importedKey } = await import('../../cluster/imported.js');
+    const { writeImported } = await import('../../repo/imported.js');
     const plan = planImport(kubectl, cilium);
     for (const d of plan.diagnostics) {
       if (d.severity === 'warning') ui.warn(`${d.location}: ${d.message}`);
@@ -72,10 +72,9 @@ export const clusterImport: CommandSpec = {
       const more = errors.length > 1 ? `\n${errors.slice(1).map((d) => `${d.location}: ${d.message}`).join('\n')}` : '';
       throw new CommandError(`${first.location}: ${first.message}; nothing was imported${more}`);
     }
-    const { openStore, tryReadCluster, writeCluster } = await import('../../cluster/repo.js');
-    const { writeWorkloads } = await import('../../cluster/workloads-store.js');
-    const { syncCilium } = await import('../../cilium/sync.js');
-    const { ciliumDocKey } = await import('../../cilium/agents.js');
+    const { openStore, tryReadCluster, writeCluster } = await import('../../repo/cluster.js');
+    const { writeWorkloads } = await import('../../repo/workloads.js');
+    const { syncCilium, writeCilium } = await import('../../repo/cilium.js');
     const store = openStore(env);
     const built = await ui.spin('Importing ..', () =>
       store.mutate((tx) => {
@@ -107,9 +106,9 @@ export const clusterImport: CommandSpec = {
               changed = true;
             }
           }
-          if (changed) tx.write(ciliumDocKey(o.resourceGroup, o.name), cilium);
+          if (changed) writeCilium(tx, built.doc, cilium);
         }
-        tx.write(importedKey(o.resourceGroup, o.name), built.imported);
+        writeImported(tx, o.resourceGroup, o.name, built.imported);
         return built;
       }),
     );

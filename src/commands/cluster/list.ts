@@ -1,6 +1,6 @@
 import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../command.js';
-import { listClusters, openStore } from '../../cluster/repo.js';
+import { listClusters, openStore } from '../../repo/cluster.js';
 import { clusterTable, RESOURCE_GROUP_OPTIONAL, str } from '../common.js';
 
 export const clusterList: CommandSpec = {

@@ -1,6 +1,6 @@
 import { managedClusterView } from '../../cluster/clock.js';
 import { PRINTED, type CommandSpec } from '../command.js';
-import { loadCluster, openStore } from '../../cluster/repo.js';
+import { loadCluster, openStore } from '../../repo/cluster.js';
 import { CLUSTER_NAME, clusterTable, RESOURCE_GROUP, str, strictEgressOf, withStrictMode } from '../common.js';
 
 export const clusterShow: CommandSpec = {

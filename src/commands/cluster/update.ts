@@ -2,8 +2,8 @@ import { TRANSIT_ENCRYPTION_TYPES, type TransitEncryptionType } from '../../aks/
 import { applyUpdate, checkSomethingToUpdate, type UpdateInput } from '../../aks/update.js';
 import { managedClusterView } from '../../cluster/clock.js';
 import type { CommandSpec } from '../command.js';
-import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { syncWorkloads } from '../../cluster/workloads-store.js';
+import { openStore, readCluster, writeCluster } from '../../repo/cluster.js';
+import { syncWorkloads } from '../../repo/workloads.js';
 import { wireguardConfigured, type ManagedCluster } from '../../aks/model.js';
 import { CLUSTER_NAME, clusterTable, flag, NO_WAIT, RESOURCE_GROUP, spinUnlessNoWait, str, withStrictMode, YES } from '../common.js';
 
@@ -54,7 +54,8 @@ export const clusterUpdate: CommandSpec = {
     };
     // az checks for "nothing to update" before it reads the cluster.
     checkSomethingToUpdate(input);
-    const { checkStrictEgressCidr, updateAgents } = await import('../../cilium/update.js');
+    const { checkStrictEgressCidr } = await import('../../cilium/update.js');
+    const { updateAgents } = await import('../../repo/cilium.js');
     checkStrictEgressCidr(input.encryptionStrictEgressCidr);
     const store = openStore(env);
     const warnings: string[] = [];

@@ -3,9 +3,9 @@
  * `cluster get-credentials` merged). Output and errors as kubectl prints them.
  */
 import { PRINTED, type CommandSpec } from '../command.js';
-import { readConfig, useContext } from '../../cluster/context.js';
+import { readConfig, useContext } from '../../repo/context.js';
 import { KubeError } from '../../cluster/manifest.js';
-import { openStore } from '../../cluster/repo.js';
+import { openStore } from '../../repo/cluster.js';
 import { formatColumns, kubectlCommand } from './shared.js';
 
 const SUBCOMMANDS = ['current-context', 'get-contexts', 'use-context'];

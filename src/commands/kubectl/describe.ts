@@ -5,9 +5,9 @@
  * selector; a CiliumNode's WireGuard key annotation and pod CIDRs.
  */
 import { PRINTED, type CommandSpec } from '../command.js';
-import { agentStatesFor } from '../../cilium/ciliumnode.js';
+import { agentStatesFor } from '../../repo/cilium.js';
 import { KubeError } from '../../cluster/manifest.js';
-import { loadWorkloads } from '../../cluster/workloads-store.js';
+import { loadWorkloads } from '../../repo/workloads.js';
 import type { Workloads } from '../../cluster/workloads.js';
 import { items, matches, parseLabelSelector, parseRequests, type Item } from './get.js';
 import { CONTEXT_FLAG, kubectlCommand, NAMESPACE_FLAG, openTarget } from './shared.js';

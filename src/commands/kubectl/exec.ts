@@ -29,7 +29,7 @@ export const kubectlExec: CommandSpec = kubectlCommand({
     const namespace = str(args['namespace']) ?? 'default';
     const container = str(args['container']);
     const { store, doc } = openTarget(ctx);
-    const { loadSnapshot, sessionStats } = await import('../../cilium/snapshot.js');
+    const { loadSnapshot, sessionStats } = await import('../../repo/snapshot.js');
     const snap = loadSnapshot(store, doc.managedCluster.resourceGroup, doc.managedCluster.name, doc);
     const pods = snap.workloads.pods;
     const notFound = (kind: string, name: string) => new KubeError(`Error from server (NotFound): ${kind} "${name}" not found`);

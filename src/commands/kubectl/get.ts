@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.js';
-import { ciliumNodeObject, agentStatesFor } from '../../cilium/ciliumnode.js';
+import { ciliumNodeObject } from '../../cilium/ciliumnode.js';
+import { agentStatesFor } from '../../repo/cilium.js';
 import { clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc, NodeRecord } from '../../cluster/doc.js';
 import { humanDuration } from '../../cluster/duration.js';
@@ -19,7 +20,7 @@ import {
 } from '../../cluster/kube-objects.js';
 import { KubeError } from '../../cluster/manifest.js';
 import { ciliumInternalIp } from '../../cluster/schedule.js';
-import { loadWorkloads } from '../../cluster/workloads-store.js';
+import { loadWorkloads } from '../../repo/workloads.js';
 import { formatSelector, listNamespaces, type Controller, type Labels, type Pod, type Service, type Workloads } from '../../cluster/workloads.js';
 import { PRINTED } from '../command.js';
 import { CONTEXT_FLAG, formatColumns, kubectlCommand, kubeJson, kubeYaml, NAMESPACE_FLAG, openTarget, writeJsonList, writeYamlList } from './shared.js';

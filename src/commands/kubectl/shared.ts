@@ -4,10 +4,10 @@
  * (tabwriter columns, 4-space JSON, YAML), all with sorted keys as kubectl prints unstructured objects.
  */
 import type { CommandContext, CommandSpec, FlagSpec } from '../command.js';
-import { resolveContext, type ContextRef } from '../../cluster/context.js';
+import { resolveContext, type ContextRef } from '../../repo/context.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
 import { KubeError } from '../../cluster/manifest.js';
-import { loadCluster, openStore } from '../../cluster/repo.js';
+import { loadCluster, openStore } from '../../repo/cluster.js';
 import { ResourceNotFoundError } from '../../errors.js';
 import type { Store } from '../../state/store.js';
 

@@ -3,11 +3,12 @@
  * a lab is built from — the cluster, its running pods and what the simulated Cilium agents compute now (each node's
  * cilium_wg0 with the agent's peers and AllowedIPs, strict mode, the rogue machine).
  */
-import { keyReader, loadCilium, rogueConfig, wireguardConfigs, type CiliumDoc } from '../../cilium/agents.js';
+import { rogueConfig, wireguardConfigs, type CiliumDoc } from '../../cilium/agents.js';
+import { keyReader, loadCilium } from '../../repo/cilium.js';
 import { clusterNow } from '../../cluster/clock.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
-import { loadCluster, openStore } from '../../cluster/repo.js';
-import { loadWorkloads } from '../../cluster/workloads-store.js';
+import { loadCluster, openStore } from '../../repo/cluster.js';
+import { loadWorkloads } from '../../repo/workloads.js';
 import type { Workloads } from '../../cluster/workloads.js';
 import { CommandError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { openStore, readCluster } from '../../cluster/repo.js';
+import { openStore, readCluster } from '../../repo/cluster.js';
 import { ValidationError } from '../../errors.js';
 import { str } from '../common.js';
 import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
@@ -21,7 +21,7 @@ export const nodeAddRogue: CommandSpec = {
     }
     const store = openStore(env);
     const { rg, name } = await targetCluster(store, args);
-    const { addRogue } = await import('../../cilium/sync.js');
+    const { addRogue } = await import('../../repo/cilium.js');
     const rogue = await ui.spin('Running ..', () =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { openStore } from '../../cluster/repo.js';
+import { openStore } from '../../repo/cluster.js';
 import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
 
 interface NodeRow {
@@ -27,7 +27,7 @@ export const nodeList: CommandSpec = {
   async run({ env, args }) {
     const store = openStore(env);
     const { rg, name } = await targetCluster(store, args);
-    const { loadSnapshot } = await import('../../cilium/snapshot.js');
+    const { loadSnapshot } = await import('../../repo/snapshot.js');
     const snap = loadSnapshot(store, rg, name);
     const configs = snap.configs();
     const rows: NodeRow[] = snap.cluster.nodes.map((n) => {
@@ -43,7 +43,7 @@ export const nodeList: CommandSpec = {
         peers: c ? c.peers.length : null,
       };
     });
-    const { loadImported } = await import('../../cluster/imported.js');
+    const { loadImported } = await import('../../repo/imported.js');
     const imported = loadImported(store, rg, name);
     if (imported) for (const r of rows) r.importedPublicKey = imported.nodes[r.name]?.publicKey ?? null;
     const rogue = snap.cilium.rogue;

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { openStore, readCluster } from '../../cluster/repo.js';
+import { openStore, readCluster } from '../../repo/cluster.js';
 import { NotFoundError } from '../../errors.js';
 import { NO_WAIT, spinUnlessNoWait } from '../common.js';
 import { NODE_CLUSTER_NAME, NODE_CONTEXT, NODE_RESOURCE_GROUP, targetCluster } from './shared.js';
@@ -14,7 +14,7 @@ export const nodeReimage: CommandSpec = {
     const node = positionals[0]!;
     const store = openStore(env);
     const { rg, name } = await targetCluster(store, args);
-    const { reimageNode } = await import('../../cilium/sync.js');
+    const { reimageNode } = await import('../../repo/cilium.js');
     const result = await spinUnlessNoWait({ args, ui }, `Reimaging ${node} ..`, () =>
       store.mutate((tx) => {
         const doc = readCluster(tx, rg, name);

@@ -25,10 +25,10 @@ export const nodeWgShowconf: CommandSpec = {
   examples: ['aks-wg node wg-showconf aks-nodepool1-12345678-vmss000000 -g RG -n C', 'aks-wg node wg-showconf aks-nodepool1-12345678-vmss000000 --show-keys > wg0.conf'],
   async run({ env, args, positionals, ui }) {
     const node = positionals[0]!;
-    const { openStore } = await import('../../cluster/repo.js');
+    const { openStore } = await import('../../repo/cluster.js');
     const store = openStore(env);
     const { rg, name } = await targetCluster(store, args);
-    const { loadSnapshot } = await import('../../cilium/snapshot.js');
+    const { loadSnapshot } = await import('../../repo/snapshot.js');
     const snap = loadSnapshot(store, rg, name);
     if (!snap.cluster.nodes.some((n) => n.name === node)) throw new NotFoundError(`node '${node}' not found in cluster ${rg}/${name}`);
     const config = snap.configs().get(node) ?? null;
@@ -47,7 +47,7 @@ export const nodeWgShowconf: CommandSpec = {
       };
     }
     const reveal = args['showKeys'] === true;
-    const { loadImported } = await import('../../cluster/imported.js');
+    const { loadImported } = await import('../../repo/imported.js');
     const imported = loadImported(store, rg, name);
     if (reveal) {
       ui.warn(`the output holds the private key of ${node}'s cilium_wg0${imported ? ' (a simulation key: this cluster was imported)' : ''}; anyone with it can decrypt that node's WireGuard traffic. Keep it out of logs and tickets.`);

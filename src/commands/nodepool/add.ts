@@ -4,8 +4,8 @@ import { checkMaxPods } from '../../aks/network.js';
 import { checkClusterCount, checkPoolCount, validateNodepoolName } from '../../aks/validators.js';
 import type { CommandSpec } from '../command.js';
 import { addNodes } from '../../cluster/nodes.js';
-import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { syncWorkloads } from '../../cluster/workloads-store.js';
+import { openStore, readCluster, writeCluster } from '../../repo/cluster.js';
+import { syncWorkloads } from '../../repo/workloads.js';
 import { CommandError } from '../../errors.js';
 import { NO_WAIT, num, RESOURCE_GROUP, str, spinUnlessNoWait } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, POOL_NAME_FLAG, poolTable } from './shared.js';
@@ -32,7 +32,8 @@ export const nodepoolAdd: CommandSpec = {
     const count = num(args['nodeCount'])!;
     const mode = str(args['mode']) as NodepoolMode;
     validateNodepoolName(name, '--name');
-    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning } = await import('../../cilium/sync.js');
+    const { syncCilium } = await import('../../repo/cilium.js');
     let rekeyed: string[] = [];
     const store = openStore(env);
     const pool = await spinUnlessNoWait({ args, ui }, 'Running ..', () =>

@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { removeNodes } from '../../cluster/nodes.js';
-import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { syncWorkloads } from '../../cluster/workloads-store.js';
+import { openStore, readCluster, writeCluster } from '../../repo/cluster.js';
+import { syncWorkloads } from '../../repo/workloads.js';
 import { ServiceError } from '../../errors.js';
 import { NO_WAIT, RESOURCE_GROUP, str, YES, spinUnlessNoWait } from '../common.js';
 import { CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG } from './shared.js';
@@ -15,7 +15,8 @@ export const nodepoolDelete: CommandSpec = {
     const rg = str(args['resourceGroup'])!;
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
-    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning } = await import('../../cilium/sync.js');
+    const { syncCilium } = await import('../../repo/cilium.js');
     let rekeyed: string[] = [];
     const store = openStore(env);
     await spinUnlessNoWait({ args, ui }, 'Running ..', () =>

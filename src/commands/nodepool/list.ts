@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { loadCluster, openStore } from '../../cluster/repo.js';
+import { loadCluster, openStore } from '../../repo/cluster.js';
 import { RESOURCE_GROUP, str } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, poolTable } from './shared.js';
 

@@ -2,8 +2,8 @@ import { DEFAULT_NODE_COUNT } from '../../aks/consts.js';
 import { checkClusterCount, checkPoolCount } from '../../aks/validators.js';
 import type { CommandSpec } from '../command.js';
 import { scaleNodes } from '../../cluster/nodes.js';
-import { openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { syncWorkloads } from '../../cluster/workloads-store.js';
+import { openStore, readCluster, writeCluster } from '../../repo/cluster.js';
+import { syncWorkloads } from '../../repo/workloads.js';
 import { ValidationError } from '../../errors.js';
 import { NO_WAIT, num, RESOURCE_GROUP, str, spinUnlessNoWait } from '../common.js';
 import { agentPoolView, CLUSTER_NAME_FLAG, findPool, POOL_NAME_FLAG, poolTable } from './shared.js';
@@ -25,7 +25,8 @@ export const nodepoolScale: CommandSpec = {
     const cluster = str(args['clusterName'])!;
     const name = str(args['name'])!;
     const count = num(args['nodeCount'])!;
-    const { rekeyedWarning, syncCilium } = await import('../../cilium/sync.js');
+    const { rekeyedWarning } = await import('../../cilium/sync.js');
+    const { syncCilium } = await import('../../repo/cilium.js');
     let rekeyed: string[] = [];
     const store = openStore(env);
     const pool = await spinUnlessNoWait({ args, ui }, 'Running ..', () =>

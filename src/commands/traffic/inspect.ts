@@ -6,7 +6,7 @@
 import type { CommandSpec } from '../command.js';
 import { CommandError } from '../../errors.js';
 import { TARGET_FLAGS, targetCluster } from '../common.js';
-import { openStore } from '../../cluster/repo.js';
+import { openStore } from '../../repo/cluster.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
 import { inspectTableText } from './table.js';

@@ -7,8 +7,6 @@ import { wireguardConfigured } from '../../aks/model.js';
 import type { CommandContext } from '../command.js';
 import {
   ciliumDataplane,
-  keyReader,
-  loadCilium,
   rogueConfig,
   rolloutInProgress,
   wireguardPlan,
@@ -17,8 +15,9 @@ import {
 } from '../../cilium/agents.js';
 import { clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
-import { loadCluster, openStore, readCluster, writeCluster } from '../../cluster/repo.js';
-import { loadWorkloads } from '../../cluster/workloads-store.js';
+import { keyReader, loadCilium } from '../../repo/cilium.js';
+import { loadCluster, openStore, readCluster, writeCluster } from '../../repo/cluster.js';
+import { loadWorkloads } from '../../repo/workloads.js';
 import type { Workloads } from '../../cluster/workloads.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import { Fabric } from '../../fabric/fabric.js';
@@ -26,7 +25,7 @@ import { PcapWriter } from '../../fabric/pcap.js';
 import type { ReasonContext } from '../../fabric/report.js';
 import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
-import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../fabric/sessions.js';
+import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../repo/sessions.js';
 import { mergeSessions, mergeSummaries, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
 import { runShardHere } from '../../platform/fabric-shard.js';
 import type { ShardThreads } from '../../platform/fabric-workers.js';

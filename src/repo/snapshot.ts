@@ -4,17 +4,14 @@
  */
 import { clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
-import { loadCluster } from '../cluster/repo.js';
-import { loadWorkloads } from '../cluster/workloads-store.js';
+import { wireguardConfigs, type CiliumSnapshot, type WireGuardInput, type WireGuardNodeConfig } from '../cilium/agents.js';
+import type { PeerStats } from '../cilium/views.js';
 import type { Store } from '../state/store.js';
-import { keyReader, loadCilium, wireguardConfigs, type WireGuardInput, type WireGuardNodeConfig } from './agents.js';
-import type { PeerStats } from './views.js';
+import { keyReader, loadCilium } from './cilium.js';
+import { loadCluster } from './cluster.js';
+import { loadWorkloads } from './workloads.js';
 
-export interface CiliumSnapshot extends WireGuardInput {
-  now: number;
-  /** Every node's cilium_wg0 configuration now. */
-  configs(): Map<string, WireGuardNodeConfig | null>;
-}
+export type { CiliumSnapshot };
 
 /** @throws ResourceNotFoundError, StateError */
 export function loadSnapshot(store: Store, resourceGroup: string, name: string, cluster?: ClusterDoc): CiliumSnapshot {
@@ -42,7 +39,7 @@ export async function sessionStats(
   node: string,
   publicKey: string,
 ): Promise<(peerPublicKey: string) => PeerStats | undefined> {
-  const { sessionsKey } = await import('../fabric/sessions.js');
+  const { sessionsKey } = await import('./sessions.js');
   const { isDeviceSnapshot, SNAPSHOT_VERSION, unpackPeer } = await import('../wireguard/snapshot.js');
   let saved: { nodes?: Record<string, unknown> } | undefined;
   try {

@@ -1,11 +1,12 @@
 /**
- * Finding, reading and changing one cluster's document in the state store, with ARM's not-found error.
+ * Finding, reading and changing one cluster's document in the state store (`clusters/<rg>/<name>.json`, and the
+ * directory beside it that holds the cluster's other documents and key files), with ARM's not-found error.
  */
 import { validateClusterName, validateResourceGroupName } from '../aks/validators.js';
 import { ResourceNotFoundError, StateError } from '../errors.js';
 import type { Env } from '../platform/env.js';
 import { keySegment, Store, type Tx } from '../state/store.js';
-import type { ClusterDoc } from './doc.js';
+import type { ClusterDoc } from '../cluster/doc.js';
 
 export function clusterDocKey(resourceGroup: string, name: string): string {
   validateResourceGroupName(resourceGroup);
@@ -61,7 +62,12 @@ export function writeCluster(tx: Tx, doc: ClusterDoc): void {
   tx.write(clusterDocKey(mc.resourceGroup, mc.name), doc);
 }
 
-/** Every cluster, optionally in one resource group, sorted by resource group then name. */
+/** Stage the removal of a cluster: its document and its directory (workloads, agents, key files, sessions). */
+export function deleteCluster(tx: Tx, resourceGroup: string, name: string): void {
+  tx.delete(clusterDocKey(resourceGroup, name));
+  tx.delete(clusterDirKey(resourceGroup, name));
+}
+
 /**
  * Every cluster (of one resource group). A document that cannot be read goes to `onUnreadable` and is skipped, so
  * one corrupt file does not hide the others; without `onUnreadable` its StateError is thrown.

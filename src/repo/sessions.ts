@@ -5,10 +5,10 @@
  * still has the same key come back (wireguard/snapshot.ts); a reimaged node starts afresh.
  */
 import type { ClusterDoc } from '../cluster/doc.js';
-import { clusterDirKey } from '../cluster/repo.js';
+import type { Fabric } from '../fabric/fabric.js';
 import type { Store, Tx } from '../state/store.js';
 import { isDeviceSnapshot, type DeviceSnapshot } from '../wireguard/snapshot.js';
-import type { Fabric } from './fabric.js';
+import { clusterDirKey } from './cluster.js';
 
 export interface SessionsDoc {
   /** Node name → its cilium_wg0's sessions. */

@@ -3,7 +3,7 @@
  * context named after the cluster (as az does) and makes it current; `--context` picks one per command, either a
  * merged context name or `RG/NAME` for any cluster. Stored at `config.json` in the state directory.
  */
-import { KubeError } from './manifest.js';
+import { KubeError } from '../cluster/manifest.js';
 import type { Store, Tx } from '../state/store.js';
 
 export const CONFIG_KEY = 'config.json';

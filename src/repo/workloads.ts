@@ -8,11 +8,11 @@
  * (0 for hostNetwork or Pending pods). Bare pods and services are stored as they are.
  */
 import type { Store, Tx } from '../state/store.js';
-import type { ClusterDoc, NodeRecord } from './doc.js';
+import type { ClusterDoc, NodeRecord } from '../cluster/doc.js';
 import { formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
-import { clusterDirKey } from './repo.js';
-import { podLabels, reconcileWorkloads } from './schedule.js';
-import { emptyWorkloads, type Controller, type NamespaceRecord, type Pod, type Service, type Workloads } from './workloads.js';
+import { clusterDirKey } from './cluster.js';
+import { podLabels, reconcileWorkloads } from '../cluster/schedule.js';
+import { emptyWorkloads, type Controller, type NamespaceRecord, type Pod, type Service, type Workloads } from '../cluster/workloads.js';
 
 type StoredPod = [name: string, node: number, host: number, createdMs: number];
 
