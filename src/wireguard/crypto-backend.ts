@@ -6,8 +6,8 @@
  *    with our BLAKE2s (blake2s.ts) for HASH, HMAC and KDFn and transport messages sealed straight into a datagram
  *    carved from the shared blocks of net/bytes.ts. Production is this on sodium-native (wg-host/sodium-backend.ts).
  *  - nobleBackend: @noble throughout, the reference.
- * The keyed BLAKE2s MAC (mac1, mac2, cookies) always runs on @noble and our BLAKE2s (kdf.ts). Every backend must pass
- * the same known-answer vectors (test/wireguard).
+ * The keyed BLAKE2s MACs (mac1, mac2, cookies) do not go through a backend (kdf.ts). Every backend must pass the same
+ * known-answer vectors (test/wireguard).
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
