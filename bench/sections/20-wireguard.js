@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { SimClock } from '../../dist/platform/clock.js';
 import { seededRng } from '../../dist/platform/rng.js';
-import { sodiumBackend } from '../../dist/platform/wg-sodium.js';
+import { sodiumBackend } from '../../dist/wg-host/sodium-backend.js';
 import { Device } from '../../dist/wireguard/device.js';
 import { generatePrivateKey } from '../../dist/wireguard/keys.js';
 import { nobleBackend } from '../../dist/wireguard/crypto-backend.js';

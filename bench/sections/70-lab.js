@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SimClock } from '../../dist/platform/clock.js';
 import { seededRng } from '../../dist/platform/rng.js';
-import { sodiumBackend } from '../../dist/platform/wg-sodium.js';
+import { sodiumBackend } from '../../dist/wg-host/sodium-backend.js';
 import { Device } from '../../dist/wireguard/device.js';
 import { generatePrivateKey } from '../../dist/wireguard/keys.js';
 

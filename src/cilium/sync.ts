@@ -11,7 +11,7 @@ import { clusterNow } from '../cluster/clock.js';
 import type { ClusterDoc } from '../cluster/doc.js';
 import { cidrContains, cidrSize, formatIPv4, parseCidr, parseIPv4 } from '../net/ip.js';
 import type { Rng } from '../platform/types.js';
-import { sodiumBackend } from '../platform/wg-sodium.js';
+import { sodiumBackend } from '../wg-host/sodium-backend.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { clampPrivateKey, encodeKey, isLowOrderPublicKey, publicKeyFromPrivate, type PrivateKey } from '../wireguard/keys.js';
 import {

@@ -4,7 +4,7 @@
  * them (the fabric's sessions); otherwise they are left out, as wg does for a peer that never handshook.
  */
 import type { Clock, Rng } from '../platform/types.js';
-import { sodiumBackend } from '../platform/wg-sodium.js';
+import { sodiumBackend } from '../wg-host/sodium-backend.js';
 import { Device } from '../wireguard/device.js';
 import { parsePublicKey, privateKeyFromBytes } from '../wireguard/keys.js';
 import { renderShow } from '../wireguard/show.js';

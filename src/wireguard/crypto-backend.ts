@@ -1,14 +1,21 @@
 /**
  * The primitives WireGuard spends its time in — X25519, ChaCha20-Poly1305 (RFC 8439 §2.8), XChaCha20-Poly1305 (cookie
  * replies, whitepaper §5.4.7) and the unkeyed BLAKE2s-256 behind HASH and HMAC — behind an interface, so the engine
- * stays pure and the implementation is injected: production runs on sodium-native (platform/wg-sodium.ts), and
- * @noble is the reference. The keyed BLAKE2s MAC (mac1, mac2, cookies) always runs on @noble (kdf.ts). Every backend
- * must pass the same known-answer vectors (test/wireguard).
+ * stays pure and the implementation is injected. Two of them:
+ *  - backendOn(primitives): a crypto library's X25519 and AEADs (the CryptoPrimitives port of platform/types.ts),
+ *    with our BLAKE2s (blake2s.ts) for HASH, HMAC and KDFn and transport messages sealed straight into a datagram
+ *    carved from the shared blocks of net/bytes.ts. Production is this on sodium-native (wg-host/sodium-backend.ts).
+ *  - nobleBackend: @noble throughout, the reference.
+ * The keyed BLAKE2s MACs (mac1, mac2, cookies) do not go through a backend (kdf.ts). Every backend must pass the same
+ * known-answer vectors (test/wireguard).
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { newBytes } from '../net/bytes.js';
+import type { CryptoPrimitives } from '../platform/types.js';
+import { blake2s256, hkdfBlake2s, hmacBlake2s } from './blake2s.js';
 
 /**
  * Every byte array passed to a backend is only valid during the call (the engine reuses scratch buffers for nonces
@@ -106,6 +113,61 @@ export const nobleBackend: CryptoBackend = {
     return hmac(blake2s, key, data);
   },
 };
+
+const TAG_SIZE = 16;
+const HEADER_SIZE = 16;
+
+/**
+ * The engine's backend over a crypto library's primitives: X25519 and the AEADs from `primitives`, HASH, HMAC and KDFn
+ * from our BLAKE2s (it keeps no key material after a call). Where the bytes go is decided here, not in the library:
+ * an opened plaintext gets an array of exactly its own bytes (its `.buffer` holds nothing else: the device hands it to
+ * its consumer), and a transport message is header ‖ sealed payload in one datagram carved from a shared block (it
+ * holds only ciphertext once sealed, so it may sit beside other datagrams).
+ */
+export function backendOn(primitives: CryptoPrimitives): CryptoBackend {
+  const p = primitives;
+  return {
+    name: p.name,
+    x25519Base: (privateKey) => p.x25519Base(privateKey),
+    x25519: (privateKey, publicKey) => p.x25519(privateKey, publicKey),
+    seal(key, nonce, plaintext, aad, out, outOffset) {
+      p.seal(key, nonce, plaintext, aad ?? null, out.subarray(outOffset, outOffset + plaintext.length + TAG_SIZE));
+    },
+    open(key, nonce, sealed, aad) {
+      if (sealed.length < TAG_SIZE) return null;
+      const plaintext = new Uint8Array(sealed.length - TAG_SIZE);
+      return p.open(key, nonce, sealed, aad ?? null, plaintext) ? plaintext : null;
+    },
+    sealTransport(key, nonce, header, plaintext, padding) {
+      // header ‖ seal(plaintext ‖ zero padding); blocks come zero-filled, so the padding is already there
+      const length = plaintext.length + padding;
+      const message = newBytes(HEADER_SIZE + length + TAG_SIZE);
+      for (let i = 0; i < HEADER_SIZE; i++) message[i] = header[i]!;
+      const sealed = message.subarray(HEADER_SIZE);
+      if (padding === 0) {
+        p.seal(key, nonce, plaintext, null, sealed);
+      } else {
+        // padded: the plaintext is copied in front of its zero padding and sealed in place
+        message.set(plaintext, HEADER_SIZE);
+        p.seal(key, nonce, message.subarray(HEADER_SIZE, HEADER_SIZE + length), null, sealed);
+      }
+      return message;
+    },
+    xseal(key, nonce, plaintext, aad) {
+      const sealed = new Uint8Array(plaintext.length + TAG_SIZE);
+      p.xseal(key, nonce, plaintext, aad, sealed);
+      return sealed;
+    },
+    xopen(key, nonce, sealed, aad) {
+      if (sealed.length < TAG_SIZE) return null;
+      const plaintext = new Uint8Array(sealed.length - TAG_SIZE);
+      return p.xopen(key, nonce, sealed, aad, plaintext) ? plaintext : null;
+    },
+    hash: (a, b) => (b ? blake2s256(a, b) : blake2s256(a)),
+    hmac: hmacBlake2s,
+    hkdf: hkdfBlake2s,
+  };
+}
 
 /** True when every byte is zero, in time independent of where a non-zero byte is. */
 export function isAllZero(bytes: Uint8Array): boolean {

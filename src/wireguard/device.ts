@@ -170,7 +170,7 @@ export interface DeviceOptions {
   readonly peerRng?: (peerPublicKey: PublicKey) => Rng;
   /**
    * X25519, (X)ChaCha20-Poly1305 and BLAKE2s. Required, as the engine is pure: production passes sodiumBackend
-   * (platform/wg-sodium.ts); nobleBackend is the reference, chosen explicitly (its X25519 is not constant-time).
+   * (wg-host/sodium-backend.ts); nobleBackend is the reference, chosen explicitly (its X25519 is not constant-time).
    */
   readonly backend: CryptoBackend;
   /** Shown by `wg show`; the device itself does not bind. */

@@ -4,6 +4,7 @@
  * the greatest counter kept plus one, counter 0 a valid first counter. Counters are BigInt: they span 64 bits.
  * Call accept() only for a packet whose AEAD tag was valid.
  */
+import { BlockAllocator } from '../net/bytes.js';
 import { COUNTER_BITS_TOTAL, COUNTER_WINDOW_SIZE, COUNTER_WORD_BITS, REJECT_AFTER_MESSAGES } from './constants.js';
 
 const WORDS = COUNTER_BITS_TOTAL / COUNTER_WORD_BITS; // 128 words of 64 bits
@@ -15,23 +16,18 @@ const WORDS_BIG = BigInt(WORDS);
 const FAST_LIMIT = 2 ** 53 - 2;
 const FAST_LIMIT_BIG = BigInt(FAST_LIMIT);
 
-/** Bitmaps per block (256 KB). */
-const BLOCK_BITMAPS = 256;
-const BITMAP_BYTES = WORDS * 2 * 4;
-let block: ArrayBuffer | null = null;
-let blockUsed = BLOCK_BITMAPS;
+/** Replay bitmaps are kept as long as their session: they get their own blocks (256 KB, 256 bitmaps each). */
+const BITMAP_WORDS = WORDS * 2;
+const bitmaps = new BlockAllocator(256 * BITMAP_WORDS * 4);
 
 /**
- * A zeroed bitmap for a replay window, carved from a shared block. A 1 KB typed array of its own lives outside the
- * V8 heap: about 1 µs to make, and one more backing store for every scavenge to sweep; a fabric restores and makes
- * thousands per command. A view into a block costs neither; the block is freed once none of its bitmaps is in use.
+ * A zeroed bitmap for a replay window, carved from a shared block (net/bytes.ts). A 1 KB typed array of its own
+ * lives outside the V8 heap: about 1 µs to make, and one more backing store for every scavenge to sweep; a fabric
+ * restores and makes thousands per command. A view into a block costs neither; the block is freed once none of its
+ * bitmaps is in use.
  */
 export function newReplayBitmap(): Uint32Array {
-  if (blockUsed === BLOCK_BITMAPS) {
-    block = new ArrayBuffer(BLOCK_BITMAPS * BITMAP_BYTES);
-    blockUsed = 0;
-  }
-  return new Uint32Array(block!, BITMAP_BYTES * blockUsed++, WORDS * 2);
+  return bitmaps.words(BITMAP_WORDS);
 }
 
 export class ReplayFilter {

@@ -6,7 +6,7 @@ import { parsePacket } from '../../src/fabric/packets.js';
 import type { Endpoint, FabricSetup, Flow, WgConfig } from '../../src/fabric/types.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { encodeKey, generatePrivateKey, publicKeyFromPrivate, type PrivateKey } from '../../src/wireguard/keys.js';
 
 const NODES = [

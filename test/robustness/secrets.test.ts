@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSpecs } from '../../src/cli/registry.js';
 import { openStore } from '../../src/repo/cluster.js';
-import { _scratch as sodiumScratch } from '../../src/platform/wg-sodium.js';
+import { _scratch as sodiumScratch } from '../../src/platform/sodium.js';
 import { _moduleState as blake2sState, hkdfBlake2s, hmacBlake2s } from '../../src/wireguard/blake2s.js';
 import { generatePresharedKey } from '../../src/wireguard/keys.js';
 import { unpackPeer, type DeviceSnapshot } from '../../src/wireguard/snapshot.js';

@@ -2,7 +2,7 @@
 // points refused alike), ChaCha20-Poly1305 (seal, sealTransport, open), XChaCha20-Poly1305, HASH, HMAC and KDFn, on
 // random inputs; a wrong tag, key or associated data opens to null; sizes past its limits are refused.
 import fc from 'fast-check';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
 import { kdf3 } from '../../src/wireguard/kdf.js';
 import { hexOf, kdfVectors } from './vectors.js';

@@ -1,6 +1,6 @@
 // Two devices on a simulated link: handshake, transport, routing, drops, and peer changes at runtime.
 import { inspect } from 'node:util';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
 import { formatPrefix, parsePrefix, parseIp } from '../../src/net/ip.js';
 import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';

@@ -1,7 +1,7 @@
 // Per-source handshake rate limiting under load (kernel ratelimiter.c, wireguard-go ratelimiter/): the token bucket
 // on its own, and a device flooded with cookie-holding junk initiations from one source while another source still
 // completes its handshake.
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { INITIATION_SIZE, MESSAGE_INITIATION, REKEY_TIMEOUT_JITTER_MAX_MS, REKEY_TIMEOUT_MS } from '../../src/wireguard/constants.js';
 import { CookieGenerator } from '../../src/wireguard/cookie.js';

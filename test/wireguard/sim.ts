@@ -3,7 +3,7 @@ import { parseIPv4 } from '../../src/net/ip.js';
 import { buildPacket } from '../../src/fabric/packets.js';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import type { CryptoBackend } from '../../src/wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type Endpoint, type KeyLogEntry, type Peer } from '../../src/wireguard/device.js';
 import { generatePrivateKey, type PresharedKey, type PrivateKey } from '../../src/wireguard/keys.js';

@@ -1,7 +1,7 @@
 // Device snapshots: sessions survive a stop and a rebuild of the device from its keys (wireguard/snapshot.ts).
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { Device, type Peer } from '../../src/wireguard/device.js';
 import { encodeKey } from '../../src/wireguard/keys.js';
 import { packPeer, restoreDevice, snapshotDevice, unpackPeer } from '../../src/wireguard/snapshot.js';

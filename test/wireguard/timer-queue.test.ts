@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { Device, type Peer } from '../../src/wireguard/device.js';
 import { generatePrivateKey } from '../../src/wireguard/keys.js';
 import { ipv4Packet } from './sim.js';

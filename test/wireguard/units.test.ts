@@ -1,7 +1,6 @@
 // Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
 import { AllowedIps, SharedHostLists } from '../../src/wireguard/allowed-ips.js';
 import { formatIp, formatPrefix, parseIp, parsePrefix, type Prefix } from '../../src/net/ip.js';
-import { newBytes } from '../../src/wireguard/bytes.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
 import { formatAgo, formatBytes, formatDuration } from '../../src/wireguard/show.js';
@@ -220,19 +219,5 @@ describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)
       ),
       { numRuns: 1000 },
     );
-  });
-});
-
-describe('newBytes', () => {
-  test('arrays are zeroed, of the length asked, and never share a byte with another', () => {
-    const arrays = Array.from({ length: 3000 }, (_, i) => newBytes((i * 37) % 700));
-    arrays.push(newBytes(5000), newBytes(0));
-    arrays.forEach((a, i) => {
-      expect(a.every((b) => b === 0)).toBe(true);
-      a.fill((i % 255) + 1);
-    });
-    arrays.forEach((a, i) => expect(a.every((b) => b === (i % 255) + 1)).toBe(true));
-    expect(arrays.map((a) => a.length).slice(0, 3)).toEqual([0, 37, 74]);
-    expect(arrays[3000]!.length).toBe(5000);
   });
 });

@@ -1,7 +1,7 @@
 // Loads the vectors in fixtures/wireguard and lists the crypto backends every vector runs against.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sodiumBackend } from '../../src/platform/wg-sodium.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { nobleBackend, type CryptoBackend } from '../../src/wireguard/crypto-backend.js';
 import { decodeKey, fromHex } from '../../src/wireguard/keys.js';
 

@@ -35,7 +35,7 @@ import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
 import { SimClock } from '../../platform/clock.js';
 import { seededRng } from '../../platform/rng.js';
 import { runStreams, VIRTUAL_SHARDS } from '../../fabric/streams.js';
-import { sodiumBackend } from '../../platform/wg-sodium.js';
+import { sodiumBackend } from '../../wg-host/sodium-backend.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import type { Store, Tx } from '../../state/store.js';
 import { mayShard, shardMinFlows, type InspectOptions } from './options.js';

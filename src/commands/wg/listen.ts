@@ -5,7 +5,8 @@
 import { PRINTED, type CommandSpec } from '../command.js';
 import { ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
-import { UdpWireGuard, waitUntil } from '../../platform/wg-udp.js';
+import { waitUntil } from '../../platform/clock.js';
+import { UdpWireGuard } from '../../wg-host/udp-device.js';
 import { formatPrefix, parsePrefix } from '../../net/ip.js';
 import { formatEndpoint } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { PRINTED, type CommandSpec } from '../command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
-import { monotonicMs, sleep } from '../../platform/wg-udp.js';
+import { monotonicMs, sleep } from '../../platform/clock.js';
 import { formatKeyLog, type KeyLogEntry } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';

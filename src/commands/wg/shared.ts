@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { FlagSpec } from '../command.js';
 import { CommandError, ValidationError } from '../../errors.js';
 import type { Env } from '../../platform/env.js';
-import { UdpWireGuard } from '../../platform/wg-udp.js';
+import { UdpWireGuard } from '../../wg-host/udp-device.js';
 import { parseIp } from '../../net/ip.js';
 import type { Endpoint } from '../../wireguard/device.js';
 import { KeyFormatError, parsePresharedKey, parsePrivateKey, parsePublicKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
