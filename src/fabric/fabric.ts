@@ -21,7 +21,6 @@ import { cidrContains, formatIPv4, parseCidr, parseIPv4, parsePrefix, type Cidr,
 import type { Clock, Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
-import { SharedHostLists } from '../wireguard/allowed-ips.js';
 import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
 import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import type { RunStreams } from './streams.js';
@@ -223,8 +222,6 @@ export class Fabric {
   private queue: InFlight[] = [];
   /** Machines by their device's earliest timer deadline (advanceTo asks only the devices that are due). */
   private readonly timers = new MinHeap<Machine>();
-  /** Every device's peers for one node share that node's AllowedIPs list (parsedPrefixes): routed as one entry each. */
-  private readonly hostLists = new SharedHostLists();
   private machineCount = 0;
 
   constructor(setup: FabricSetup, options: FabricOptions) {
@@ -465,7 +462,6 @@ export class Fabric {
       onEvent: (event) => this.onEvent(m, event),
       onTimerArmed: (at) => this.armed(m, at),
       keyLog: this.keyLog,
-      sharedHostLists: this.hostLists,
     });
   }
 
