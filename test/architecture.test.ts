@@ -11,8 +11,8 @@
  *
  *  4. The layers: each folder imports only from the folders below it in LAYERS (the files directly in src/ are the
  *     lowest), type imports and dynamic imports included, and no two files import each other, directly or round a
- *     cycle. A back-edge that is still to be removed is listed in LAYER_ALLOWANCES with its reason. Document keys
- *     and their load/save live in src/repo/: no folder below it imports src/state/ (the store), type imports included.
+ *     cycle. There are no exceptions (issue 11 removed the last back-edge), and a strict order of folders also rules
+ *     out a cycle between folders. Document keys and their load/save live in src/repo/: no folder below it imports src/state/ (the store), type imports included.
  *
  * Rule 3 for src/wireguard was test/wireguard/boundaries.test.ts; it lives here now, with the other directories.
  *
@@ -37,26 +37,6 @@ const ALLOWANCES: readonly Allowance[] = [];
 
 /** The folders of src/, lowest first ('' is the files directly in src/: errors.ts and the like). */
 const LAYERS = ['', 'platform', 'net', 'state', 'wireguard', 'wg-host', 'aks', 'cluster', 'fabric', 'lab', 'cilium', 'analysis', 'import', 'repo', 'commands', 'cli'] as const;
-
-interface LayerAllowance {
-  /** The importing file, relative to src/. */
-  file: string;
-  /** The imported file, relative to src/. */
-  imports: string;
-  reason: string;
-}
-
-/** Imports that run against the layers today, each with its reason; the list only shrinks. */
-const LAYER_ALLOWANCES: readonly LayerAllowance[] = [
-  { file: 'platform/fabric-shard.ts', imports: 'fabric/shard.ts', reason: 'worker entry point: to move to cli/ over a generic thread pool' },
-  { file: 'platform/fabric-shard.ts', imports: 'fabric/streams.ts', reason: 'worker entry point: to move to cli/ over a generic thread pool' },
-  { file: 'platform/fabric-worker.ts', imports: 'fabric/shard.ts', reason: 'worker entry point: to move to cli/' },
-  { file: 'platform/fabric-workers.ts', imports: 'fabric/shard.ts', reason: 'the thread pool knows the shard shapes: to become generic' },
-  { file: 'platform/hubble-worker.ts', imports: 'analysis/hubble-parallel.ts', reason: 'worker entry point: to move to cli/' },
-  { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble-parallel.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-  { file: 'platform/hubble-workers.ts', imports: 'analysis/hubble.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-  { file: 'platform/hubble-workers.ts', imports: 'analysis/model.ts', reason: 'the thread pool knows the Hubble shapes: to become generic' },
-];
 
 const SRC = path.resolve('src');
 
@@ -166,7 +146,7 @@ describe('import boundaries of src/', () => {
   test('the checker sees the uses it must judge', () => {
     // guards against a parser change silently finding nothing
     const uses = (file: string) => found.filter((f) => f.file === file).map((f) => f.u.use);
-    expect(uses('platform/hubble-workers.ts')).toEqual(expect.arrayContaining(['node:fs', 'node:os', 'node:worker_threads']));
+    expect(uses('platform/thread-pool.ts')).toEqual(expect.arrayContaining(['node:fs', 'node:os', 'node:worker_threads']));
     expect(uses('platform/process.ts').some((u) => u === 'process.')).toBe(true);
     expect(uses('cli/ui.ts')).toContain('chalk');
     expect(found.find((f) => f.file === 'state/store.ts' && f.u.use === 'node:fs')?.u.typeOnly).toBe(true);
@@ -217,7 +197,6 @@ describe('layers of src/', () => {
   test('each folder imports only from the folders below it', () => {
     const up = edges
       .filter((e) => layerOf(e.imports) > layerOf(e.file))
-      .filter((e) => !LAYER_ALLOWANCES.some((a) => a.file === e.file && a.imports === e.imports))
       .map((e) => `src/${e.file}:${e.line} imports src/${e.imports}`);
     expect(up).toEqual([]);
   });
@@ -264,12 +243,5 @@ describe('layers of src/', () => {
     };
     for (const f of files) if (!index.has(f)) visit(f);
     expect(cycles).toEqual([]);
-  });
-
-  test('every layer allowance is still needed and says why', () => {
-    for (const a of LAYER_ALLOWANCES) {
-      expect([a.file, a.imports, a.reason.length > 0]).toEqual([a.file, a.imports, true]);
-      expect(edges.some((e) => e.file === a.file && e.imports === a.imports && layerOf(e.imports) > layerOf(e.file))).toBe(true);
-    }
   });
 });

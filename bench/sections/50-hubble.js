@@ -157,14 +157,8 @@ export async function run(ctx) {
   const args = ['traffic', 'inspect', '-g', 'RG', '-n', 'bench', '--hubble', file, '--compare', '-o', 'none', '--only-show-errors'];
   const load = loadavg()[0].toFixed(1);
   const runs = [1, 2, 3].map(() => measured(args, env));
-  const one = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '1' }));
-  const two = [1, 2].map(() => measured(args, { ...env, AKS_WG_HUBBLE_WORKERS: '2' }));
   const name = `traffic inspect --hubble (${(bytes / 1048576).toFixed(0)} MiB, ${lines.toLocaleString('en-US')} lines)`;
-  ctx.record({ name, unit: 'lines/s', ...ctx.stats(runs.map((r) => lines / r.seconds)), goal: { op: '>=', value: 200_000 }, note: `default workers; load average ${load} at start` });
-  ctx.record({ name: 'traffic inspect --hubble peak RSS', unit: 'MB', ...ctx.stats(runs.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 }, note: 'maxRSS of the command process (worker threads included)' });
-  ctx.record({ name: 'traffic inspect --hubble, one pass (AKS_WG_HUBBLE_WORKERS=1)', unit: 'lines/s', ...ctx.stats(one.map((r) => lines / r.seconds)) });
-  ctx.record({ name: 'traffic inspect --hubble, one pass, per CPU second', unit: 'lines/cpu-s', ...ctx.stats(one.map((r) => lines / r.cpuSeconds)), note: 'insensitive to other load' });
-  ctx.record({ name: 'traffic inspect --hubble, one pass, peak RSS', unit: 'MB', ...ctx.stats(one.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
-  ctx.record({ name: 'traffic inspect --hubble, 2 worker threads (AKS_WG_HUBBLE_WORKERS=2)', unit: 'lines/s', ...ctx.stats(two.map((r) => lines / r.seconds)), note: `load average ${loadavg()[0].toFixed(1)} after` });
-  ctx.record({ name: 'traffic inspect --hubble, 2 worker threads, peak RSS', unit: 'MB', ...ctx.stats(two.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 } });
+  ctx.record({ name, unit: 'lines/s', ...ctx.stats(runs.map((r) => lines / r.seconds)), goal: { op: '>=', value: 200_000 }, note: `one pass; load average ${load} at start, ${loadavg()[0].toFixed(1)} after` });
+  ctx.record({ name: 'traffic inspect --hubble, per CPU second', unit: 'lines/cpu-s', ...ctx.stats(runs.map((r) => lines / r.cpuSeconds)), note: 'insensitive to other load' });
+  ctx.record({ name: 'traffic inspect --hubble peak RSS', unit: 'MB', ...ctx.stats(runs.map((r) => r.maxRssKb / 1024)), goal: { op: '<=', value: 200 }, note: 'maxRSS of the command process' });
 }

@@ -160,7 +160,7 @@ export class CoverageAccumulator {
     }
   }
 
-  /** The counts as plain data (to send from a worker). */
+  /** The counts as plain data. */
   data(): CoverageData {
     return { total: this.total, all: [...this.all], byPath: [...this.byPath], byNs: [...this.byNs] };
   }

@@ -124,7 +124,6 @@ export class FlowPlacer {
       unknownAddress: s.unknown || d.unknown,
       unresolvedService: s.unresolved || d.unresolved,
       reason: '',
-      replyUnsaid: true,
     };
   }
 }

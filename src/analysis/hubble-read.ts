@@ -97,6 +97,9 @@ export function timeText(v: number): string {
 /** Lines longer than this are not held: they are reported as malformed and skipped to the next newline. */
 export const MAX_LINE_CHARS = 16 << 20;
 
+/** Read chunk for a file given to readLines (small chunks keep the young generation, and so the RSS, small). */
+export const READ_CHUNK_BYTES = 64 << 10;
+
 /**
  * The lines of a stream of text (or byte) chunks, in batches (one batch per chunk: an `await` per line would cost
  * more than parsing it). Constant memory: a chunk and at most one partial line are held. A trailing `\r` is removed

@@ -1,9 +1,9 @@
 /**
  * The shapes of a Hubble analysis: an observed flow (one per protocol and 5-tuple, request direction, with its
- * counts), the line statistics, the grading, the result and a worker's partial result; and the Cilium constants the
+ * counts), the line statistics, the grading and the result; and the Cilium constants the
  * reader and the grading share (flow/flow.proto, pkg/identity/numericidentity.go).
  */
-import type { CoverageData, ScenarioCoverage } from './coverage.js';
+import type { ScenarioCoverage } from './coverage.js';
 import type { PathClass } from '../cluster/path.js';
 import type { Endpoint } from './model.js';
 
@@ -57,8 +57,6 @@ export interface ObservedFlow {
   unresolvedService: boolean;
   /** Why the flow is (not) encrypted, in words (set by result()). */
   reason: string;
-  /** No line of this flow said whether it was a reply (no `is_reply`, no `reply`). */
-  replyUnsaid: boolean;
 }
 
 export interface MalformedLine {
@@ -112,14 +110,6 @@ export interface HubbleOptions {
   maxReported?: number;
   /** How many distinct flows to keep one by one. Default 100,000. */
   maxFlows?: number;
-}
-
-/** A share of the analysis as plain data (structured-clone safe). */
-export interface HubblePartial {
-  stats: HubbleStats;
-  malformed: MalformedLine[];
-  flows: ObservedFlow[];
-  overflowCoverage: CoverageData;
 }
 
 /** The `kubernetes` service in `default`: its ClusterIP is the API server, which AKS runs outside the cluster. */

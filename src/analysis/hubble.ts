@@ -24,8 +24,7 @@
  * Memory: one map entry per distinct flow, up to `maxFlows` (default 100,000); flows beyond that are still
  * classified and counted in the coverage totals, but not listed one by one (`overflowObservations`); their keys are
  * remembered in a second set of the same bound, so past 2 × maxFlows distinct flows a flow can be counted twice.
- * Lines are parsed whole (JSON.parse), so any malformation is caught; hubble-parallel.ts splits big files over
- * worker threads and merges their partial results (absorb) into exactly what one pass gives.
+ * Lines are parsed whole (JSON.parse), so any malformation is caught.
  *
  * This file folds lines into flows; the rest is by job: hubble-read.ts (lines, field readers, times),
  * hubble-endpoints.ts (where each address is; a new flow's path and options), hubble-flows.ts (the flow table),
@@ -41,14 +40,13 @@ import {
   WIREGUARD_PORT,
   type HubbleGrading,
   type HubbleOptions,
-  type HubblePartial,
   type HubbleResult,
   type HubbleStats,
   type MalformedLine,
 } from './hubble-types.js';
 import type { IndexedModel } from './model.js';
 
-export { MAX_LINE_CHARS, readLines, timeText, timeValue } from './hubble-read.js';
+export { MAX_LINE_CHARS, READ_CHUNK_BYTES, readLines, timeText, timeValue } from './hubble-read.js';
 export { flowKey } from './hubble-flows.js';
 export { observedReason } from './hubble-grade.js';
 export * from './hubble-types.js';
@@ -224,7 +222,6 @@ export class HubbleAnalyzer {
     }
     if (reply) entry.replies++;
     else entry.requests++;
-    if (typeof said === 'boolean') entry.replyUnsaid = false;
     const verdict = f['verdict'];
     // the common verdicts by name (a keyed store with a parsed string would re-internalise it on every line)
     if (verdict === 'FORWARDED') entry.verdicts['FORWARDED'] = (entry.verdicts['FORWARDED'] ?? 0) + 1;
@@ -275,62 +272,6 @@ export class HubbleAnalyzer {
       coverage: coverage.result(),
       configured: configuredScenario(this.index.model),
     };
-  }
-
-  /** What this analyzer found, as plain data (a worker's share of a file). */
-  partial(): HubblePartial {
-    for (const f of this.flows.values()) if (f.lastTime === null && f.lastTimeValue > -Infinity) f.lastTime = timeText(f.lastTimeValue);
-    return {
-      stats: { ...this.stats },
-      malformed: [...this.malformed],
-      flows: [...this.flows.values()],
-      overflowCoverage: this.overflowCoverage.data(),
-    };
-  }
-
-  /**
-   * Add a partial result of the lines that come after the ones seen so far (`lineOffset` lines before them):
-   * counts add up, flows with the same key merge, malformed line numbers are shifted.
-   */
-  absorb(p: HubblePartial, lineOffset: number): void {
-    for (const k of Object.keys(this.stats) as (keyof HubbleStats)[]) this.stats[k] += p.stats[k];
-    for (const m of p.malformed) if (this.malformed.length < this.maxReported) this.malformed.push({ line: m.line + lineOffset, message: m.message });
-    this.overflowCoverage.absorb(p.overflowCoverage);
-    for (const f of p.flows) {
-      let have = this.flows.get(f.protocol, f.wireSource, f.sourcePort, f.wireDestination, f.destinationPort);
-      let asReplies = false;
-      if (!have && f.replyUnsaid) {
-        // a later share's lines that did not say they were replies, to a request an earlier share saw: as one pass
-        have = this.flows.get(f.protocol, f.wireDestination, f.destinationPort, f.wireSource, f.sourcePort);
-        asReplies = have !== undefined;
-      }
-      if (!have) {
-        if (this.flows.size >= this.maxFlows) {
-          this.overflowCoverage.add(f.path, flowNamespace(f.source, f.destination), f.scenarios);
-          this.stats.overflowObservations += f.requests + f.replies;
-          if (f.unknownAddress) this.stats.unknownAddresses++;
-          if (f.unresolvedService) this.stats.unresolvedServices++;
-        } else this.flows.add(f);
-        continue;
-      }
-      if (asReplies) {
-        have.replies += f.requests + f.replies;
-        this.stats.replies += f.requests;
-      } else {
-        have.requests += f.requests;
-        have.replies += f.replies;
-        have.replyUnsaid &&= f.replyUnsaid;
-      }
-      for (const [v, n] of Object.entries(f.verdicts)) have.verdicts[v] = (have.verdicts[v] ?? 0) + n;
-      for (const [v, n] of Object.entries(f.dropReasons)) have.dropReasons[v] = (have.dropReasons[v] ?? 0) + n;
-      for (const o of f.observationPoints) if (!have.observationPoints.includes(o) && have.observationPoints.length < 16) have.observationPoints.push(o);
-      for (const n of f.nodes) if (!have.nodes.includes(n) && have.nodes.length < 16) have.nodes.push(n);
-      if (f.firstTime !== null && (have.firstTime === null || f.firstTime < have.firstTime)) have.firstTime = f.firstTime;
-      if (f.lastTimeValue > have.lastTimeValue) {
-        have.lastTimeValue = f.lastTimeValue;
-        have.lastTime = f.lastTime;
-      }
-    }
   }
 }
 

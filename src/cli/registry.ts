@@ -26,6 +26,9 @@ export interface CommandEntry {
   load(): Promise<CommandSpec>;
 }
 
+/** The worker entry script of a sharded `traffic inspect`: compiled next to this file's .js (absent from the sources). */
+const FABRIC_WORKER = new URL('./workers/fabric-worker.js', import.meta.url);
+
 const entry = (path: string, load: () => Promise<CommandSpec>): CommandEntry => ({ path: path.split(' '), load });
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -54,7 +57,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('kubectl config', async () => (await import('../commands/kubectl/config.js')).kubectlConfig),
   entry('clock show', async () => (await import('../commands/clock/clock.js')).clockShow),
   entry('clock advance', async () => (await import('../commands/clock/clock.js')).clockAdvance),
-  entry('traffic inspect', async () => (await import('../commands/traffic/inspect.js')).trafficInspect),
+  entry('traffic inspect', async () => (await import('../commands/traffic/inspect.js')).trafficInspectSpec(FABRIC_WORKER)),
   // the meta commands are handed what they read of the registry, so they do not import it back
   entry('version', async () => (await import('./meta/version.js')).versionSpec(VERSION)),
   entry('completion', async () => (await import('./meta/completion.js')).completionSpec(() => loadSpecs())),

@@ -8,7 +8,6 @@
  */
 import { parseCidr, parseIPv4, parsePrefix, type Prefix } from '../net/ip.js';
 import type { Rng } from '../platform/types.js';
-import { SharedHostLists } from '../wireguard/allowed-ips.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
@@ -87,8 +86,6 @@ export class Machines {
   rogue: Machine | null = null;
   private source: WireGuardSource | null = null;
   private rogueSource: WireGuardSource | null = null;
-  /** Every device's peers for one node share that node's AllowedIPs list (parsedPrefixes): routed as one entry each. */
-  private readonly hostLists = new SharedHostLists();
   private count = 0;
   private readonly freshSessions: boolean;
 
@@ -308,7 +305,6 @@ export class Machines {
       onEvent: (event) => wire.event(m, event),
       onTimerArmed: (at) => wire.armed(m, at),
       keyLog,
-      sharedHostLists: this.hostLists,
     });
   }
 

@@ -8,7 +8,6 @@
 import type { Pod } from '../cluster/workloads.js';
 import type { Clock } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
-import { sodiumBackend } from '../wg-host/sodium-backend.js';
 import { isDeviceSnapshot, SNAPSHOT_VERSION, snapshotDevice, type DeviceSnapshot } from '../wireguard/snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
@@ -101,11 +100,11 @@ export function savedForShard(
 }
 
 /**
- * Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions. The crypto
- * backend is the production one (sodium) unless one is given.
+ * Run one shard's flows (its part of `--all-pairs [--sample N]`) and return its counts and sessions (threads.ts
+ * runShardHere gives every thread the same clock, streams and backend).
  */
-export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; streams: RunStreams; backend?: CryptoBackend }): ShardOutput {
-  const fabric = new Fabric(input.setup, { clock: deps.clock, streams: deps.streams, backend: deps.backend ?? sodiumBackend, detail: false });
+export function runShard(input: ShardInput, deps: { clock: MutableClock & Clock; streams: RunStreams; backend: CryptoBackend }): ShardOutput {
+  const fabric = new Fabric(input.setup, { clock: deps.clock, streams: deps.streams, backend: deps.backend, detail: false });
   if (input.saved) for (const n of input.setup.nodes) if (input.saved[n.name]) fabric.restoreSessions(n.name, input.saved[n.name]!);
   const resolver = new Resolver(input.topology);
   const out = new FlowOutcome();

@@ -18,52 +18,6 @@ function bitAt(address: Uint8Array, i: number): number {
 /** Four address bytes at `off` as an unsigned 32-bit number. */
 const u32 = (b: Uint8Array, off: number): number => ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 
-/**
- * Lists of IPv4 host routes that many tables share (the fabric's devices all peer with the same nodes, and every
- * device that peers with a node is given that node's one list). Each address belongs to at most one registered list,
- * so a table that holds a whole list as one entry can answer a lookup with two map reads, instead of holding an entry
- * per address: a fabric's 100 devices × 99 peers × 31 routes were 300,000 map insertions per command. A list is
- * registered the first time a table asks for it and may not change afterwards.
- */
-export class SharedHostLists {
-  /** Address (as a signed 32-bit key) → the list that names it. */
-  private readonly owner = new Map<number, readonly Prefix[]>();
-  /** Each list asked about → its addresses, or null when it cannot be shared. */
-  private readonly keys = new WeakMap<readonly Prefix[], Int32Array | null>();
-
-  /**
-   * The addresses of `list` (signed 32-bit keys) if it can be shared — non-empty, IPv4 host routes only, no address
-   * twice, none named by another list — registering it on first sight; else null.
-   */
-  keysOf(list: readonly Prefix[]): Int32Array | null {
-    let keys = this.keys.get(list);
-    if (keys === undefined) {
-      keys = null;
-      if (list.length > 0 && list.every((p) => p.address.length === 4 && p.bits === 32)) {
-        const candidate = Int32Array.from(list, (p) => u32(p.address, 0) | 0);
-        const seen = new Set<number>();
-        const free = candidate.every((k) => {
-          const other = this.owner.get(k);
-          const ok = !seen.has(k) && (other === undefined || other === list);
-          seen.add(k);
-          return ok;
-        });
-        if (free) {
-          for (const k of candidate) this.owner.set(k, list);
-          keys = candidate;
-        }
-      }
-      this.keys.set(list, keys);
-    }
-    return keys;
-  }
-
-  /** The registered list naming `address` (a u32), if any. */
-  listOf(address: number): readonly Prefix[] | undefined {
-    return this.owner.get(address | 0);
-  }
-}
-
 /** A longest-prefix-match table from IPv4/IPv6 prefixes to values (peers). */
 export class AllowedIps<T> {
   private readonly v4: TrieNode<T> = {};
@@ -80,16 +34,6 @@ export class AllowedIps<T> {
   /** The last IPv4 address looked up and its answer (bulk flows repeat one destination); cleared on any change. */
   private lastV4 = -1;
   private lastV4Value: T | undefined;
-  /**
-   * Whole shared lists held as one entry each (insertAll with a registry), by list and by value, and the addresses a
-   * later insert took from such a list. An address is never both in hosts4 and in a list held here, unless excluded.
-   */
-  private readonly groups = new Map<readonly Prefix[], T>();
-  private readonly groupOf = new Map<T, readonly Prefix[]>();
-  private readonly excluded = new Set<number>();
-
-  /** @param shared lists registered for sharing across tables; without it every route is an entry of its own */
-  constructor(private readonly shared?: SharedHostLists) {}
 
   /** Map `cidr` to `value`, replacing whatever it mapped to (a prefix belongs to one peer, as in wg). */
   insert(cidr: Prefix, value: T): void {
@@ -106,8 +50,6 @@ export class AllowedIps<T> {
       const key = u32(prefix.address, 0);
       const old = this.hosts4.get(key);
       if (old !== undefined) this.forget(old, prefix);
-      // an address held by a shared list here moves out of it (as a route moves between peers)
-      else if (this.groupValue(key) !== undefined) this.excluded.add(key | 0);
       this.hosts4.set(key, value);
       this.remember(value, prefix);
       return;
@@ -130,16 +72,7 @@ export class AllowedIps<T> {
    * prefixes must not change afterwards.
    */
   insertAll(prefixes: readonly Prefix[], value: T): void {
-    if (this.shared && !this.byValue.has(value) && !this.groupOf.has(value) && !this.groups.has(prefixes)) {
-      const shared = this.shared.keysOf(prefixes);
-      if (shared && this.noHostRouteFor(shared)) {
-        this.lastV4 = -1;
-        this.groups.set(prefixes, value);
-        this.groupOf.set(value, prefixes);
-        return;
-      }
-    }
-    const keys = this.byValue.has(value) || this.groupOf.has(value) ? null : hostKeys(prefixes);
+    const keys = this.byValue.has(value) ? null : hostKeys(prefixes);
     if (!keys) {
       for (const p of prefixes) this.insertOwned(p, value);
       return;
@@ -152,7 +85,6 @@ export class AllowedIps<T> {
       // `value` had no prefixes before: finding it means the list names this prefix twice
       if (old === value) repeated = true;
       else if (old !== undefined) this.forget(old, prefixes[i]!);
-      else if (this.groupValue(key) !== undefined) this.excluded.add(key | 0);
       this.hosts4.set(key, value);
     }
     if (repeated) {
@@ -196,7 +128,7 @@ export class AllowedIps<T> {
       key = u32(bytes, offset);
       if (key === this.lastV4) return this.lastV4Value;
     }
-    const found = (key >= 0 ? (this.hosts4.get(key) ?? this.groupValue(key)) : undefined) ?? this.walk(bytes, offset, length);
+    const found = (key >= 0 ? this.hosts4.get(key) : undefined) ?? this.walk(bytes, offset, length);
     if (key >= 0) {
       this.lastV4 = key;
       this.lastV4Value = found;
@@ -219,13 +151,6 @@ export class AllowedIps<T> {
   /** Remove every prefix mapped to `value`, pruning the branches left empty. */
   removeValue(value: T): void {
     this.lastV4 = -1;
-    const group = this.groupOf.get(value);
-    if (group) {
-      this.groups.delete(group);
-      this.groupOf.delete(value);
-      // addresses taken from it stay with whoever took them; the exclusions only made sense while it was here
-      for (const k of this.shared!.keysOf(group)!) this.excluded.delete(k);
-    }
     for (const cidr of this.byValue.get(value) ?? []) {
       if (cidr.address.length === 4 && cidr.bits === 32) {
         const key = u32(cidr.address, 0);
@@ -256,24 +181,7 @@ export class AllowedIps<T> {
 
   /** Every prefix mapped to `value`, in the order they were inserted. */
   prefixesOf(value: T): Prefix[] {
-    const group = this.groupOf.get(value);
-    const held = group ? group.filter((p) => !this.excluded.has(u32(p.address, 0) | 0)) : [];
-    return [...held, ...(this.byValue.get(value) ?? [])];
-  }
-
-  /** The value whose shared list names `address` (a u32) here, if it was not taken from it since. */
-  private groupValue(address: number): T | undefined {
-    if (this.groups.size === 0) return undefined;
-    const list = this.shared!.listOf(address);
-    if (list === undefined || this.excluded.has(address | 0)) return undefined;
-    return this.groups.get(list);
-  }
-
-  /** No address of a shared list has a route of its own here (then the list can be held as one entry). */
-  private noHostRouteFor(keys: Int32Array): boolean {
-    if (this.hosts4.size === 0) return true;
-    for (const k of keys) if (this.hosts4.has(k >>> 0)) return false;
-    return true;
+    return [...(this.byValue.get(value) ?? [])];
   }
 }
 

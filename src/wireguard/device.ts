@@ -18,7 +18,7 @@
 import type { Clock, Rng } from '../platform/types.js';
 import { formatIp, isCanonicalPrefix, parseIp, parsePrefix, type Prefix } from '../net/ip.js';
 import { MinHeap } from '../net/heap.js';
-import { AllowedIps, type SharedHostLists } from './allowed-ips.js';
+import { AllowedIps } from './allowed-ips.js';
 import {
   DEFAULT_MTU,
   INITIATION_MIN_INTERVAL_MS,
@@ -195,11 +195,6 @@ export interface DeviceOptions {
   readonly keyLog?: (entry: KeyLogEntry) => void;
   /** Handshake messages per second above which cookies are demanded (default 1024). */
   readonly underLoadThreshold?: number;
-  /**
-   * Lists of host routes shared with other devices (a fabric's devices peer with the same nodes): a peer given a
-   * registered list as its AllowedIPs is routed through it as one entry instead of one per address.
-   */
-  readonly sharedHostLists?: SharedHostLists;
 }
 
 /** A peer's configuration (`wg set ... peer`). */
@@ -439,7 +434,7 @@ export class Device {
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
     this.publicKeyId = keyId(this.publicKey);
     this.clock = options.clock;
-    this.routes = new AllowedIps<Peer>(options.sharedHostLists);
+    this.routes = new AllowedIps<Peer>();
     this.rng = options.rng;
     this.peerRng = options.peerRng;
     this.listenPort = options.listenPort;

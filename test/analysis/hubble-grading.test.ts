@@ -73,21 +73,6 @@ describe('hubble: replies fold by the reversed 5-tuple when is_reply is missing'
     expect(r.stats.replies).toBe(0);
   });
 
-  test('split over two shares (worker threads), the result is what one pass gives', () => {
-    const lines = [tcp('10.244.0.30', 43000, '10.244.1.20', 8080), tcp('10.244.1.20', 8080, '10.244.0.30', 43000), tcp('10.244.1.20', 8080, '10.244.0.30', 43000)];
-    const whole = analyze(lines);
-    const first = new HubbleAnalyzer(index);
-    first.addLine(lines[0]!, 1);
-    const second = new HubbleAnalyzer(index);
-    second.addLine(lines[1]!, 1);
-    second.addLine(lines[2]!, 2);
-    first.absorb(second.partial(), 1);
-    const merged = first.result();
-    expect(merged.flows.map((f) => [f.requests, f.replies])).toEqual(whole.flows.map((f) => [f.requests, f.replies]));
-    expect(merged.stats.replies).toBe(whole.stats.replies);
-    expect(whole.flows.map((f) => [f.requests, f.replies])).toEqual([[1, 2]]);
-  });
-
   test('the same connection seen EGRESS on one node and INGRESS on the other is one flow', () => {
     const r = analyze([
       tcp('10.244.0.30', 43000, '10.244.1.20', 8080, { traffic_direction: 'EGRESS', trace_observation_point: 'TO_STACK' }),

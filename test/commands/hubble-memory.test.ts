@@ -22,7 +22,6 @@ function cli(home: string, argv: string[]): { code: number; maxRssKb: number; st
     env: {
       ...process.env,
       AKS_WG_HOME: home,
-      AKS_WG_HUBBLE_WORKERS: '1',
       ARGV: JSON.stringify(argv),
       MAIN: pathToFileURL(path.resolve('dist/cli/main.js')).href,
       ENV: pathToFileURL(path.resolve('dist/platform/env.js')).href,

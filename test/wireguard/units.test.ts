@@ -1,5 +1,5 @@
 // Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
-import { AllowedIps, SharedHostLists } from '../../src/wireguard/allowed-ips.js';
+import { AllowedIps } from '../../src/wireguard/allowed-ips.js';
 import { formatIp, formatPrefix, parseIp, parsePrefix, type Prefix } from '../../src/net/ip.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
@@ -147,7 +147,7 @@ describe('wg show formatting', () => {
   });
 });
 
-describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)', (kind) => {
+describe('AllowedIPs bookkeeping', () => {
   test('property: lookups match a linear longest-prefix scan after random inserts and removals', async () => {
     const fc = (await import('fast-check')).default;
     fc.assert(
@@ -170,10 +170,9 @@ describe.each(['own entries', 'shared host lists'])('AllowedIPs bookkeeping (%s)
         fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 20 }),
         fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1 }), fc.oneof(fc.constant(32), fc.constant(32), fc.constant(32), fc.integer({ min: 0, max: 32 }))), { minLength: 1, maxLength: 5 }), { minLength: 4, maxLength: 4 }),
         (ops, probes, pools) => {
-          const registry = new SharedHostLists();
-          const t = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
-          // a second table on the same registry, so lists are shared between tables too
-          const other = new AllowedIps<number>(kind === 'shared host lists' ? registry : undefined);
+          const t = new AllowedIps<number>();
+          // a second table given the same lists, as a fabric gives each node's list to every device
+          const other = new AllowedIps<number>();
           const pooled = pools.map((entries) => entries.map(([a, b, bits]) => parsePrefix(`${a}.${b}.0.1/${bits}`)!));
           let model: { cidr: string; bits: number; net: number; v: number }[] = [];
           // the random probes, and every address the lists are drawn from

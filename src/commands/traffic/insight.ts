@@ -39,15 +39,13 @@ import {
 import { wireguardConfigured } from '../../aks/model.js';
 import { PATH_CLASSES, type PathClass } from '../../cluster/path.js';
 import { modelFromCluster } from '../../analysis/from-cluster.js';
-import { analyzeHubble, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../analysis/hubble.js';
+import { analyzeHubble, READ_CHUNK_BYTES, readLines, RESERVED_IDENTITY, type HubbleResult, type ObservedFlow } from '../../analysis/hubble.js';
 import { compactLine, deliveryEvent, endpointJson, hubbleTime, packetEvents, type HubbleEndpointJson, type HubbleLine } from '../../analysis/hubble-export.js';
 import type { NodeKeyFacts } from '../../cluster/imported.js';
 import { loadImported } from '../../repo/imported.js';
-import { READ_CHUNK_BYTES } from '../../analysis/hubble-parallel.js';
 import { renderMatrix, type MatrixFlow } from '../../analysis/matrix.js';
 import { indexModel, type Endpoint, type IndexedModel } from '../../analysis/model.js';
 import { renderReport, type ReportInput } from '../../analysis/report-html.js';
-import { analyzeHubbleFile, hubbleWorkerCount } from '../../platform/hubble-workers.js';
 import type { InspectOptions } from './options.js';
 import { printedSummaries } from './insight-flags.js';
 
@@ -208,12 +206,11 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   const { env, ui } = ctx;
   let stream: AsyncIterable<string | Uint8Array>;
   let shown = file;
-  let abs: string | undefined;
   if (file === '-') {
     stream = env.stdin;
     shown = '<stdin>';
   } else {
-    abs = path.resolve(env.cwd, file);
+    const abs = path.resolve(env.cwd, file);
     try {
       if (env.fs.statSync(abs).isDirectory()) throw new ValidationError(`--hubble ${file}: is a directory`);
     } catch (e) {
@@ -224,15 +221,6 @@ async function hubbleMode(ctx: CommandContext, loaded: Loaded, file: string, com
   }
   const r: HubbleResult = await ui.spin(`Reading ${shown} ..`, async (s) => {
     const onProgress = (n: number) => s.text(`Reading ${shown}: ${n.toLocaleString('en-US')} lines ..`);
-    if (abs !== undefined) {
-      const workers = hubbleWorkerCount(env.fs.statSync(abs).size, env.vars);
-      if (workers > 1) {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        const parallel = await analyzeHubbleFile(abs, loaded.index, workers, { onProgress });
-        if (parallel) return parallel;
-        stream = env.fs.createReadStream(abs, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<string>;
-      }
-    }
     return analyzeHubble(readLines(stream), loaded.index, { onProgress });
   });
   for (const m of r.malformed) ui.warn(`${shown}:${m.line}: ${m.message}; line skipped`);

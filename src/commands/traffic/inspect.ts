@@ -10,13 +10,18 @@ import { openStore } from '../../repo/cluster.js';
 import type { InspectReport } from '../../fabric/types.js';
 import { flowTable } from '../../fabric/report.js';
 import { inspectTableText } from './table.js';
-import { fabricThreads, ShardThreads } from '../../platform/fabric-workers.js';
+import type { ShardInput, ShardOutput } from '../../fabric/shard.js';
+import { threadCount, WorkerPool } from '../../platform/thread-pool.js';
 import { hubbleTable, INSIGHT_FLAGS, insightRequested, isHubbleResult, printedSummaries } from './insight-flags.js';
 import { inspectOptions, MAX_SAMPLE, mayShard, shardMinFlows } from './options.js';
 import { POD_FILTER_FLAGS } from './pod-filter.js';
 import { checkLabFlags, crossCheckExit, crossCheckTable, isCrossCheck, LAB_FLAGS, labRequested } from './lab-inspect.js';
 
-export const trafficInspect: CommandSpec = {
+/**
+ * `traffic inspect`. `fabricWorker`: the worker entry script of a sharded run (cli/workers/fabric-worker.ts, compiled);
+ * the CLI hands it over, as this layer may not import the CLI's.
+ */
+export const trafficInspectSpec = (fabricWorker: URL): CommandSpec => ({
   path: ['traffic', 'inspect'],
   summary: 'Run flows through the simulated Cilium fabric and show which ones WireGuard encrypted, from the packets on the wire.',
   flags: [
@@ -69,8 +74,8 @@ export const trafficInspect: CommandSpec = {
     }
     // a run that may shard starts its threads first, so they load the fabric while this thread loads it too and
     // reads the cluster (the cluster's size decides later whether they get any work)
-    const threads = fabricThreads(ctx.env.vars);
-    const pool = threads > 1 && mayShard(options, shardMinFlows(ctx.env.vars)) ? ShardThreads.start(threads) : undefined;
+    const threads = threadCount(fabricWorker, ctx.env.vars);
+    const pool = threads > 1 && mayShard(options, shardMinFlows(ctx.env.vars)) ? WorkerPool.start<ShardInput, ShardOutput>(fabricWorker, threads - 1) : undefined;
     try {
       const { inspect } = await import('./run-inspect.js');
       return await inspect(ctx, options, pool);
@@ -88,6 +93,6 @@ export const trafficInspect: CommandSpec = {
     }
     return 0;
   },
-};
+});
 
 export { CommandError };

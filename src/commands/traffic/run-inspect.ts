@@ -27,8 +27,7 @@ import { runFlows } from '../../fabric/run.js';
 import { parseFlowsFile, Resolver, type Topology } from '../../fabric/select.js';
 import { loadSessions, readSavedSessions, saveSessions, writeSessions } from '../../repo/sessions.js';
 import { mergeSessions, mergeSummaries, savedForShard, shardTopology, type ShardInput } from '../../fabric/shard.js';
-import { runShardHere } from '../../platform/fabric-shard.js';
-import type { ShardThreads } from '../../platform/fabric-workers.js';
+import { runShards, shardCount, type ShardPool } from '../../fabric/threads.js';
 import { wireGuardSource } from '../../fabric/wg-source.js';
 import { toHex } from '../../wireguard/keys.js';
 import type { FabricSetup, Flow, InspectReport } from '../../fabric/types.js';
@@ -105,7 +104,7 @@ export async function chooseFlows(ctx: CommandContext, o: InspectOptions, resolv
  * Run the inspection. `pool`: worker threads the command started ahead for a run that may shard (inspect.ts decides
  * from the options, the cluster's size decides here); the caller closes it.
  */
-export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: ShardThreads): Promise<InspectReport> {
+export async function inspect(ctx: CommandContext, o: InspectOptions, pool?: ShardPool): Promise<InspectReport> {
   const { env } = ctx;
   const store = openStore(env);
   const doc = loadCluster(store, o.resourceGroup, o.name);
@@ -212,13 +211,13 @@ function shardable(o: InspectOptions, resolver: Resolver, cilium: CiliumDoc, sta
 async function inspectSharded(
   ctx: CommandContext,
   o: InspectOptions,
-  s: { store: Store; doc: ClusterDoc; workloads: Workloads; cilium: CiliumDoc; topology: Topology; start: number; pool: ShardThreads },
+  s: { store: Store; doc: ClusterDoc; workloads: Workloads; cilium: CiliumDoc; topology: Topology; start: number; pool: ShardPool },
 ): Promise<InspectReport> {
   const setup = fabricSetup(s.store, s.doc, s.workloads, s.cilium, s.start);
   const saved = readSavedSessions(s.store, s.doc);
   const source = wireGuardSource(setup.wireguard);
   const inputs: ShardInput[] = [];
-  const shards = s.pool.shards;
+  const shards = shardCount(s.pool);
   const seed = toHex(ctx.env.rng.bytes(16));
   for (let k = 0; k < shards; k++) {
     const part = savedForShard(saved, source, k, shards);
@@ -236,7 +235,7 @@ async function inspectSharded(
     });
   }
   if (ctx.args['debug'] === true) ctx.env.stderr.write(`DEBUG: traffic inspect: node pairs in ${VIRTUAL_SHARDS} shards over ${shards} threads\n`);
-  const outputs = await s.pool.run(inputs, runShardHere);
+  const outputs = await runShards(s.pool, inputs);
   const sessions = mergeSessions(s.doc.nodes.map((n) => n.name), source, saved, outputs);
   const endMs = outputs[0]!.endMs;
   await s.store.mutate((tx) => {
