@@ -1,8 +1,10 @@
 /**
- * A peer's timers (whitepaper §6.2–§6.5; kernel timers.c), as deadlines on the injected clock instead of OS timers:
- * the device asks each peer for its earliest deadline and fires what is due in tick(). One field per timer, one hook
- * per protocol event; each hook's contract is one line.
+ * A peer's timers (whitepaper §6.2–§6.5; kernel timers.c), as deadlines on the injected clock instead of OS timers,
+ * and the device's one queue of all its peers' deadlines. One field per timer, one hook per protocol event; each
+ * hook's contract is one line. What each timer does when it fires is the device's (device.ts, tick()).
  */
+import type { Rng } from '../platform/types.js';
+import { MinHeap } from '../net/heap.js';
 import {
   KEEPALIVE_TIMEOUT_MS,
   REKEY_TIMEOUT_JITTER_MAX_MS,
@@ -165,6 +167,59 @@ export class PeerTimers {
   /** Stop every timer (peer removed or device closed). */
   stopAll(): void {
     for (const name of TIMER_NAMES) this.deadline[name] = undefined;
+  }
+}
+
+/** A random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS) added to each handshake retry (2 bytes from `rng`). */
+export function jitter(rng: Rng): number {
+  const b = rng.bytes(2);
+  return Math.floor((((b[0]! << 8) | b[1]!) / 65536) * REKEY_TIMEOUT_JITTER_MAX_MS);
+}
+
+// --- The device's timer queue ---------------------------------------------------------------------------------------
+
+/** What the queue needs of a peer (structural, so this file does not import peer.ts). */
+export interface TimedPeer {
+  readonly removed: boolean;
+  readonly timers: PeerTimers;
+}
+
+/** A queued timer: which of a peer's timers (its deadline is the heap's key). */
+export interface TimerEntry<P extends TimedPeer> {
+  readonly peer: P;
+  readonly name: TimerName;
+}
+
+/** A queued timer is live while its peer is still there and the deadline was not changed since. */
+function isLive(e: TimerEntry<TimedPeer>, at: number): boolean {
+  return !e.peer.removed && e.peer.timers.deadline[e.name] === at;
+}
+
+/**
+ * Every deadline the peers of one device set, by (deadline, the order they were set in). A deadline changed or
+ * stopped later is not looked for: its entry goes stale and is skipped when it surfaces, so arming a timer is one push.
+ */
+export class TimerQueue<P extends TimedPeer> {
+  private readonly heap = new MinHeap<TimerEntry<P>>();
+  private seq = 0;
+
+  /** Queue `peer`'s timer `name` for `at`; stale entries are swept when there are more than 64 + 10 per peer. */
+  push(peer: P, name: TimerName, at: number, peerCount: number): void {
+    this.heap.push(at, this.seq++, { peer, name });
+    // drop stale entries now and then, so a peer re-arming a timer on every packet does not grow the queue
+    if (this.heap.size > 64 + 10 * peerCount) this.heap.retain(isLive);
+  }
+
+  /** Drop the stale entries at the top; the earliest live deadline, or undefined. O(log n) amortized. */
+  nextAt(): number | undefined {
+    const q = this.heap;
+    while (q.size > 0 && !isLive(q.top(), q.topKey())) q.pop();
+    return q.size > 0 ? q.topKey() : undefined;
+  }
+
+  /** Remove the earliest entry (call nextAt() first: it is then live) and return it. */
+  pop(): TimerEntry<P> {
+    return this.heap.pop();
   }
 }
 
