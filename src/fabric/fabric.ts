@@ -23,7 +23,7 @@ import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type DropReason, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { SharedHostLists } from '../wireguard/allowed-ips.js';
 import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
-import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from './device-snapshot.js';
 import type { RunStreams } from './streams.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';
 import { buildPacket, buildUdpDatagram, IPPROTO_UDP, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';

@@ -20,7 +20,6 @@ import type { CryptoBackend } from './crypto-backend.js';
 import { DROP_REASONS, type DeviceEvent, type DropReason, type KeyLogEntry } from './events.js';
 import type { StaticIdentity } from './handshake.js';
 import { IndexTable } from './index-table.js';
-import type { Keypair } from './keypair.js';
 import {
   clampPrivateKey,
   hideSecretFields,
@@ -35,6 +34,7 @@ import {
   type PublicKey,
 } from './keys.js';
 import { clearHandshake, Peer, zeroKeys, type Endpoint } from './peer.js';
+import { exportPeerSessions, restorePeerSessions, type PeerSessionState } from './peer-state.js';
 import { RateLimiter } from './ratelimiter.js';
 import { receiveDatagram, type ReceiveContext } from './receive.js';
 import { routePacket, sealOrStage, sendHandshakeInitiation, sendKeepalive, type DeviceCounters } from './send.js';
@@ -43,6 +43,7 @@ import { TimerQueue, type TimerName } from './timers.js';
 export { DROP_REASONS, formatKeyLog, type DeviceEvent, type DropReason, type KeyLogEntry } from './events.js';
 export { endpointBytes, formatEndpoint, Peer, type Endpoint, type PeerStats, type SessionInfo } from './peer.js';
 export type { DeviceCounters } from './send.js';
+export { KEYPAIR_SLOTS, type KeypairSlot, type KeypairState, type PeerSessionState } from './peer-state.js';
 export { formatIp };
 
 export interface DeviceOptions {
@@ -382,12 +383,23 @@ export class Device implements ReceiveContext {
     }
   }
 
+  // --- Session state (peer-state.ts) ----------------------------------------------------------------------------
+
   /**
-   * @internal For snapshot.ts only: register a restored session's (or pending handshake's) index to its peer, as
-   * a new handshake does for a fresh one.
+   * The session state of `peer` (keypairs, pending handshake, counters, timer deadlines), for a driver that resumes
+   * a simulation in another process. It shares the peer's keys: encode it at once, do not change or keep it.
    */
-  restoreIndex(index: number, peer: Peer, keypair?: Keypair): void {
-    this.indices.set(index, keypair ? { peer, keypair } : { peer });
+  exportSessions(peer: Peer): PeerSessionState {
+    return exportPeerSessions(peer);
+  }
+
+  /**
+   * Put an exported state back onto `peer` of this freshly configured device (the same public key, no sessions yet);
+   * returns false, changing nothing, when the keys differ or the peer already has sessions.
+   * @throws {RangeError} if the state is malformed (nothing is changed).
+   */
+  restoreSessions(peer: Peer, state: PeerSessionState): boolean {
+    return restorePeerSessions(this.indices, peer, state);
   }
 
   /** The private key, for `wg showconf` and key logs only: never log it. */
