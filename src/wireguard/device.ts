@@ -8,8 +8,8 @@
  *
  * The work is done beside it, as wireguard-go splits it: peer.ts (a peer's state, keypair rotation), send.ts
  * (outbound flow, handshake messages), receive.ts (inbound flow), timers.ts (deadlines and their queue),
- * index-table.ts (session indices), events.ts (drops, events, key log). Those files take the device's state as an
- * argument and never import this one.
+ * index-table.ts (session indices), events.ts (drops, events, key log), peer-state.ts (a peer's session state out
+ * and back in). Those files take the device's state as an argument and never import this one.
  */
 import type { Clock, Rng } from '../platform/types.js';
 import { formatIp, isCanonicalPrefix, parsePrefix, type Prefix } from '../net/ip.js';
@@ -332,7 +332,7 @@ export class Device implements ReceiveContext {
       if (at === undefined || at > now) return;
       const e = this.timerQueue.pop();
       const peer = e.peer;
-      peer.timers.deadline[e.name] = undefined;
+      peer.timers.set(e.name, undefined);
       switch (e.name) {
         case 'retransmitHandshake':
           this.onRetransmitHandshake(peer, now);
@@ -360,13 +360,13 @@ export class Device implements ReceiveContext {
   private onRetransmitHandshake(peer: Peer, now: number): void {
     const t = peer.timers;
     if (t.handshakeAttempts > MAX_TIMER_HANDSHAKES) {
-      t.deadline.sendKeepalive = undefined;
+      t.set('sendKeepalive', undefined);
       if (peer.staged.length > 0) {
         this.drops['handshake-gave-up'] += peer.staged.length;
         peer.staged = [];
       }
       clearHandshake(this.indices, peer);
-      if (t.deadline.zeroKeyMaterial === undefined) t.deadline.zeroKeyMaterial = now + ZERO_KEYS_AFTER_MS;
+      if (t.deadline.zeroKeyMaterial === undefined) t.set('zeroKeyMaterial', now + ZERO_KEYS_AFTER_MS);
       this.onEvent?.({ type: 'handshake-gave-up', peer });
       return;
     }
@@ -379,7 +379,7 @@ export class Device implements ReceiveContext {
     sendKeepalive(this, peer);
     if (peer.timers.needAnotherKeepalive) {
       peer.timers.needAnotherKeepalive = false;
-      peer.timers.deadline.sendKeepalive = now + KEEPALIVE_TIMEOUT_MS;
+      peer.timers.set('sendKeepalive', now + KEEPALIVE_TIMEOUT_MS);
     }
   }
 
@@ -452,5 +452,5 @@ function setKeepalive(peer: Peer, seconds: number): void {
     throw new RangeError(`persistent keepalive must be an integer in 0..65535, got ${seconds}`);
   }
   peer.timers.persistentKeepaliveSeconds = seconds;
-  if (seconds === 0) peer.timers.deadline.persistentKeepalive = undefined;
+  if (seconds === 0) peer.timers.set('persistentKeepalive', undefined);
 }

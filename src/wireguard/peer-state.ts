@@ -155,7 +155,7 @@ export function restorePeerSessions(indices: PeerIndexTable, peer: Peer, state: 
   peer.rxBytes = state.rxBytes;
   peer.txBytes = state.txBytes;
   const t = peer.timers;
-  for (const name of TIMER_NAMES) t.deadline[name] = state.timers.deadline[name];
+  for (const name of TIMER_NAMES) t.set(name, state.timers.deadline[name]);
   t.handshakeAttempts = state.timers.handshakeAttempts;
   t.needAnotherKeepalive = state.timers.needAnotherKeepalive;
   t.sentLastMinuteHandshake = state.timers.sentLastMinuteHandshake;

@@ -25,68 +25,20 @@ export const TIMER_NAMES: readonly TimerName[] = [
 /** Told about every deadline set, so a device can keep one queue of all its peers' timers. */
 export type TimerListener = (name: TimerName, at: number) => void;
 
-/**
- * The deadline (clock ms) of each timer of one peer, undefined when not pending. Assigning a field arms or stops the
- * timer; the listener hears of every deadline set. The accessors live on the prototype (not per-instance closures):
- * a fabric creates thousands of peers and touches these on every packet.
- */
-class Deadlines implements Record<TimerName, number | undefined> {
-  private rh: number | undefined = undefined;
-  private sk: number | undefined = undefined;
-  private nh: number | undefined = undefined;
-  private zk: number | undefined = undefined;
-  private pk: number | undefined = undefined;
-
-  // a #private field stays out of JSON and Object.keys without a defineProperty per peer
-  readonly #listener: TimerListener | undefined;
-
-  constructor(listener: TimerListener | undefined) {
-    this.#listener = listener;
-  }
-
-  get retransmitHandshake(): number | undefined {
-    return this.rh;
-  }
-  set retransmitHandshake(v: number | undefined) {
-    this.rh = v;
-    if (v !== undefined) this.#listener?.('retransmitHandshake', v);
-  }
-  get sendKeepalive(): number | undefined {
-    return this.sk;
-  }
-  set sendKeepalive(v: number | undefined) {
-    this.sk = v;
-    if (v !== undefined) this.#listener?.('sendKeepalive', v);
-  }
-  get newHandshake(): number | undefined {
-    return this.nh;
-  }
-  set newHandshake(v: number | undefined) {
-    this.nh = v;
-    if (v !== undefined) this.#listener?.('newHandshake', v);
-  }
-  get zeroKeyMaterial(): number | undefined {
-    return this.zk;
-  }
-  set zeroKeyMaterial(v: number | undefined) {
-    this.zk = v;
-    if (v !== undefined) this.#listener?.('zeroKeyMaterial', v);
-  }
-  get persistentKeepalive(): number | undefined {
-    return this.pk;
-  }
-  set persistentKeepalive(v: number | undefined) {
-    this.pk = v;
-    if (v !== undefined) this.#listener?.('persistentKeepalive', v);
-  }
-}
-
 export class PeerTimers {
   /**
-   * Deadline (clock ms) of each pending timer; undefined when not pending. Assigning a field arms or stops the timer
-   * (the listener hears of every deadline set). Enumerate it with TIMER_NAMES (its fields are accessors).
+   * Deadline (clock ms) of each pending timer; undefined when not pending. Read it freely; arm or stop a timer with
+   * set() (or a hook below), which tells the listener.
    */
-  readonly deadline: Record<TimerName, number | undefined>;
+  readonly deadline: Readonly<Record<TimerName, number | undefined>> = {
+    retransmitHandshake: undefined,
+    sendKeepalive: undefined,
+    newHandshake: undefined,
+    zeroKeyMaterial: undefined,
+    persistentKeepalive: undefined,
+  };
+  /** The same object, writable: only this class writes it, so the listener hears of every deadline set. */
+  private readonly at = this.deadline as Record<TimerName, number | undefined>;
   /** Initiations retransmitted for the handshake under way. */
   handshakeAttempts = 0;
   /** Data arrived while a keepalive was already pending: send another after it. */
@@ -102,9 +54,13 @@ export class PeerTimers {
    */
   constructor(
     private readonly jitter: () => number,
-    listener?: TimerListener,
-  ) {
-    this.deadline = new Deadlines(listener);
+    private readonly listener?: TimerListener,
+  ) {}
+
+  /** Arm timer `name` for `at` (the listener hears of it), or stop it (undefined). */
+  set(name: TimerName, at: number | undefined): void {
+    this.at[name] = at;
+    if (at !== undefined) this.listener?.(name, at);
   }
 
   /** The earliest pending deadline, or undefined. */
@@ -120,53 +76,64 @@ export class PeerTimers {
   /** A data (non-keepalive) packet was sent: expect an answer within KEEPALIVE + REKEY_TIMEOUT, else rehandshake. */
   dataSent(now: number): void {
     if (this.deadline.newHandshake === undefined) {
-      this.deadline.newHandshake = now + KEEPALIVE_TIMEOUT_MS + REKEY_TIMEOUT_MS + this.jitter();
+      const at = now + KEEPALIVE_TIMEOUT_MS + REKEY_TIMEOUT_MS + this.jitter();
+      this.at.newHandshake = at;
+      this.listener?.('newHandshake', at);
     }
   }
 
   /** A data packet was received: answer with a keepalive if we send nothing within KEEPALIVE_TIMEOUT. */
   dataReceived(now: number): void {
-    if (this.deadline.sendKeepalive === undefined) this.deadline.sendKeepalive = now + KEEPALIVE_TIMEOUT_MS;
-    else this.needAnotherKeepalive = true;
+    if (this.deadline.sendKeepalive === undefined) {
+      const at = now + KEEPALIVE_TIMEOUT_MS;
+      this.at.sendKeepalive = at;
+      this.listener?.('sendKeepalive', at);
+    } else this.needAnotherKeepalive = true;
   }
 
   /** Any authenticated packet was sent: it serves as a keepalive. */
   anyAuthenticatedPacketSent(): void {
-    this.deadline.sendKeepalive = undefined;
+    this.at.sendKeepalive = undefined;
   }
 
   /** Any authenticated packet was received: the peer is alive, no new handshake needed. */
   anyAuthenticatedPacketReceived(): void {
-    this.deadline.newHandshake = undefined;
+    this.at.newHandshake = undefined;
   }
 
   /** Any authenticated packet went either way: restart the persistent keepalive interval. */
   anyAuthenticatedPacketTraversal(now: number): void {
     if (this.persistentKeepaliveSeconds > 0) {
-      this.deadline.persistentKeepalive = now + this.persistentKeepaliveSeconds * 1000;
+      const at = now + this.persistentKeepaliveSeconds * 1000;
+      this.at.persistentKeepalive = at;
+      this.listener?.('persistentKeepalive', at);
     }
   }
 
   /** An initiation was sent: retransmit it after REKEY_TIMEOUT + jitter unless answered. */
   handshakeInitiated(now: number): void {
-    this.deadline.retransmitHandshake = now + REKEY_TIMEOUT_MS + this.jitter();
+    const at = now + REKEY_TIMEOUT_MS + this.jitter();
+    this.at.retransmitHandshake = at;
+    this.listener?.('retransmitHandshake', at);
   }
 
   /** A handshake completed (response consumed, or first packet on the responder's next keypair). */
   handshakeComplete(): void {
-    this.deadline.retransmitHandshake = undefined;
+    this.at.retransmitHandshake = undefined;
     this.handshakeAttempts = 0;
     this.sentLastMinuteHandshake = false;
   }
 
   /** New keys were derived: erase all keys if nothing newer comes within REJECT_AFTER_TIME × 3. */
   sessionDerived(now: number): void {
-    this.deadline.zeroKeyMaterial = now + ZERO_KEYS_AFTER_MS;
+    const at = now + ZERO_KEYS_AFTER_MS;
+    this.at.zeroKeyMaterial = at;
+    this.listener?.('zeroKeyMaterial', at);
   }
 
   /** Stop every timer (peer removed or device closed). */
   stopAll(): void {
-    for (const name of TIMER_NAMES) this.deadline[name] = undefined;
+    for (const name of TIMER_NAMES) this.at[name] = undefined;
   }
 }
 
