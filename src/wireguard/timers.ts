@@ -57,8 +57,13 @@ export class PeerTimers {
     private readonly listener?: TimerListener,
   ) {}
 
-  /** Arm timer `name` for `at` (the listener hears of it), or stop it (undefined). */
+  /**
+   * Arm timer `name` for `at`, or stop it (undefined). The listener hears of a new deadline, not of one the timer
+   * already has: that one is still in the device's queue, and queueing it again would leave an entry that stays live
+   * (a persistent keepalive restarted by every packet within one clock ms grew the queue by one per packet).
+   */
   set(name: TimerName, at: number | undefined): void {
+    if (this.at[name] === at) return;
     this.at[name] = at;
     if (at !== undefined) this.listener?.(name, at);
   }
@@ -105,6 +110,7 @@ export class PeerTimers {
   anyAuthenticatedPacketTraversal(now: number): void {
     if (this.persistentKeepaliveSeconds > 0) {
       const at = now + this.persistentKeepaliveSeconds * 1000;
+      if (this.at.persistentKeepalive === at) return;
       this.at.persistentKeepalive = at;
       this.listener?.('persistentKeepalive', at);
     }
@@ -113,6 +119,7 @@ export class PeerTimers {
   /** An initiation was sent: retransmit it after REKEY_TIMEOUT + jitter unless answered. */
   handshakeInitiated(now: number): void {
     const at = now + REKEY_TIMEOUT_MS + this.jitter();
+    if (this.at.retransmitHandshake === at) return;
     this.at.retransmitHandshake = at;
     this.listener?.('retransmitHandshake', at);
   }
@@ -127,6 +134,7 @@ export class PeerTimers {
   /** New keys were derived: erase all keys if nothing newer comes within REJECT_AFTER_TIME × 3. */
   sessionDerived(now: number): void {
     const at = now + ZERO_KEYS_AFTER_MS;
+    if (this.at.zeroKeyMaterial === at) return;
     this.at.zeroKeyMaterial = at;
     this.listener?.('zeroKeyMaterial', at);
   }
