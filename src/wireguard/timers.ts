@@ -22,7 +22,7 @@ export const TIMER_NAMES: readonly TimerName[] = [
   'persistentKeepalive',
 ];
 
-/** Told about every deadline set, so a device can keep one queue of all its peers' timers. */
+/** Told about every new deadline, so a device can keep one queue of all its peers' timers. */
 export type TimerListener = (name: TimerName, at: number) => void;
 
 export class PeerTimers {
@@ -37,7 +37,7 @@ export class PeerTimers {
     zeroKeyMaterial: undefined,
     persistentKeepalive: undefined,
   };
-  /** The same object, writable: only this class writes it, so the listener hears of every deadline set. */
+  /** The same object, writable: only this class writes it, so the listener hears of every new deadline. */
   private readonly at = this.deadline as Record<TimerName, number | undefined>;
   /** Initiations retransmitted for the handshake under way. */
   handshakeAttempts = 0;
@@ -50,7 +50,7 @@ export class PeerTimers {
 
   /**
    * @param jitter a random delay in [0, REKEY_TIMEOUT_JITTER_MAX_MS)
-   * @param listener called whenever a deadline is set
+   * @param listener called whenever a timer gets a new deadline
    */
   constructor(
     private readonly jitter: () => number,
