@@ -1,13 +1,13 @@
 /**
  * `wg show` on a node: the agent's cilium_wg0 configuration loaded into the engine's Device, rendered by
- * wireguard/show.ts (private key `(hidden)`). Transfer and latest-handshake lines appear only when the caller knows
+ * wg-render.ts (private key `(hidden)`). Transfer and latest-handshake lines appear only when the caller knows
  * them (the fabric's sessions); otherwise they are left out, as wg does for a peer that never handshook.
  */
 import type { Clock, Rng } from '../platform/types.js';
 import { sodiumBackend } from '../wg-host/sodium-backend.js';
 import { Device } from '../wireguard/device.js';
 import { parsePublicKey, privateKeyFromBytes } from '../wireguard/keys.js';
-import { renderShow } from '../wireguard/show.js';
+import { renderShow } from './wg-render.js';
 import type { WireGuardNodeConfig } from './agents.js';
 import { WG_INTERFACE } from './agents.js';
 import type { PeerStats } from './views.js';

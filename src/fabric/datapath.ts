@@ -21,7 +21,7 @@ import { cidrContains, formatIPv4, parseCidr, parseIPv4, type Cidr } from '../ne
 import type { Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import type { Device, DeviceEvent, Endpoint as UdpEndpoint, KeyLogEntry, Peer } from '../wireguard/device.js';
-import type { DeviceSnapshot } from '../wireguard/snapshot.js';
+import type { DeviceSnapshot } from './device-snapshot.js';
 import type { RunStreams } from './streams.js';
 import { buildPacket, buildUdpDatagram, IPV4_HEADER_SIZE, readU16, readU32, UDP_HEADER_SIZE } from './packets.js';
 import type { ClusterEncryptionOff, FabricSetup, Flow, MutableClock } from './types.js';

@@ -11,7 +11,7 @@ import type { Rng } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
 import { Device, type DeviceEvent, type Endpoint as UdpEndpoint, type KeyLogEntry, type Peer } from '../wireguard/device.js';
 import { decodeKey, encodeKey, privateKeyFromBytes, publicKeyFromBytes, type PublicKey } from '../wireguard/keys.js';
-import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, restorePeer, SNAPSHOT_VERSION, snapshotDevice, snapshotMatches, unpackPeer, type DeviceSnapshot } from './device-snapshot.js';
 import type { RunStreams } from './streams.js';
 import type { Endpoint, FabricNode, FabricSetup, MutableClock, WgPeerConfig } from './types.js';
 import { wireGuardSource, type WgDeviceConfig, type WireGuardSource } from './wg-source.js';

@@ -8,7 +8,7 @@
 import type { Pod } from '../cluster/workloads.js';
 import type { Clock } from '../platform/types.js';
 import type { CryptoBackend } from '../wireguard/crypto-backend.js';
-import { isDeviceSnapshot, SNAPSHOT_VERSION, snapshotDevice, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, SNAPSHOT_VERSION, snapshotDevice, type DeviceSnapshot } from './device-snapshot.js';
 import { Fabric, FlowOutcome, type MutableClock } from './fabric.js';
 import { countFlow, emptySummary } from './report.js';
 import { Resolver, type Topology } from './select.js';

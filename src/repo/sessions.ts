@@ -2,12 +2,12 @@
  * The nodes' WireGuard sessions between commands: one document per cluster, `<cluster dir>/fabric/sessions.json`
  * (mode 0600 like every state file: it holds session keys), written after each run and read before the next, so a
  * later `traffic inspect` continues the same sessions on the same simulated clock. Only sessions whose device
- * still has the same key come back (wireguard/snapshot.ts); a reimaged node starts afresh.
+ * still has the same key come back (fabric/device-snapshot.ts); a reimaged node starts afresh.
  */
 import type { ClusterDoc } from '../cluster/doc.js';
 import type { Fabric } from '../fabric/fabric.js';
 import type { Store, Tx } from '../state/store.js';
-import { isDeviceSnapshot, type DeviceSnapshot } from '../wireguard/snapshot.js';
+import { isDeviceSnapshot, type DeviceSnapshot } from '../fabric/device-snapshot.js';
 import { clusterDirKey } from './cluster.js';
 
 export interface SessionsDoc {

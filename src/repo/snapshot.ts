@@ -40,7 +40,7 @@ export async function sessionStats(
   publicKey: string,
 ): Promise<(peerPublicKey: string) => PeerStats | undefined> {
   const { sessionsKey } = await import('./sessions.js');
-  const { isDeviceSnapshot, SNAPSHOT_VERSION, unpackPeer } = await import('../wireguard/snapshot.js');
+  const { isDeviceSnapshot, SNAPSHOT_VERSION, unpackPeer } = await import('../fabric/device-snapshot.js');
   let saved: { nodes?: Record<string, unknown> } | undefined;
   try {
     saved = store.read<{ nodes?: Record<string, unknown> }>(sessionsKey(cluster));

@@ -17,4 +17,3 @@ export { parseIp, formatIp, parsePrefix, formatPrefix, type Prefix } from '../ne
 export * from './transport.js';
 export { PeerTimers, type TimerName } from './timers.js';
 export * from './device.js';
-export * from './show.js';

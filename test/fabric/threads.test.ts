@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/tmp.js';
-import { unpackPeer, type DeviceSnapshot, type PeerSnapshot } from '../../src/wireguard/snapshot.js';
+import { unpackPeer, type DeviceSnapshot, type PeerSnapshot } from '../../src/fabric/device-snapshot.js';
 import { makeCluster, MANIFEST, readCapture } from './helpers.js';
 
 afterAll(removeTempDirs);

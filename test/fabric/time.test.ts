@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTempDirs } from '../helpers/tmp.js';
-import { unpackPeer, type DeviceSnapshot } from '../../src/wireguard/snapshot.js';
+import { unpackPeer, type DeviceSnapshot } from '../../src/fabric/device-snapshot.js';
 import { makeCluster, readCapture, type Cluster } from './helpers.js';
 
 afterAll(removeTempDirs);

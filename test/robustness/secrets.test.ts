@@ -16,7 +16,7 @@ import { openStore } from '../../src/repo/cluster.js';
 import { _scratch as sodiumScratch } from '../../src/platform/sodium.js';
 import { _moduleState as blake2sState, hkdfBlake2s, hmacBlake2s } from '../../src/wireguard/blake2s.js';
 import { generatePresharedKey } from '../../src/wireguard/keys.js';
-import { unpackPeer, type DeviceSnapshot } from '../../src/wireguard/snapshot.js';
+import { unpackPeer, type DeviceSnapshot } from '../../src/fabric/device-snapshot.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { A_IP, B_IP, ipv4Packet, makePair } from '../wireguard/sim.js';
 

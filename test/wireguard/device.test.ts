@@ -4,8 +4,7 @@ import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
 import { formatPrefix, parsePrefix, parseIp } from '../../src/net/ip.js';
 import { INITIATION, RESPONSE } from '../../src/wireguard/messages.js';
-import { renderLatestHandshakes, renderShow, renderShowConf } from '../../src/wireguard/show.js';
-import { encodeKey, generatePresharedKey, parsePublicKey, type PresharedKey } from '../../src/wireguard/keys.js';
+import { generatePresharedKey, parsePublicKey, type PresharedKey } from '../../src/wireguard/keys.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { A_IP, B_IP, eventsOf, ipv4Packet, makePair } from './sim.js';
 
@@ -193,38 +192,6 @@ describe('device rules', () => {
     }
     // still readable by the engine and the views
     expect(p.peerOfA.presharedKey).toEqual(psk);
-  });
-
-  test('wg show and showconf', () => {
-    const psk = generatePresharedKey(seededRng('psk')) as PresharedKey;
-    const p = makePair({ psk });
-    p.a.sendPacket(ipv4Packet(A_IP, B_IP));
-    p.flush();
-    p.clock.advance(65_000);
-    const show = renderShow(p.a, 'wg0');
-    expect(show).toBe(
-      [
-        'interface: wg0',
-        `  public key: ${encodeKey(p.a.publicKey)}`,
-        '  private key: (hidden)',
-        '  listening port: 51001',
-        '',
-        `peer: ${encodeKey(p.b.publicKey)}`,
-        '  preshared key: (hidden)',
-        '  endpoint: 127.0.0.1:51002',
-        '  allowed ips: 10.9.0.2/32',
-        '  latest handshake: 1 minute, 5 seconds ago',
-        '  transfer: 92 B received, 276 B sent',
-        '',
-      ].join('\n'),
-    );
-    expect(show).not.toContain(encodeKey(p.a.revealPrivateKey()));
-    const conf = renderShowConf(p.a);
-    expect(conf).toContain('PrivateKey = (hidden)');
-    expect(conf).toContain('AllowedIPs = 10.9.0.2/32');
-    expect(conf).toContain('Endpoint = 127.0.0.1:51002');
-    expect(renderShowConf(p.a, { revealKeys: true })).toContain(`PrivateKey = ${encodeKey(p.a.revealPrivateKey())}`);
-    expect(renderLatestHandshakes(p.a)).toBe(`${encodeKey(p.b.publicKey)}\t${Math.floor((p.clock.now() - 65_000) / 1000)}\n`);
   });
 
   test('key log entries: one per ephemeral, matching what was sent', () => {

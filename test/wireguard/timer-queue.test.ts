@@ -81,3 +81,38 @@ test('2,000 peers: nextTimerAt() and tick() do not scan every peer', () => {
   // a scan of 2,000 peers 20,000 times would take seconds
   expect(elapsed).toBeLessThan(500);
 });
+
+test('a timer re-armed at the deadline it already has is not queued again (persistent keepalive, many packets in one ms)', () => {
+  const clock = new SimClock();
+  const rng = seededRng('rearm');
+  const armed: number[] = [];
+  const queues: Uint8Array[][] = [[], []];
+  const a = new Device({ privateKey: generatePrivateKey(rng), clock, rng, backend: sodiumBackend, send: (d) => queues[0]!.push(d), onTimerArmed: (at) => armed.push(at) });
+  const b = new Device({ privateKey: generatePrivateKey(rng), clock, rng, backend: sodiumBackend, send: (d) => queues[1]!.push(d) });
+  const ea = { address: '127.0.0.1', port: 1 };
+  const eb = { address: '127.0.0.1', port: 2 };
+  const peer = a.addPeer({ publicKey: b.publicKey, endpoint: eb, allowedIps: ['10.9.0.2/32'], persistentKeepaliveSeconds: 25 });
+  b.addPeer({ publicKey: a.publicKey, endpoint: ea, allowedIps: ['10.9.0.1/32'] });
+  const pump = () => {
+    while (queues[0]!.length || queues[1]!.length) {
+      for (const d of queues[0]!.splice(0)) b.receive(d, ea);
+      for (const d of queues[1]!.splice(0)) a.receive(d, eb);
+    }
+  };
+  // the persistent keepalive started a handshake at addPeer; then a keepalive confirmed the session (no data: no
+  // other timer but zeroKeyMaterial is armed)
+  pump();
+  clock.advance(1);
+  armed.length = 0;
+  // 1,000 keepalives in one clock ms: every one restarts the persistent keepalive at the same deadline
+  for (let i = 0; i < 1000; i++) peer.send(new Uint8Array(0));
+  expect(queues[0]!.length).toBe(1000);
+  expect(armed).toEqual([clock.now() + 25_000]);
+  expect(peer.timers.deadline.persistentKeepalive).toBe(clock.now() + 25_000);
+  expect(a.nextTimerAt()).toBe(bruteForceNext(a));
+  // and it still fires: a keepalive 25 s after the last packet
+  queues[0]!.length = 0;
+  clock.advance(25_000);
+  a.tick();
+  expect(queues[0]!.map((d) => [d[0], d.length])).toEqual([[4, 32]]);
+});

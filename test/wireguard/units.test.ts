@@ -1,9 +1,8 @@
-// Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and the wg show formatters.
+// Small pieces: key text, low-order points, TAI64N, padding, AllowedIPs, and key log lines.
 import { AllowedIps } from '../../src/wireguard/allowed-ips.js';
 import { formatIp, formatPrefix, parseIp, parsePrefix, type Prefix } from '../../src/net/ip.js';
 import { formatKeyLog } from '../../src/wireguard/device.js';
 import { decodeKey, encodeKey, fromBase64, fromHex, isLowOrderPublicKey, KeyFormatError, parsePrivateKey, toBase64 } from '../../src/wireguard/keys.js';
-import { formatAgo, formatBytes, formatDuration } from '../../src/wireguard/show.js';
 import { compareTai64n, tai64n } from '../../src/wireguard/tai64n.js';
 import { paddedLength } from '../../src/wireguard/transport.js';
 import { backends, hexOf } from './vectors.js';
@@ -122,17 +121,7 @@ describe('AllowedIPs', () => {
   });
 });
 
-describe('wg show formatting', () => {
-  test('bytes', () => {
-    expect([0, 1023, 1024, 1536, 1048576 * 1.5, 1024 ** 3 * 2].map(formatBytes)).toEqual(['0 B', '1023 B', '1.00 KiB', '1.50 KiB', '1.50 MiB', '2.00 GiB']);
-  });
-  test('durations and "ago"', () => {
-    expect(formatDuration(65)).toBe('1 minute, 5 seconds');
-    expect(formatDuration(3600 + 60 + 1)).toBe('1 hour, 1 minute, 1 second');
-    expect(formatDuration(2 * 86400 + 7200)).toBe('2 days, 2 hours');
-    expect(formatAgo(1_000, 1_500)).toBe('Now');
-    expect(formatAgo(1_000, 5_000)).toBe('4 seconds ago');
-  });
+describe('key log', () => {
   test('key log lines', () => {
     const k = (b: number) => new Uint8Array(32).fill(b) as never;
     expect(formatKeyLog({ localStaticPrivate: k(1), remoteStaticPublic: k(2), localEphemeralPrivate: k(3), presharedKey: k(0) })).toBe(

@@ -33,7 +33,7 @@ export const nodeWgShowconf: CommandSpec = {
     if (!snap.cluster.nodes.some((n) => n.name === node)) throw new NotFoundError(`node '${node}' not found in cluster ${rg}/${name}`);
     const config = snap.configs().get(node) ?? null;
     if (!config) throw new CommandError(`Unable to access interface: No such device (node ${node} runs no cilium_wg0: WireGuard is off on it)`);
-    const [{ deviceOf }, { renderShowConf }] = await Promise.all([import('../../cilium/wg-show.js'), import('../../wireguard/show.js')]);
+    const [{ deviceOf }, { renderShowConf }] = await Promise.all([import('../../cilium/wg-show.js'), import('../../cilium/wg-render.js')]);
     const device = deviceOf(config, { now: () => snap.now }, env.rng);
     if (args['output'] !== 'text' || args['query'] !== undefined) {
       if (args['showKeys'] === true) throw new ArgumentParseError('--show-keys prints the private key in the text form only (drop -o/--query)');

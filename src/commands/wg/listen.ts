@@ -10,7 +10,7 @@ import { UdpWireGuard } from '../../wg-host/udp-device.js';
 import { formatPrefix, parsePrefix } from '../../net/ip.js';
 import { formatEndpoint } from '../../wireguard/device.js';
 import { encodeKey, type PresharedKey, type PrivateKey, type PublicKey } from '../../wireguard/keys.js';
-import { renderShow } from '../../wireguard/show.js';
+import { renderShow } from '../../cilium/wg-render.js';
 import { icmpEcho, ipv4, parseEcho } from './icmp.js';
 import { keyLogWriter } from './ping.js';
 import { ADDRESS, KEY_LOG, PEER, PRESHARED_KEY, PRIVATE_KEY, MAX_TIMEOUT_S, ipv4Flag, peerKey, portFlag, presharedKeyFromFile, privateKeyFromFile, openUdp } from './shared.js';

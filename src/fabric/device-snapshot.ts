@@ -1,65 +1,32 @@
 /**
- * A device's session state, so a simulation can stop and resume later (the kernel keeps this in memory; aks-wg's
- * commands are separate processes): per peer, its keypairs (previous, current, next: transport keys, indices,
- * creation time, send counter, replay window), a pending initiation, the latest handshake timestamp and rate-limit
- * times, counters and timer deadlines. Static keys are not part of it: the device is rebuilt from its configuration
- * first, then the sessions go back onto the peers that still have the same key.
+ * A device's session state as stored in the fabric's sessions.json (fabric/sessions.ts), so a simulation can stop and
+ * resume in another process: the device gives and takes each peer's state through Device.exportSessions and
+ * Device.restoreSessions (wireguard/peer-state.ts, which says what is kept and what a state must satisfy); this file
+ * only encodes it. Static keys are not part of it: the device is rebuilt from its configuration first, then the
+ * sessions go back onto the peers that still have the same key.
  *
  * Stored form: a DeviceSnapshot is plain JSON, and each peer's state in it is one packed record (a little-endian
  * binary layout, below, in base64). A fabric saves and restores about ten thousand peers per command; as JSON objects
  * with hex keys they were 780 bytes each and parsing, cloning to threads and writing them was a quarter of a run.
  * Packed they are about 300 characters, and JSON, structured clone and the file see one string per peer.
  *
- * Not kept: packets staged waiting for a handshake, cookie secrets and received cookies (both expire within 120 s).
  * A snapshot holds secrets (session keys, a pending ephemeral private key): store it like a private key.
  */
-import type { Device, Endpoint, Peer } from './device.js';
-import { Keypair } from './keypair.js';
-import { encodeKey, fromBase64, toBase64, type PrivateKey } from './keys.js';
-import { newReplayBitmap, ReplayFilter } from './replay.js';
-import { TIMER_NAMES, type TimerName } from './timers.js';
+import type { Device, Endpoint, KeypairSlot, KeypairState, Peer, PeerSessionState } from '../wireguard/device.js';
+import { KEYPAIR_SLOTS } from '../wireguard/device.js';
+import { encodeKey, fromBase64, toBase64 } from '../wireguard/keys.js';
+import { newReplayBitmap, ReplayFilter } from '../wireguard/replay.js';
+import { TAI64N_SIZE } from '../wireguard/tai64n.js';
+import { TIMER_NAMES, type TimerName } from '../wireguard/timers.js';
+
+export type { KeypairSlot };
+/** One keypair of a peer, decoded. Holds transport keys. */
+export type KeypairSnapshot = KeypairState;
+/** One peer's sessions, decoded (packPeer/unpackPeer convert to and from the stored record). */
+export type PeerSnapshot = PeerSessionState;
 
 /** 2: packed peer records (1, JSON objects with hex keys, is no longer read: those sessions start afresh). */
 export const SNAPSHOT_VERSION = 2;
-
-export type KeypairSlot = 'previous' | 'current' | 'next';
-
-/** One keypair of a peer, decoded. Holds transport keys. */
-export interface KeypairSnapshot {
-  slot: KeypairSlot;
-  sendKey: Uint8Array;
-  receiveKey: Uint8Array;
-  isInitiator: boolean;
-  createdAt: number;
-  localIndex: number;
-  remoteIndex: number;
-  sendCounter: bigint;
-  /** The replay window: greatest counter + 1, and its bitmap (null: every bit clear). */
-  replayLast: bigint;
-  replayBitmap: Uint32Array | null;
-}
-
-/** One peer's sessions, decoded (packPeer/unpackPeer convert to and from the stored record). */
-export interface PeerSnapshot {
-  /** base64, as Peer.name. */
-  publicKey: string;
-  endpoint: Endpoint | null;
-  keypairs: KeypairSnapshot[];
-  pending: { localIndex: number; chainingKey: Uint8Array; hash: Uint8Array; ephemeralPrivate: Uint8Array } | null;
-  latestTimestamp: Uint8Array | null;
-  /** Clock ms; −Infinity: never. */
-  lastInitiationConsumedAt: number;
-  lastSentHandshakeAt: number;
-  lastHandshakeAt: number | undefined;
-  rxBytes: number;
-  txBytes: number;
-  timers: {
-    deadline: Partial<Record<TimerName, number>>;
-    handshakeAttempts: number;
-    needAnotherKeepalive: boolean;
-    sentLastMinuteHandshake: boolean;
-  };
-}
 
 /** A device's sessions as stored. */
 export interface DeviceSnapshot {
@@ -98,8 +65,8 @@ const F_TIMESTAMP = 4;
 const F_ANOTHER_KEEPALIVE = 8;
 const F_LAST_MINUTE = 16;
 const F_LAST_HANDSHAKE = 32;
-const SLOTS: readonly KeypairSlot[] = ['previous', 'current', 'next'];
-const TIMESTAMP_SIZE = 12;
+const SLOTS = KEYPAIR_SLOTS;
+const TIMESTAMP_SIZE = TAI64N_SIZE;
 
 /** A growable little-endian writer. */
 class Writer {
@@ -364,62 +331,10 @@ export function unpackPeer(publicKey: string, text: string): PeerSnapshot {
 
 // --- Taking and restoring ------------------------------------------------------------------------------------------
 
-/**
- * The sessions of one peer (erased keypairs are left out), for packPeer only: it shares the peer's keys and replay
- * bitmaps, where unpackPeer's result owns fresh copies that restorePeer may hand to a new peer.
- */
-function snapshotPeer(peer: Peer): PeerSnapshot {
-  const keypairs: KeypairSnapshot[] = [];
-  for (const slot of SLOTS) {
-    const kp = peer[slot];
-    if (!kp || kp.zeroed) continue;
-    const replay = kp.replay;
-    keypairs.push({
-      slot,
-      sendKey: kp.sendKey,
-      receiveKey: kp.receiveKey,
-      isInitiator: kp.isInitiator,
-      createdAt: kp.createdAt,
-      localIndex: kp.localIndex,
-      remoteIndex: kp.remoteIndex,
-      sendCounter: kp.sendCounter,
-      replayLast: replay.greatest + 1n,
-      replayBitmap: replay.words as Uint32Array | null,
-    });
-  }
-  const hs = peer.handshake;
-  const deadline: Partial<Record<TimerName, number>> = {};
-  for (const name of TIMER_NAMES) {
-    const d = peer.timers.deadline[name];
-    if (d !== undefined) deadline[name] = d;
-  }
-  return {
-    publicKey: peer.name,
-    endpoint: peer.endpoint ? { address: peer.endpoint.address, port: peer.endpoint.port } : null,
-    keypairs,
-    pending:
-      hs.state === 'initiation-sent'
-        ? { localIndex: hs.localIndex, chainingKey: hs.initiator.chainingKey, hash: hs.initiator.hash, ephemeralPrivate: hs.initiator.ephemeralPrivate }
-        : null,
-    latestTimestamp: peer.latestTimestamp ?? null,
-    lastInitiationConsumedAt: peer.lastInitiationConsumedAt,
-    lastSentHandshakeAt: peer.lastSentHandshakeAt,
-    lastHandshakeAt: peer.lastHandshakeAt,
-    rxBytes: peer.rxBytes,
-    txBytes: peer.txBytes,
-    timers: {
-      deadline,
-      handshakeAttempts: peer.timers.handshakeAttempts,
-      needAnotherKeepalive: peer.timers.needAnotherKeepalive,
-      sentLastMinuteHandshake: peer.timers.sentLastMinuteHandshake,
-    },
-  };
-}
-
 /** The session state of every peer of `device`, packed. */
 export function snapshotDevice(device: Device): DeviceSnapshot {
   const peers: Record<string, string> = {};
-  for (const peer of device.peers()) peers[peer.name] = packPeer(snapshotPeer(peer));
+  for (const peer of device.peers()) peers[peer.name] = packPeer(device.exportSessions(peer));
   return { version: SNAPSHOT_VERSION, publicKey: encodeKey(device.publicKey), peers };
 }
 
@@ -450,46 +365,5 @@ export function snapshotMatches(device: Device, snap: Pick<DeviceSnapshot, 'vers
  * @throws {RangeError} if the snapshot is malformed (nothing is changed).
  */
 export function restorePeer(device: Device, peer: Peer, ps: PeerSnapshot): boolean {
-  if (ps.publicKey !== peer.name || peer.current || peer.next || peer.previous || peer.handshake.state !== 'zeroed') return false;
-  // check and build everything first; commit only when the whole peer is sound
-  const slots = new Set<KeypairSlot>();
-  const keypairs = ps.keypairs.map((k) => {
-    if (slots.has(k.slot)) throw new RangeError('snapshot: two keypairs in one slot');
-    slots.add(k.slot);
-    if (k.sendKey.length !== 32 || k.receiveKey.length !== 32) throw new RangeError('snapshot: a transport key is not 32 bytes');
-    const kp = new Keypair(k.sendKey, k.receiveKey, k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
-    kp.sendCounter = k.sendCounter;
-    kp.replay.importState({ last: k.replayLast, bitmap: k.replayBitmap });
-    return { slot: k.slot, kp };
-  });
-  const p = ps.pending;
-  if (p && (p.chainingKey.length !== 32 || p.hash.length !== 32 || p.ephemeralPrivate.length !== 32)) throw new RangeError('snapshot: a pending handshake is malformed');
-  if (ps.latestTimestamp && ps.latestTimestamp.length !== TIMESTAMP_SIZE) throw new RangeError('snapshot: a handshake timestamp is not 12 bytes');
-  // commit
-  for (const { slot, kp } of keypairs) {
-    peer[slot] = kp;
-    device.restoreIndex(kp.localIndex, peer, kp);
-  }
-  if (p) {
-    const localIndex = p.localIndex >>> 0;
-    peer.handshake = {
-      state: 'initiation-sent',
-      localIndex,
-      initiator: { chainingKey: p.chainingKey, hash: p.hash, ephemeralPrivate: p.ephemeralPrivate as PrivateKey, senderIndex: localIndex },
-    };
-    device.restoreIndex(localIndex, peer);
-  }
-  if (ps.endpoint) peer.endpoint = { address: ps.endpoint.address, port: ps.endpoint.port };
-  peer.latestTimestamp = ps.latestTimestamp ?? undefined;
-  peer.lastInitiationConsumedAt = ps.lastInitiationConsumedAt;
-  peer.lastSentHandshakeAt = ps.lastSentHandshakeAt;
-  peer.lastHandshakeAt = ps.lastHandshakeAt;
-  peer.rxBytes = ps.rxBytes;
-  peer.txBytes = ps.txBytes;
-  const t = peer.timers;
-  for (const name of TIMER_NAMES) t.deadline[name] = ps.timers.deadline[name];
-  t.handshakeAttempts = ps.timers.handshakeAttempts;
-  t.needAnotherKeepalive = ps.timers.needAnotherKeepalive;
-  t.sentLastMinuteHandshake = ps.timers.sentLastMinuteHandshake;
-  return true;
+  return device.restoreSessions(peer, ps);
 }

@@ -1,10 +1,12 @@
 /**
  * `wg show` and `wg showconf` renderings of a device (wireguard-tools show.c and showconf.c). `wg show` hides the
- * private key and preshared keys; `wg showconf` reveals the private key only when asked.
+ * private key and preshared keys; `wg showconf` reveals the private key only when asked. Presentation of the engine's
+ * public API (peers, stats, endpoints), kept out of the protocol core: it lives beside the node's `wg show`
+ * (wg-show.ts), the lowest layer that shows a device to a user; `aks-wg wg listen` uses it too.
  */
 import { formatPrefix } from '../net/ip.js';
-import { formatEndpoint, type Device, type Peer } from './device.js';
-import { encodeKey } from './keys.js';
+import { formatEndpoint, type Device, type Peer } from '../wireguard/device.js';
+import { encodeKey } from '../wireguard/keys.js';
 
 /** "%u B", or "%.2f KiB" / MiB / GiB / TiB. */
 export function formatBytes(bytes: number): string {

@@ -1,11 +1,11 @@
-// Device snapshots: sessions survive a stop and a rebuild of the device from its keys (wireguard/snapshot.ts).
+// Device snapshots: sessions survive a stop and a rebuild of the device from its keys (fabric/device-snapshot.ts, through Device.exportSessions/restoreSessions).
 import { SimClock } from '../../src/platform/clock.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
 import { Device, type Peer } from '../../src/wireguard/device.js';
 import { encodeKey } from '../../src/wireguard/keys.js';
-import { packPeer, restoreDevice, snapshotDevice, unpackPeer } from '../../src/wireguard/snapshot.js';
-import { A_ENDPOINT, A_IP, B_ENDPOINT, B_IP, eventsOf, ipv4Packet, makePair } from './sim.js';
+import { packPeer, restoreDevice, snapshotDevice, unpackPeer } from '../../src/fabric/device-snapshot.js';
+import { A_ENDPOINT, A_IP, B_ENDPOINT, B_IP, eventsOf, ipv4Packet, makePair } from '../wireguard/sim.js';
 
 /** A fresh device with the same key and peer as `old`, on `clock`, collecting what it sends and delivers. */
 function rebuild(old: Device, clock: SimClock, peerKey: Uint8Array, peerEndpoint: typeof A_ENDPOINT, allowed: string, seed: string) {
