@@ -69,7 +69,7 @@ describe('Store: writes, layout and modes', () => {
     expect(listFiles(home)).toEqual([KEY]);
   });
 
-  test('a big document is written compact and loads well under 0.2 s', async () => {
+  test('a big document is written compact and reads back whole (its load time is a bench figure, 10-cluster)', async () => {
     const home = freshHome();
     const store = new Store(storeEnv(home));
     const nodes = Array.from({ length: 5000 }, (_, i) => ({
@@ -84,15 +84,7 @@ describe('Store: writes, layout and modes', () => {
     const size = fs.statSync(path.join(home, KEY)).size;
     expect(size).toBeGreaterThan(PRETTY_LIMIT_BYTES);
     expect(fs.readFileSync(path.join(home, KEY), 'utf8').startsWith('{"schemaVersion":1,"data":{')).toBe(true);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const doc = store.read<{ nodes: unknown[] }>(KEY);
-      times.push(performance.now() - t0);
-      expect(doc?.nodes).toHaveLength(5000);
-    }
-    times.sort((a, b) => a - b);
-    expect(times[2]).toBeLessThan(200);
+    expect(store.read<{ nodes: unknown[] }>(KEY)).toEqual({ nodes });
   });
 });
 
