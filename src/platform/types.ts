@@ -64,4 +64,11 @@ export interface CryptoPrimitives {
   xseal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | null, out: Uint8Array): void;
   /** XChaCha20-Poly1305 open with a 24-byte nonce, as open(). */
   xopen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | null, out: Uint8Array): boolean;
+  /**
+   * A copy of a long-lived 32-byte secret (a device's static private key) in secure memory: outside V8's heap and
+   * Node's Buffer pool, behind guard pages, locked against swapping where the OS allows (libsodium's sodium_malloc),
+   * and wiped once the copy is collected. The holder keeps the copy private. Optional: a library without secure
+   * memory leaves the secret where it is.
+   */
+  secureCopy?(secret: Uint8Array): Uint8Array;
 }

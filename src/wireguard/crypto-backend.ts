@@ -26,6 +26,8 @@ export interface CryptoBackend {
   readonly name: string;
   /** X25519(k, 9): the public key of a (clamped by X25519 itself) private key. */
   x25519Base(privateKey: Uint8Array): Uint8Array;
+  /** A copy of a long-lived secret in secure memory (CryptoPrimitives.secureCopy); absent: kept as it is. */
+  secureCopy?(secret: Uint8Array): Uint8Array;
   /**
    * X25519(k, u). Returns null instead of an all-zero shared secret, i.e. when `publicKey` has low order.
    */
@@ -128,6 +130,7 @@ export function backendOn(primitives: CryptoPrimitives): CryptoBackend {
   const p = primitives;
   return {
     name: p.name,
+    ...(p.secureCopy ? { secureCopy: p.secureCopy } : {}),
     x25519Base: (privateKey) => p.x25519Base(privateKey),
     x25519: (privateKey, publicKey) => p.x25519(privateKey, publicKey),
     seal(key, nonce, plaintext, aad, out, outOffset) {

@@ -155,7 +155,10 @@ export class Device implements ReceiveContext {
     }
     if (!options.backend) throw new TypeError('Device: backend is required');
     this.backend = options.backend;
-    this.privateKey = clampPrivateKey(options.privateKey);
+    // the static key, for the device's life, in the backend's secure memory when it has some (sodium_malloc)
+    const clamped = clampPrivateKey(options.privateKey);
+    this.privateKey = (this.backend.secureCopy?.(clamped) ?? clamped) as PrivateKey;
+    if (this.privateKey !== clamped) clamped.fill(0);
     this.publicKey = publicKeyFromPrivate(this.privateKey, this.backend);
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
     this.publicKeyId = keyId(this.publicKey);

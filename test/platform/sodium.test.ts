@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { _scratch, sodiumPrimitives as p } from '../../src/platform/sodium.js';
+import { _scratch, _secureArenas, sodiumPrimitives as p } from '../../src/platform/sodium.js';
 
 const filled = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const hex = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -66,5 +66,19 @@ describe('sodiumPrimitives', () => {
     expect(p.open(key, nonce, sealed, null, new Uint8Array(5))).toBe(false);
     expect(p.open(key, nonce, sealed.subarray(0, 15), null, new Uint8Array(0))).toBe(false);
     expect(p.open(key, nonce, sealed, null, new Uint8Array(4))).toBe(true);
+  });
+
+  test('secureCopy: 32-byte slots of shared sodium_malloc arenas, each its own bytes; other lengths refused', () => {
+    const keys = Array.from({ length: 1500 }, (_, i) => Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j) & 0xff));
+    const copies = keys.map((k) => p.secureCopy!(k));
+    copies.forEach((c, i) => expect(hex(c)).toBe(hex(keys[i]!)));
+    // 1,500 keys in two arenas (1,024 slots each), not 1,500 mappings of their own
+    const arenas = new Set(copies.map((c) => c.buffer));
+    expect(arenas.size).toBe(2);
+    for (const a of arenas) expect(_secureArenas()).toContain(a);
+    // slots do not overlap
+    const offsets = new Set(copies.map((c) => `${_secureArenas().indexOf(c.buffer)}:${c.byteOffset}`));
+    expect(offsets.size).toBe(copies.length);
+    expect(() => p.secureCopy!(new Uint8Array(31))).toThrow(RangeError);
   });
 });

@@ -13,9 +13,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSpecs } from '../../src/cli/registry.js';
 import { openStore } from '../../src/repo/cluster.js';
-import { _scratch as sodiumScratch } from '../../src/platform/sodium.js';
+import { _scratch as sodiumScratch, _secureArenas } from '../../src/platform/sodium.js';
 import { _moduleState as blake2sState, hkdfBlake2s, hmacBlake2s } from '../../src/wireguard/blake2s.js';
-import { generatePresharedKey } from '../../src/wireguard/keys.js';
+import { generatePresharedKey, generatePrivateKey } from '../../src/wireguard/keys.js';
+import { Device } from '../../src/wireguard/device.js';
+import { nobleBackend } from '../../src/wireguard/crypto-backend.js';
+import { sodiumBackend } from '../../src/wg-host/sodium-backend.js';
+import { SimClock } from '../../src/platform/clock.js';
 import { unpackPeer, type DeviceSnapshot } from '../../src/fabric/device-snapshot.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { A_IP, B_IP, ipv4Packet, makePair } from '../wireguard/sim.js';
@@ -278,6 +282,28 @@ test('a handshake and transport leave no key in the Buffer pool, datagram blocks
   expect(found(currentPool(), secrets)).toEqual([]);
   for (const a of blake2sState()) expect(allZero(a)).toBe(true);
   for (const a of sodiumScratch()) expect(allZero(a)).toBe(true);
+});
+
+test('a device keeps its static private key in sodium_malloc memory on the production backend', () => {
+  freshPool();
+  const given = generatePrivateKey(seededRng('secrets-static'));
+  const before = Uint8Array.from(given);
+  const make = (backend: typeof sodiumBackend) =>
+    new Device({ privateKey: given, clock: new SimClock(), rng: seededRng('secrets-static:rng'), backend, send: () => {} });
+  const held = (d: Device) => (d as unknown as { privateKey: Uint8Array }).privateKey;
+  const onSodium = make(sodiumBackend);
+  const onNoble = make(nobleBackend);
+  // a slot of an arena sodium_malloc returned (outside V8's heap and the Buffer pool, behind guard pages)
+  expect(_secureArenas()).toContain(held(onSodium).buffer);
+  expect(held(onSodium).length).toBe(32);
+  // the reference backend has no secure memory: an array of its own
+  expect(_secureArenas()).not.toContain(held(onNoble).buffer);
+  expect(held(onNoble).buffer.byteLength).toBe(32);
+  // the same key either way (clamped), the caller's array untouched, and never in the Buffer pool
+  expect(Array.from(held(onSodium))).toEqual(Array.from(held(onNoble)));
+  expect(given).toEqual(before);
+  expect(onSodium.publicKey).toEqual(onNoble.publicKey);
+  expect(found(currentPool(), new Map([['static private', Uint8Array.from(held(onSodium))]]))).toEqual([]);
 });
 
 test('BLAKE2s keeps no key material in module state after HMAC or HKDF with a key', () => {
