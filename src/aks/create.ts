@@ -54,7 +54,7 @@ export function validateCreateArgs(input: CreateInput): void {
   if (input.kubernetesVersion !== undefined) validateKubernetesVersion(input.kubernetesVersion);
 }
 
-/** Turns the text forms of addresses into numbers (src/cluster/ip.ts in production); throws on bad text. */
+/** Turns the text forms of addresses into numbers (src/net/ip.ts in production); throws on bad text. */
 export interface AddressParser {
   cidr(text: string): Range;
   ipv4(text: string): number;

@@ -1,7 +1,7 @@
 /**
  * The service's rules for a cluster's address plan and node sizing, checked before anything is stored: the DNS
  * service IP, the service CIDR, the pod CIDR and the node subnet must fit together; maxPods and the Kubernetes
- * version must be ones AKS accepts. Pure: the caller parses the text forms (src/cluster/ip.ts) and hands the ranges
+ * version must be ones AKS accepts. Pure: the caller parses the text forms (src/net/ip.ts) and hands the ranges
  * in as numbers, so this file holds the rules and nothing about parsing.
  *
  * Where each message comes from:

@@ -12,12 +12,9 @@ import { ciliumInternalIp, healthIp } from '../cluster/schedule.js';
 import { uidOf } from '../cluster/workloads.js';
 import { rfc3339 } from '../cluster/duration.js';
 import { clusterNow } from '../cluster/clock.js';
-import { publishedKey, type CiliumDoc } from './agents.js';
+import { publishedKey, WG_ENCRYPTION_KEY_INDEX, WG_PUBKEY_ANNOTATION, type CiliumDoc } from './agents.js';
 import type { ImportedDoc } from '../cluster/imported.js';
 
-export const WG_PUBKEY_ANNOTATION = 'network.cilium.io/wg-pub-key';
-/** spec.encryption.key of a node using WireGuard. */
-export const WIREGUARD_ENCRYPTION_KEY = 255;
 
 /** What a node's Cilium agent publishes into its CiliumNode. */
 export interface CiliumAgentView {
@@ -43,7 +40,7 @@ export function agentStates(doc: ClusterDoc, cilium: CiliumDoc, imported: Import
   for (const n of doc.nodes) {
     const publicKey = publishedKey(doc, cilium, n.name, now);
     const real = imported?.nodes[n.name]?.publicKey;
-    out.set(n.name, { ...(publicKey === null ? {} : { publicKey, encryptionKey: WIREGUARD_ENCRYPTION_KEY }), ...(real ? { importedPublicKey: real } : {}) });
+    out.set(n.name, { ...(publicKey === null ? {} : { publicKey, encryptionKey: WG_ENCRYPTION_KEY_INDEX }), ...(real ? { importedPublicKey: real } : {}) });
   }
   return out;
 }

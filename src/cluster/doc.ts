@@ -42,10 +42,6 @@ export interface ClusterDoc {
   imported?: true;
 }
 
-export function clusterKey(resourceGroup: string, name: string): string {
-  return `clusters/${resourceGroup.toLowerCase()}/${name.toLowerCase()}.json`;
-}
-
 /** FNV-1a 32-bit: a stable, dependency-free hash for names derived from names. */
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;

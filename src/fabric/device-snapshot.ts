@@ -1,5 +1,5 @@
 /**
- * A device's session state as stored in the fabric's sessions.json (fabric/sessions.ts), so a simulation can stop and
+ * A device's session state as stored in the fabric's sessions.json (repo/sessions.ts), so a simulation can stop and
  * resume in another process: the device gives and takes each peer's state through Device.exportSessions and
  * Device.restoreSessions (wireguard/peer-state.ts, which says what is kept and what a state must satisfy); this file
  * only encodes it. Static keys are not part of it: the device is rebuilt from its configuration first, then the
@@ -8,7 +8,7 @@
  * Stored form: a DeviceSnapshot is plain JSON, and each peer's state in it is one packed record (a little-endian
  * binary layout, below, in base64). A fabric saves and restores about ten thousand peers per command; as JSON objects
  * with hex keys they were 780 bytes each and parsing, cloning to threads and writing them was a quarter of a run.
- * Packed they are about 300 characters, and JSON, structured clone and the file see one string per peer.
+ * Packed they are about 240–260 characters, and JSON, structured clone and the file see one string per peer.
  *
  * A snapshot holds secrets (session keys, a pending ephemeral private key): store it like a private key.
  */

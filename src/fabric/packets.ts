@@ -1,6 +1,6 @@
 /**
  * IPv4 packets as they cross the simulated wire (RFC 791 header with its checksum; RFC 793 TCP, RFC 768 UDP,
- * RFC 792 ICMP echo), built into fresh buffers and parsed back. Addresses are unsigned 32-bit numbers (cluster/ip.ts
+ * RFC 792 ICMP echo), built into fresh buffers and parsed back. Addresses are unsigned 32-bit numbers (net/ip.ts
  * converts them from and to text). Pure: no I/O. Packets are carved from shared blocks (net/bytes.ts): they
  * are in flight for one flow.
  */
