@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { session } from '../helpers/cli.js';
+import { SimClock } from '../../src/platform/clock.js';
 import { listFiles, makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../../src/net/ip.js';
 
@@ -419,6 +420,19 @@ describe('clock', () => {
     expect(adv).toMatchObject({ time: '2026-01-01T00:01:30Z', age: '90s', elapsed: '1m30s' });
     const table = await s.run('clock show');
     expect(lines(table.stdout)[2]).toMatch(/^RG\/C\s+2026-01-01T00:01:30Z\s+90s\s+2026-01-01T00:00:00Z$/);
+  });
+
+  test('a new cluster is 0 ms old even on a clock that moves between readings (a real one does)', async () => {
+    // every reading of this clock is 1 ms later than the one before
+    const ticking = new (class extends SimClock {
+      override now(): number {
+        this.advance(1);
+        return super.now();
+      }
+    })();
+    const s = session({ cwd: makeTempDir(), clock: ticking });
+    expect((await s.run('cluster create -g RG -n C -o none')).code).toBe(0);
+    expect((await s.run('clock show -g RG -n C -o json')).json()).toMatchObject({ elapsedMs: 0, age: '0s' });
   });
 
   test('a bad duration is a usage error naming the argument, and changes nothing', async () => {

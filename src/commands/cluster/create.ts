@@ -118,6 +118,8 @@ export const clusterCreate: CommandSpec = {
         }
         const identity = `${input.resourceGroup.toLowerCase()}/${input.name.toLowerCase()}`;
         const mc = buildManagedCluster(input, fnv1a(`fqdn:${identity}`).toString(16).padStart(8, '0'));
+        // one reading of the clock: two could straddle a millisecond and start the cluster 1 ms old
+        const now = env.clock.now();
         const doc: ClusterDoc = {
           managedCluster: mc,
           nodeNameHash: String(fnv1a(`vmss:${identity}`) % 100_000_000).padStart(8, '0'),
@@ -125,8 +127,8 @@ export const clusterCreate: CommandSpec = {
           podCidrPool: mc.networkProfile.podCidr ?? DEFAULT_POD_CIDR,
           nextInstance: {},
           nodes: [],
-          createdMs: env.clock.now(),
-          clockMs: env.clock.now(),
+          createdMs: now,
+          clockMs: now,
         };
         const pool = mc.agentPoolProfiles[0]!;
         addNodes(doc, pool.name, pool.count, pool.vmSize);
