@@ -80,7 +80,7 @@ export const clusterTable = (result: unknown): unknown =>
 
 /** The cluster's strict egress CIDR (Cilium strict mode), if on. */
 export async function strictEgressOf(store: Store, mc: ManagedCluster): Promise<string | undefined> {
-  const { loadCilium } = await import('../repo/cilium.js');
+  const { loadCilium } = await import('../repo/cilium-doc.js');
   return loadCilium(store, mc.resourceGroup, mc.name).strictEgressCidr;
 }
 

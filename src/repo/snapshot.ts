@@ -7,7 +7,7 @@ import type { ClusterDoc } from '../cluster/doc.js';
 import { wireguardConfigs, type CiliumSnapshot, type WireGuardInput, type WireGuardNodeConfig } from '../cilium/agents.js';
 import type { PeerStats } from '../cilium/views.js';
 import type { Store } from '../state/store.js';
-import { keyReader, loadCilium } from './cilium.js';
+import { keyReader, loadCilium } from './cilium-doc.js';
 import { loadCluster } from './cluster.js';
 import { loadWorkloads } from './workloads.js';
 

@@ -5,7 +5,8 @@ import { session } from '../helpers/cli.js';
 import { listFiles, removeTempDirs } from '../helpers/tmp.js';
 import { openStore } from '../../src/repo/cluster.js';
 import { loadSnapshot } from '../../src/repo/snapshot.js';
-import { agentStatesFor, ciliumDocKey, legacyNodeKeyKey, nodeKeyKey } from '../../src/repo/cilium.js';
+import { ciliumDocKey, legacyNodeKeyKey, nodeKeyKey } from '../../src/repo/cilium-doc.js';
+import { agentStatesFor } from '../../src/repo/cilium-states.js';
 import {
   wireguardConfigs,
   WG_MTU,

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { session } from '../helpers/cli.js';
 import { listFiles, removeTempDirs } from '../helpers/tmp.js';
 import { attachRogue, reimageAgent, syncAgents, type KeyFiles, type KeyWrite } from '../../src/cilium/sync.js';
-import { loadCilium, nodeKeyKey } from '../../src/repo/cilium.js';
+import { loadCilium, nodeKeyKey } from '../../src/repo/cilium-doc.js';
 import { loadCluster, openStore } from '../../src/repo/cluster.js';
 import { seededRng } from '../../src/platform/rng.js';
 import { clampPrivateKey, encodeKey, publicKeyFromPrivate } from '../../src/wireguard/keys.js';

@@ -10,7 +10,7 @@ import { session, type RunResult } from '../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { openStore } from '../../src/repo/cluster.js';
 import { loadSnapshot } from '../../src/repo/snapshot.js';
-import { nodeKeyKey } from '../../src/repo/cilium.js';
+import { nodeKeyKey } from '../../src/repo/cilium-doc.js';
 import { renderClusterEncryptionStatus, renderEncryptStatus, tabwrite } from '../../src/cilium/views.js';
 import { clampPrivateKey, encodeKey, publicKeyFromPrivate } from '../../src/wireguard/keys.js';
 

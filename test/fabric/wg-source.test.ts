@@ -2,7 +2,7 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { wireguardConfigs } from '../../src/cilium/agents.js';
-import { keyReader, loadCilium } from '../../src/repo/cilium.js';
+import { keyReader, loadCilium } from '../../src/repo/cilium-doc.js';
 import { clusterNow } from '../../src/cluster/clock.js';
 import { loadCluster } from '../../src/repo/cluster.js';
 import { loadWorkloads } from '../../src/repo/workloads.js';

@@ -74,7 +74,8 @@ export const clusterImport: CommandSpec = {
     }
     const { openStore, tryReadCluster, writeCluster } = await import('../../repo/cluster.js');
     const { writeWorkloads } = await import('../../repo/workloads.js');
-    const { syncCilium, writeCilium } = await import('../../repo/cilium.js');
+    const { syncCilium } = await import('../../repo/cilium.js');
+    const { writeCilium } = await import('../../repo/cilium-doc.js');
     const store = openStore(env);
     const built = await ui.spin('Importing ..', () =>
       store.mutate((tx) => {

@@ -5,7 +5,7 @@
  * selector; a CiliumNode's WireGuard key annotation and pod CIDRs.
  */
 import { PRINTED, type CommandSpec } from '../command.js';
-import { agentStatesFor } from '../../repo/cilium.js';
+import { agentStatesFor } from '../../repo/cilium-states.js';
 import { KubeError } from '../../cluster/manifest.js';
 import { loadWorkloads } from '../../repo/workloads.js';
 import type { Workloads } from '../../cluster/workloads.js';

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { ciliumNodeObject } from '../../cilium/ciliumnode.js';
-import { agentStatesFor } from '../../repo/cilium.js';
+import { agentStatesFor } from '../../repo/cilium-states.js';
 import { clusterCreatedMs, clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc, NodeRecord } from '../../cluster/doc.js';
 import { humanDuration } from '../../cluster/duration.js';

@@ -4,7 +4,7 @@
  * cilium_wg0 with the agent's peers and AllowedIPs, strict mode, the rogue machine).
  */
 import { rogueConfig, wireguardConfigs, type CiliumDoc } from '../../cilium/agents.js';
-import { keyReader, loadCilium } from '../../repo/cilium.js';
+import { keyReader, loadCilium } from '../../repo/cilium-doc.js';
 import { clusterNow } from '../../cluster/clock.js';
 import { fnv1a, type ClusterDoc } from '../../cluster/doc.js';
 import { loadCluster, openStore } from '../../repo/cluster.js';

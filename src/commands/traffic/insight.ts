@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { CommandContext } from '../command.js';
 import { PRINTED } from '../command.js';
 import { publishedKey } from '../../cilium/agents.js';
-import { loadCilium } from '../../repo/cilium.js';
+import { loadCilium } from '../../repo/cilium-doc.js';
 import { clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
 import { loadCluster, openStore } from '../../repo/cluster.js';

@@ -15,7 +15,7 @@ import {
 } from '../../cilium/agents.js';
 import { clusterNow } from '../../cluster/clock.js';
 import type { ClusterDoc } from '../../cluster/doc.js';
-import { keyReader, loadCilium } from '../../repo/cilium.js';
+import { keyReader, loadCilium } from '../../repo/cilium-doc.js';
 import { loadCluster, openStore, readCluster, writeCluster } from '../../repo/cluster.js';
 import { loadWorkloads } from '../../repo/workloads.js';
 import type { Workloads } from '../../cluster/workloads.js';
