@@ -33,6 +33,16 @@ describe('tuned BLAKE2s', () => {
     );
   });
 
+  test('HMAC and HKDF under 32-byte keys (every Noise key) match noble at every data length 0..200 (block edges)', () => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 5) & 255);
+    const data = Uint8Array.from({ length: 200 }, (_, i) => (i * 91 + 3) & 255);
+    for (let n = 0; n <= 200; n++) {
+      const d = data.subarray(0, n);
+      expect(hexOf(hmacBlake2s(key, d))).toBe(hexOf(hmac(blake2s, key, d)));
+      expect(hexOf(Uint8Array.from(hkdfBlake2s(key, d, 2).flatMap((t) => [...t])))).toBe(hexOf(hkdf(blake2s, d, key, new Uint8Array(0), 64)));
+    }
+  });
+
   test('property: HKDF with reused PRK key states matches noble hkdf for 1, 2 and 3 outputs', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 1, max: 3 }), (input, key, n) => {
