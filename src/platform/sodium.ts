@@ -8,7 +8,8 @@
  * Buffer pool) for the scalar multiplication, the shared secret is computed there, copied out to a fresh array the
  * caller owns (and wipes), and the region is wiped with sodium_memzero before the call returns. AEAD keys are read
  * in place from the caller's array. A short plaintext is opened through a scratch that is wiped after the copy.
- * Long-lived secrets (a device's static private key) get 32-byte slots in shared sodium_malloc arenas (secureCopy).
+ * Long-lived secrets (a device's static private key, a session's transport keys) get 32-byte slots in shared
+ * sodium_malloc arenas (secureCopy).
  *
  * Lives in platform/ because it loads a native addon.
  */
@@ -112,20 +113,26 @@ interface Arena {
 }
 
 const arenas: Arena[] = [];
+/** The arenas with a free slot (a stack: taking a slot never scans). */
+const open: Arena[] = [];
 
 const slotsReleased = new FinalizationRegistry<{ arena: Arena; slot: number }>(({ arena, slot }) => {
   lib().sodium.sodium_memzero(arena.region.subarray(slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE));
   arena.free.push(slot);
+  if (arena.free.length === 1) open.push(arena);
 });
 
 function secureSlot(): { arena: Arena; slot: number } {
-  let arena = arenas.find((a) => a.free.length > 0);
+  let arena = open[open.length - 1];
   if (!arena) {
     arena = { region: lib().sodium.sodium_malloc(SLOT_SIZE * ARENA_SLOTS), free: [] };
     for (let i = ARENA_SLOTS - 1; i >= 0; i--) arena.free.push(i);
     arenas.push(arena);
+    open.push(arena);
   }
-  return { arena, slot: arena.free.pop()! };
+  const slot = arena.free.pop()!;
+  if (arena.free.length === 0) open.pop();
+  return { arena, slot };
 }
 
 export const sodiumPrimitives: CryptoPrimitives = {

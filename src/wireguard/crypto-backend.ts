@@ -172,6 +172,17 @@ export function backendOn(primitives: CryptoPrimitives): CryptoBackend {
   };
 }
 
+/**
+ * A 32-byte secret as a long-lived holder keeps it (a device's static key, a session's transport keys): moved into
+ * the backend's secure memory when it has some (the array given is wiped), else kept as it is.
+ */
+export function holdSecret(backend: CryptoBackend, secret: Uint8Array): Uint8Array {
+  if (!backend.secureCopy) return secret;
+  const held = backend.secureCopy(secret);
+  secret.fill(0);
+  return held;
+}
+
 /** True when every byte is zero, in time independent of where a non-zero byte is. */
 export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;

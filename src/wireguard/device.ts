@@ -16,7 +16,7 @@ import { formatIp, isCanonicalPrefix, parsePrefix, type Prefix } from '../net/ip
 import { AllowedIps } from './allowed-ips.js';
 import { DEFAULT_MTU, KEEPALIVE_TIMEOUT_MS, MAX_TIMER_HANDSHAKES, UNDER_LOAD_AFTER_MS, UNDER_LOAD_HANDSHAKES_PER_SECOND, ZERO_KEYS_AFTER_MS } from './constants.js';
 import { CookieChecker } from './cookie.js';
-import type { CryptoBackend } from './crypto-backend.js';
+import { holdSecret, type CryptoBackend } from './crypto-backend.js';
 import { DROP_REASONS, type DeviceEvent, type DropReason, type KeyLogEntry } from './events.js';
 import type { StaticIdentity } from './handshake.js';
 import { IndexTable } from './index-table.js';
@@ -156,9 +156,7 @@ export class Device implements ReceiveContext {
     if (!options.backend) throw new TypeError('Device: backend is required');
     this.backend = options.backend;
     // the static key, for the device's life, in the backend's secure memory when it has some (sodium_malloc)
-    const clamped = clampPrivateKey(options.privateKey);
-    this.privateKey = (this.backend.secureCopy?.(clamped) ?? clamped) as PrivateKey;
-    if (this.privateKey !== clamped) clamped.fill(0);
+    this.privateKey = holdSecret(this.backend, clampPrivateKey(options.privateKey)) as PrivateKey;
     this.publicKey = publicKeyFromPrivate(this.privateKey, this.backend);
     this.identity = { privateKey: this.privateKey, publicKey: this.publicKey };
     this.publicKeyId = keyId(this.publicKey);
@@ -397,7 +395,7 @@ export class Device implements ReceiveContext {
    * @throws {RangeError} if the state is malformed (nothing is changed).
    */
   restoreSessions(peer: Peer, state: PeerSessionState): boolean {
-    return restorePeerSessions(this.indices, peer, state);
+    return restorePeerSessions(this.indices, peer, state, this.backend);
   }
 
   /** The private key, for `wg showconf` and key logs only: never log it. */

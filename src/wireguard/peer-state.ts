@@ -10,6 +10,7 @@
  * must satisfy to go back onto a peer. It holds secrets (session keys, a pending ephemeral private key): keep it like
  * a private key.
  */
+import type { CryptoBackend } from './crypto-backend.js';
 import { Keypair } from './keypair.js';
 import type { PrivateKey } from './keys.js';
 import type { Endpoint, Peer, PeerIndexTable } from './peer.js';
@@ -113,19 +114,22 @@ export function exportPeerSessions(peer: Peer): PeerSessionState {
 /**
  * Put `state` back onto `peer` (same public key, no sessions and no pending handshake yet), registering its indices in
  * `indices`; returns false, changing nothing, when the keys differ or the peer already has sessions. The peer takes
- * ownership of the state's arrays.
+ * ownership of the state's arrays, except the transport keys when `backend` has secure memory: the keypairs hold
+ * copies there, and the state's key arrays are wiped.
  * @throws {RangeError} if the state is malformed (nothing is changed).
  */
-export function restorePeerSessions(indices: PeerIndexTable, peer: Peer, state: PeerSessionState): boolean {
+export function restorePeerSessions(indices: PeerIndexTable, peer: Peer, state: PeerSessionState, backend?: CryptoBackend): boolean {
   if (state.publicKey !== peer.name || peer.current || peer.next || peer.previous || peer.handshake.state !== 'zeroed') return false;
   // check and build everything first; commit only when the whole peer is sound
   const slots = new Set<KeypairSlot>();
+  // copies in secure memory are made before the commit (a failure drops them) and the state's arrays wiped after it
+  const hold = (key: Uint8Array): Uint8Array => backend?.secureCopy?.(key) ?? key;
   const keypairs = state.keypairs.map((k) => {
     if (!KEYPAIR_SLOTS.includes(k.slot)) throw new RangeError('snapshot: a keypair slot is malformed');
     if (slots.has(k.slot)) throw new RangeError('snapshot: two keypairs in one slot');
     slots.add(k.slot);
     if (k.sendKey.length !== 32 || k.receiveKey.length !== 32) throw new RangeError('snapshot: a transport key is not 32 bytes');
-    const kp = new Keypair(k.sendKey, k.receiveKey, k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
+    const kp = new Keypair(hold(k.sendKey), hold(k.receiveKey), k.isInitiator, k.createdAt, k.localIndex >>> 0, k.remoteIndex >>> 0);
     kp.sendCounter = k.sendCounter;
     kp.replay.importState({ last: k.replayLast, bitmap: k.replayBitmap });
     return { slot: k.slot, kp };
@@ -137,6 +141,12 @@ export function restorePeerSessions(indices: PeerIndexTable, peer: Peer, state: 
   for (const { slot, kp } of keypairs) {
     peer[slot] = kp;
     indices.set(kp.localIndex, { peer, keypair: kp });
+  }
+  if (backend?.secureCopy) {
+    for (const k of state.keypairs) {
+      k.sendKey.fill(0);
+      k.receiveKey.fill(0);
+    }
   }
   if (p) {
     const localIndex = p.localIndex >>> 0;

@@ -16,6 +16,7 @@ import {
   REKEY_ON_RECEIVE_AGE_MS,
 } from './constants.js';
 import type { CookieChecker } from './cookie.js';
+import { holdSecret } from './crypto-backend.js';
 import { drop } from './events.js';
 import { consumeInitiation, consumeResponse, deriveTransportKeys } from './handshake.js';
 import { Keypair } from './keypair.js';
@@ -112,7 +113,7 @@ function receiveResponse(d: ReceiveContext, msg: Uint8Array, from: Endpoint, now
   clearHandshake(d.indices, peer);
   const { sendKey, receiveKey } = deriveTransportKeys(consumed.chainingKey, true, d.backend);
   consumed.chainingKey.fill(0);
-  const kp = new Keypair(sendKey, receiveKey, true, now, receiver, consumed.remoteIndex);
+  const kp = new Keypair(holdSecret(d.backend, sendKey), holdSecret(d.backend, receiveKey), true, now, receiver, consumed.remoteIndex);
   d.indices.set(receiver, { peer, keypair: kp });
   addKeypair(d.indices, peer, kp);
   peer.endpoint = from;

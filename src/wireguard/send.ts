@@ -15,7 +15,7 @@
 import type { Rng } from '../platform/types.js';
 import type { AllowedIps } from './allowed-ips.js';
 import { MAX_STAGED_PACKETS, REJECT_AFTER_TIME_MS, REKEY_AFTER_TIME_MS, REKEY_TIMEOUT_MS } from './constants.js';
-import type { CryptoBackend } from './crypto-backend.js';
+import { holdSecret, type CryptoBackend } from './crypto-backend.js';
 import { drop, type EventSink, type KeyLogEntry } from './events.js';
 import { createInitiation, createResponse, deriveTransportKeys, type ConsumedInitiation, type StaticIdentity } from './handshake.js';
 import { Keypair } from './keypair.js';
@@ -204,7 +204,7 @@ export function sendHandshakeResponse(d: SendContext, peer: Peer, consumed: Cons
   // derive keys: the responder keeps them as "next" until the first transport packet
   const { sendKey, receiveKey } = deriveTransportKeys(response.chainingKey, false, d.backend);
   response.chainingKey.fill(0);
-  const kp = new Keypair(sendKey, receiveKey, false, now, localIndex, consumed.remoteIndex);
+  const kp = new Keypair(holdSecret(d.backend, sendKey), holdSecret(d.backend, receiveKey), false, now, localIndex, consumed.remoteIndex);
   d.indices.set(localIndex, { peer, keypair: kp });
   addKeypair(d.indices, peer, kp);
   peer.timers.sessionDerived(now);

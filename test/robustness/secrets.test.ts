@@ -306,6 +306,45 @@ test('a device keeps its static private key in sodium_malloc memory on the produ
   expect(found(currentPool(), new Map([['static private', Uint8Array.from(held(onSodium))]]))).toEqual([]);
 });
 
+test('session transport keys sit in sodium_malloc memory on the production backend, derived or restored', () => {
+  const keysOf = (peer: { current?: unknown; next?: unknown; previous?: unknown }) =>
+    (['previous', 'current', 'next'] as const)
+      .map((slot) => peer[slot] as { sendKey: Uint8Array; receiveKey: Uint8Array } | null | undefined)
+      .filter((kp) => kp)
+      .flatMap((kp) => [kp!.sendKey, kp!.receiveKey]);
+  for (const backend of [sodiumBackend, nobleBackend]) {
+    const p = makePair({ seed: `secrets-session:${backend.name}`, backend });
+    p.a.sendPacket(ipv4Packet(A_IP, B_IP, 40, 1));
+    p.flush();
+    p.b.sendPacket(ipv4Packet(B_IP, A_IP, 40, 2));
+    p.flush();
+    expect(p.delivered).toHaveLength(2);
+    const derived = [...keysOf(p.peerOfA), ...keysOf(p.peerOfB)];
+    expect(derived).toHaveLength(4);
+    for (const k of derived) {
+      expect(k.length).toBe(32);
+      // sodium: a slot of an arena; noble (no secure memory): an array of its own
+      if (backend === sodiumBackend) expect(_secureArenas()).toContain(k.buffer);
+      else expect(k.buffer.byteLength).toBe(32);
+    }
+
+    // restored into a fresh device: the keypairs hold copies, and on sodium the state's arrays are wiped
+    const state = p.a.exportSessions(p.peerOfA);
+    const copy = { ...state, keypairs: state.keypairs.map((k) => ({ ...k, sendKey: Uint8Array.from(k.sendKey), receiveKey: Uint8Array.from(k.receiveKey) })) };
+    const expected = copy.keypairs.map((k) => [Array.from(k.sendKey), Array.from(k.receiveKey)]);
+    const fresh = makePair({ seed: `secrets-session:${backend.name}` });
+    // a malformed state changes nothing, not even the arrays given
+    const bad = { ...copy, keypairs: [...copy.keypairs, { ...copy.keypairs[0]! }] };
+    expect(() => fresh.a.restoreSessions(fresh.peerOfA, bad)).toThrow(RangeError);
+    expect(copy.keypairs.map((k) => [Array.from(k.sendKey), Array.from(k.receiveKey)])).toEqual(expected);
+    expect(fresh.a.restoreSessions(fresh.peerOfA, copy)).toBe(true);
+    const restored = keysOf(fresh.peerOfA);
+    expect(restored.map((k) => Array.from(k))).toEqual(expected.flat());
+    for (const k of restored) expect(_secureArenas()).toContain(k.buffer);
+    for (const k of copy.keypairs) expect(allZero(k.sendKey) && allZero(k.receiveKey)).toBe(true);
+  }
+});
+
 test('BLAKE2s keeps no key material in module state after HMAC or HKDF with a key', () => {
   const key = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
   const longKey = Uint8Array.from({ length: 80 }, (_, i) => i);
