@@ -3,7 +3,7 @@
 // and AEAD on the machine, and what the production backend runs on), all measured in this run on this machine.
 // Rates are per second of this process's CPU time (process.cpuUsage), so other load on the machine does not skew
 // the ratios; each engine figure is paired with the limit measured just before and after it.
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { SimClock } from '../../dist/platform/clock.js';
 import { seededRng } from '../../dist/platform/rng.js';
@@ -251,4 +251,36 @@ export async function run(ctx) {
   ctx.record({ name: 'full handshakes/s (initiation + response + keepalive, sodium backend)', unit: 'handshakes/s', ...h });
   ratios(ctx, 'handshakes ÷ limit', hsRun, 0.7);
   ctx.record({ name: 'full handshakes/s (noble backend, reference)', unit: 'handshakes/s', ...noble });
+
+  // --- The previous production backend's primitives (before issue 13), measured now on this machine ---------------
+  // X25519 through node:crypto, the peer's public key imported from JWK each time (every handshake brings a new
+  // ephemeral), and node:crypto's ChaCha20-Poly1305 with a cipher object per packet.
+  const ownKey = generateKeyPairSync('x25519').privateKey;
+  const peerJwk = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' });
+  const nodeX25519 = ctx.stats(
+    [0, 1, 2].map(() =>
+      rate((n) => {
+        for (let i = 0; i < n; i++) diffieHellman({ privateKey: ownKey, publicKey: createPublicKey({ key: peerJwk, format: 'jwk' }) });
+      }, 100, 150),
+    ),
+  );
+  const nodeSeal = ctx.stats(
+    [0, 1, 2].map(() => {
+      const plain = randomBytes(PACKET);
+      let counter = 0;
+      return mb(
+        rate((n) => {
+          for (let i = 0; i < n; i++) {
+            nonceView.setUint32(4, counter++ >>> 0, true);
+            const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+            c.update(plain);
+            c.final();
+            c.getAuthTag();
+          }
+        }, 1000, 150),
+      );
+    }),
+  );
+  ctx.record({ name: 'previous backend: X25519 through node:crypto, a JWK public-key import per operation', unit: 'ops/s', ...nodeX25519, note: `sodium-native: ${(limit.median * 8).toFixed(0)} ops/s (${((limit.median * 8) / nodeX25519.median).toFixed(2)}×)` });
+  ctx.record({ name: `previous backend: node:crypto ChaCha20-Poly1305 seal, a cipher per packet, ${PACKET} B`, unit: 'MB/s', ...nodeSeal, note: `sodium-native into a fresh array: ${ctx.stats(tx.limits).median.toFixed(0)} MB/s` });
 }
