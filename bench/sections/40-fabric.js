@@ -35,15 +35,14 @@ function inspect(args, env) {
 }
 
 /**
- * A figure of bench/results.json as committed at git revision `rev` (the median), or null when git, the revision or
- * the figure is not there (a copy of the tree without its history).
+ * The figures (name → median) of bench/results.json as committed at git revision `rev`, or null when git or the
+ * revision is not there (a copy of the tree without its history).
  */
-function committedFigure(rev, name) {
+function committedFigures(rev) {
   const r = spawnSync('git', ['show', `${rev}:bench/results.json`], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) return null;
   try {
-    const entry = JSON.parse(r.stdout).results.find((e) => e.name === name);
-    return typeof entry?.median === 'number' ? entry.median : null;
+    return new Map(JSON.parse(r.stdout).results.filter((e) => typeof e.median === 'number').map((e) => [e.name, e.median]));
   } catch {
     return null;
   }
@@ -91,8 +90,9 @@ export async function run(ctx) {
   ctx.record({ name: `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, sessions continued`, unit: 'flows/s', ...ctx.stats(warm), goal: { op: '>=', value: 100_000 } });
   // issue 13's goal: the cold sample at 1.5× the previous backend's figure, as bench/results.json committed it
   const coldName = `traffic inspect --all-pairs --sample ${SAMPLE.toLocaleString('en')}, new sessions`;
-  const before = committedFigure(PREVIOUS_BACKEND, coldName);
-  const floorThen = committedFigure(PREVIOUS_BACKEND, 'node -e 0 (the floor)');
+  const then = committedFigures(PREVIOUS_BACKEND);
+  const before = then?.get(coldName) ?? null;
+  const floorThen = then?.get('node -e 0 (the floor)') ?? null;
   if (before === null) console.log(`  (no ${PREVIOUS_BACKEND}:bench/results.json here: the cold sample is not compared with the previous backend)`);
   else {
     const ratios = cold.map((c) => c / before);

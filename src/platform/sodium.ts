@@ -97,6 +97,36 @@ function takeResult(n: Native): Uint8Array {
 /** libsodium takes null for no associated data. */
 const adOf = (aad: Uint8Array | null) => (aad && aad.length > 0 ? aad : null);
 
+/** A libsodium AEAD decrypt as sodium-native exposes it (throws when the tag does not verify). */
+type Decrypt = SodiumNative['crypto_aead_chacha20poly1305_ietf_decrypt'];
+
+/**
+ * Open `sealed` into `out` with `decrypt` (ChaCha20-Poly1305 or XChaCha20-Poly1305, `nonceSize` 12 or 24): false, and
+ * `out` zeroed, when the sizes are wrong or the tag does not verify. A short plaintext is opened into the scratch and
+ * copied out: an array of up to 64 bytes lives on V8's heap, and handing it to native code would first move it off
+ * (twice the cost of the open).
+ */
+function openInto(decrypt: Decrypt, nonceSize: number, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | null, out: Uint8Array): boolean {
+  if (!canOpen(key, nonce, nonceSize, sealed, out)) {
+    out.fill(0);
+    return false;
+  }
+  const small = out.length <= SMALL_PLAINTEXT;
+  const into = small ? SMALL_SCRATCH.subarray(0, out.length) : out;
+  try {
+    decrypt(into, null, sealed, adOf(aad), nonce, key);
+  } catch {
+    into.fill(0);
+    out.fill(0);
+    return false;
+  }
+  if (small) {
+    out.set(into);
+    into.fill(0);
+  }
+  return true;
+}
+
 /**
  * Secure slots for long-lived keys, carved from arenas of sodium_malloc memory. One sodium_malloc per key would cost
  * four memory mappings and about 9 KiB each (measured: 5,000 keys, 45 MiB and 20,000 mappings; at Linux's 65,530
@@ -172,43 +202,14 @@ export const sodiumPrimitives: CryptoPrimitives = {
     lib().sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, adOf(aad), null, nonce, key);
   },
   open(key, nonce, sealed, aad, out) {
-    if (!canOpen(key, nonce, 12, sealed, out)) {
-      out.fill(0);
-      return false;
-    }
-    // a short plaintext is opened into the scratch and copied out: an array of up to 64 bytes lives on V8's heap,
-    // and handing it to native code would first move it off (twice the cost of the open)
-    const small = out.length <= SMALL_PLAINTEXT;
-    const into = small ? SMALL_SCRATCH.subarray(0, out.length) : out;
-    try {
-      lib().sodium.crypto_aead_chacha20poly1305_ietf_decrypt(into, null, sealed, adOf(aad), nonce, key);
-    } catch {
-      into.fill(0);
-      out.fill(0);
-      return false;
-    }
-    if (small) {
-      out.set(into);
-      into.fill(0);
-    }
-    return true;
+    return openInto(lib().sodium.crypto_aead_chacha20poly1305_ietf_decrypt, 12, key, nonce, sealed, aad, out);
   },
   xseal(key, nonce, plaintext, aad, out) {
     checkSeal(key, nonce, 24, plaintext, out, 'xseal');
     lib().sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plaintext, adOf(aad), null, nonce, key);
   },
   xopen(key, nonce, sealed, aad, out) {
-    if (!canOpen(key, nonce, 24, sealed, out)) {
-      out.fill(0);
-      return false;
-    }
-    try {
-      lib().sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed, adOf(aad), nonce, key);
-    } catch {
-      out.fill(0);
-      return false;
-    }
-    return true;
+    return openInto(lib().sodium.crypto_aead_xchacha20poly1305_ietf_decrypt, 24, key, nonce, sealed, aad, out);
   },
 };
 

@@ -396,7 +396,10 @@ function outerHash(out: Int32Array): void {
   compress(out, M, 96, true);
 }
 
-/** HMAC of byte `data` under the key of innerState/outerState, into `out` (words). */
+/**
+ * HMAC of byte `data` into `out` (words), under the key whose block is in K and whose pad states are innerState and
+ * outerState (padStates).
+ */
 function hmacWords(data: Uint8Array, out: Int32Array): void {
   const n = data.length;
   if (n === 0) {
